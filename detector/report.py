@@ -1,0 +1,128 @@
+"""The output format: per-sentence scores with evidence, and the document report around them.
+
+These dataclasses are the boundary every sink (CLI, editor API, batch engines) shares; their
+`to_dict` is the JSONL record, and `from_dict` reads it back.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+
+from .evidence.base import Evidence
+from .labels import VERDICT_ERROR
+
+
+def _r(x: float) -> float:
+    return round(float(x), 4)
+
+
+@dataclass
+class SentenceScore:
+    index: int
+    start: int
+    end: int
+    text: str
+    score: float
+    labels: dict[str, float]
+    evidence: list[Evidence] = field(default_factory=list)
+    paragraph: int = 0
+    kind: str = "body"
+
+    def flagged(self, threshold: float) -> bool:
+        return self.score >= threshold
+
+    def to_dict(self) -> dict:
+        return {
+            "index": self.index,
+            "start": self.start,
+            "end": self.end,
+            "text": self.text,
+            "paragraph": self.paragraph,
+            "kind": self.kind,
+            "score": _r(self.score),
+            "labels": {k: _r(v) for k, v in self.labels.items()},
+            "evidence": [e.to_dict() for e in self.evidence],
+        }
+
+    @classmethod
+    def from_dict(cls, data: dict) -> "SentenceScore":
+        return cls(
+            index=data["index"],
+            start=data["start"],
+            end=data["end"],
+            text=data["text"],
+            score=data["score"],
+            labels=dict(data["labels"]),
+            evidence=[Evidence.from_dict(e) for e in data.get("evidence", [])],
+            paragraph=data.get("paragraph", 0),
+            kind=data.get("kind", "body"),
+        )
+
+
+@dataclass
+class DocumentReport:
+    """One scored document. Sentence offsets index `text` (the input, or the text extracted from HTML)."""
+
+    id: str | None
+    score: float | None
+    verdict: str
+    threshold: float
+    counts: dict[str, int] = field(default_factory=dict)
+    shares: dict[str, float] = field(default_factory=dict)
+    sentences_total: int = 0
+    sentences_flagged: int = 0
+    content_sentences: int = 0
+    sentences: list[SentenceScore] = field(default_factory=list)
+    source: str = "text"
+    text: str | None = None
+    model: str | None = None
+    error: dict | None = None
+
+    @classmethod
+    def failed(cls, id: str | None, error: dict, threshold: float = 0.5) -> "DocumentReport":
+        return cls(id=id, score=None, verdict=VERDICT_ERROR, threshold=threshold, error=error)
+
+    def to_dict(self, include_text: bool | None = None) -> dict:
+        """The JSONL record. The text is included for HTML input (offsets index the extracted text)."""
+        data = {
+            "id": self.id,
+            "score": None if self.score is None else _r(self.score),
+            "verdict": self.verdict,
+            "threshold": self.threshold,
+            "counts": dict(self.counts),
+            "shares": {k: _r(v) for k, v in self.shares.items()},
+            "sentences_total": self.sentences_total,
+            "sentences_flagged": self.sentences_flagged,
+            "content_sentences": self.content_sentences,
+            "source": self.source,
+            "model": self.model,
+            "sentences": [s.to_dict() for s in self.sentences],
+        }
+        if include_text if include_text is not None else self.source == "html":
+            data["text"] = self.text
+        if self.error is not None:
+            data["error"] = self.error
+        return data
+
+    def to_json(self, **kwargs) -> str:
+        return json.dumps(self.to_dict(**kwargs), ensure_ascii=False)
+
+    @classmethod
+    def from_dict(cls, data: dict) -> "DocumentReport":
+        return cls(
+            id=data.get("id"),
+            score=data.get("score"),
+            verdict=data["verdict"],
+            threshold=data.get("threshold", 0.5),
+            counts=dict(data.get("counts", {})),
+            shares=dict(data.get("shares", {})),
+            sentences_total=data.get("sentences_total", 0),
+            sentences_flagged=data.get("sentences_flagged", 0),
+            content_sentences=data.get("content_sentences", 0),
+            sentences=[SentenceScore.from_dict(s) for s in data.get("sentences", [])],
+            source=data.get("source", "text"),
+            text=data.get("text"),
+            model=data.get("model"),
+            error=data.get("error"),
+        )

@@ -1,0 +1,128 @@
+"""Reading inputs for batch scoring: files, folders, JSONL and stdin, one `TextRecord` per document.
+
+Readers never raise for a bad document: an unreadable file or a broken JSONL line becomes a
+record that carries its `InputError`, so it reaches the output with its error and nothing is lost.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import os
+import sys
+from pathlib import Path
+from typing import BinaryIO, Iterable, Iterator
+
+from .detector import TextRecord
+from .inputs import DEFAULT_MAX_CHARS, InputError
+
+JSONL_SUFFIXES = (".jsonl", ".ndjson")
+STDIN = "-"
+
+
+def _too_big(size: int, max_chars: int) -> InputError:
+    return InputError(
+        "too_large",
+        f"the file has {size:,} bytes, over the limit of {max_chars:,} characters; split it or raise --max-chars",
+    )
+
+
+def is_jsonl(path: Path) -> bool:
+    return path.name.lower().endswith(JSONL_SUFFIXES)
+
+
+def _record_from_json(line: bytes, where: str) -> TextRecord:
+    try:
+        data = json.loads(line)
+    except (ValueError, UnicodeDecodeError) as exc:
+        return TextRecord(id=where, error=InputError("bad_json", f"line is not valid JSON ({exc}); fix or drop it"))
+    if not isinstance(data, dict):
+        return TextRecord(id=where, error=InputError("bad_json", "line is JSON but not an object with 'text' or 'html'"))
+    rid = data.get("id")
+    rid = where if rid is None else str(rid)
+    text, html = data.get("text"), data.get("html")
+    for field, value in (("text", text), ("html", html)):
+        if value is not None and not isinstance(value, str):
+            return TextRecord(id=rid, error=InputError("bad_field", f"'{field}' must be a string, got {type(value).__name__}"))
+    if text is None and html is None:
+        return TextRecord(id=rid, error=InputError("missing_text", "the record has neither 'text' nor 'html'"))
+    return TextRecord(id=rid, text=text, html=html)
+
+
+def read_jsonl(stream: BinaryIO, name: str, max_chars: int = DEFAULT_MAX_CHARS) -> Iterator[TextRecord]:
+    """One record per non-blank line; `id` defaults to `name:line`."""
+    limit = 4 * max_chars + 1024
+    for number, line in enumerate(stream, start=1):
+        where = f"{name}:{number}"
+        if len(line) > limit:
+            yield TextRecord(id=where, error=_too_big(len(line), max_chars))
+            continue
+        if line.strip():
+            yield _record_from_json(line, where)
+
+
+def read_file(path: Path, rid: str, max_chars: int = DEFAULT_MAX_CHARS) -> Iterator[TextRecord]:
+    try:
+        if is_jsonl(path):
+            with path.open("rb") as stream:
+                yield from read_jsonl(stream, rid, max_chars)
+            return
+        size = path.stat().st_size
+        if size > 4 * max_chars + 4:
+            yield TextRecord(id=rid, error=_too_big(size, max_chars))
+            return
+        yield TextRecord(id=rid, text=path.read_bytes())
+    except OSError as exc:
+        yield TextRecord(id=rid, error=InputError("unreadable", f"could not read {path}: {exc.strerror or exc}"))
+
+
+def _folder_files(folder: Path) -> list[Path]:
+    files = []
+    for root, dirs, names in os.walk(folder):
+        dirs[:] = sorted(d for d in dirs if not d.startswith("."))
+        files.extend(Path(root) / n for n in sorted(names) if not n.startswith("."))
+    return files
+
+
+def iter_records(paths: Iterable[str], max_chars: int = DEFAULT_MAX_CHARS, stdin: BinaryIO | None = None) -> Iterator[TextRecord]:
+    """Records from each path in order: `-` is stdin (JSONL if it looks like it, else one document)."""
+    for arg in paths:
+        if arg == STDIN:
+            yield from read_stdin(stdin or sys.stdin.buffer, max_chars)
+            continue
+        path = Path(arg)
+        if path.is_dir():
+            for file in _folder_files(path):
+                yield from read_file(file, str(file.relative_to(path)), max_chars)
+        elif path.exists():
+            yield from read_file(path, str(path), max_chars)
+        else:
+            yield TextRecord(id=arg, error=InputError("not_found", f"no such file or folder: {arg}"))
+
+
+def read_stdin(stream: BinaryIO, max_chars: int = DEFAULT_MAX_CHARS) -> Iterator[TextRecord]:
+    head = stream.read(4 * max_chars + 5)
+    if len(head) > 4 * max_chars + 4 and not head.lstrip().startswith(b"{"):
+        yield TextRecord(id=STDIN, error=_too_big(len(head), max_chars))
+        return
+    first = head.lstrip().split(b"\n", 1)[0]
+    if first.startswith(b"{") and _record_from_json(first, STDIN).error is None:
+        yield from read_jsonl(_chain(io.BytesIO(head), stream), "stdin", max_chars)
+        return
+    yield TextRecord(id=STDIN, text=head)
+
+
+def _chain(first: BinaryIO, second: BinaryIO) -> Iterator[bytes]:
+    """Lines of `first` then `second`, joining the line split between them."""
+    carry = b""
+    for line in first:
+        if line.endswith(b"\n"):
+            yield carry + line
+            carry = b""
+        else:
+            carry += line
+    for line in second:
+        yield carry + line
+        carry = b""
+    if carry:
+        yield carry
