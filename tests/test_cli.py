@@ -1,0 +1,121 @@
+import csv
+import io
+import json
+
+import pytest
+from typer.testing import CliRunner
+
+from detector.cli import app
+
+runner = CliRunner()
+
+
+def run(args, input=None):
+    result = runner.invoke(app, ["score", "-q", *args], input=input)
+    return result
+
+
+def records(output: str) -> list[dict]:
+    return [json.loads(line) for line in output.splitlines() if line.strip()]
+
+
+def test_scores_the_seed_folder_as_jsonl():
+    result = run(["seeds"])
+    assert result.exit_code == 0, result.output
+    recs = records(result.stdout)
+    assert [r["id"][:3] for r in recs] == ["000", "001", "002", "003", "004"]
+    verdicts = {r["id"][:3]: r["verdict"] for r in recs}
+    assert verdicts["000"] == "spun"
+    assert verdicts["001"] == verdicts["002"] == verdicts["004"] == "clean"
+    sentence = recs[0]["sentences"][0]
+    assert set(sentence) >= {"start", "end", "text", "score", "labels", "evidence"}
+
+
+def test_jsonl_input_with_bad_lines_keeps_every_record(tmp_path):
+    src = tmp_path / "in.jsonl"
+    src.write_text(
+        "\n".join(
+            [
+                json.dumps({"id": "a", "text": "Britain, France and Britain signed the treaty."}),
+                "{this is not json",
+                json.dumps({"id": "c"}),
+                json.dumps({"id": "d", "html": "<p>Putin spoke with Xi on Wednesday.</p>"}),
+                json.dumps(["not", "an", "object"]),
+                json.dumps({"id": "f", "text": 42}),
+            ]
+        )
+        + "\n"
+    )
+    result = run([str(src)])
+    assert result.exit_code == 0, result.output
+    recs = records(result.stdout)
+    assert [r["id"] for r in recs] == ["a", f"{src}:2", "c", "d", f"{src}:5", "f"]
+    errors = {r["id"]: r.get("error", {}).get("code") for r in recs}
+    assert errors == {"a": None, f"{src}:2": "bad_json", "c": "missing_text", "d": None, f"{src}:5": "bad_json", "f": "bad_field"}
+    assert recs[0]["sentences"][0]["labels"]["garbled_list"] >= 0.5
+
+
+def test_bad_files_are_reported_not_dropped(tmp_path):
+    (tmp_path / "empty.txt").write_bytes(b"")
+    (tmp_path / "binary.bin").write_bytes(bytes(range(256)) * 10)
+    (tmp_path / "latin.txt").write_bytes("Café society met on Monday. The mayor spoke.".encode("cp1252"))
+    big = tmp_path / "huge.txt"
+    with big.open("wb") as f:
+        f.write(b"All work and no play makes a dull news article. " * (50 * 1024 * 1024 // 48 + 1))
+    result = run([str(tmp_path)])
+    assert result.exit_code == 0, result.output
+    recs = {r["id"]: r for r in records(result.stdout)}
+    assert set(recs) == {"empty.txt", "binary.bin", "latin.txt", "huge.txt"}
+    assert recs["empty.txt"]["error"]["code"] == "empty"
+    assert recs["binary.bin"]["error"]["code"] == "binary"
+    assert recs["huge.txt"]["error"]["code"] == "too_large"
+    assert "error" not in recs["latin.txt"] and recs["latin.txt"]["sentences"][0]["text"].startswith("Café")
+
+
+def test_stdin_plain_text_and_jsonl():
+    result = run(["-"], input="Australia, Canada, Britain, and Canada are not sending representatives.")
+    assert result.exit_code == 0
+    (rec,) = records(result.stdout)
+    assert rec["id"] == "-" and rec["sentences"][0]["labels"]["garbled_list"] >= 0.5
+    lines = "\n".join(json.dumps({"id": str(i), "text": f"Sentence number {i} is here."}) for i in range(3))
+    result = run(["-"], input=lines)
+    assert [r["id"] for r in records(result.stdout)] == ["0", "1", "2"]
+
+
+def test_csv_and_output_file(tmp_path):
+    out = tmp_path / "scores.csv"
+    result = run(["seeds", "--format", "csv", "--output", str(out)])
+    assert result.exit_code == 0
+    rows = list(csv.DictReader(io.StringIO(out.read_text())))
+    assert len(rows) == 5
+    assert rows[0]["verdict"] == "spun" and int(rows[0]["n_duplicate"]) > 0
+
+
+def test_text_format_marks_suspect_sentences_with_reasons():
+    result = run(["seeds/000_8edbac6afa4f7a46.txt", "--format", "text"])
+    assert result.exit_code == 0
+    assert "spun (score" in result.stdout
+    assert "[1]" in result.stdout and "[/1]" in result.stdout
+    assert "appears 2 times in one list" in result.stdout
+
+
+def test_threshold_option_changes_flags():
+    low = records(run(["seeds/000_8edbac6afa4f7a46.txt", "--threshold", "0.6"]).stdout)[0]
+    high = records(run(["seeds/000_8edbac6afa4f7a46.txt", "--threshold", "0.95"]).stdout)[0]
+    assert low["threshold"] == 0.6 and high["threshold"] == 0.95
+    assert high["sentences_flagged"] < low["sentences_flagged"]
+
+
+def test_missing_path_is_an_error_record_and_nothing_found_exits_nonzero(tmp_path):
+    result = run([str(tmp_path / "missing.txt")])
+    assert records(result.stdout)[0]["error"]["code"] == "not_found"
+    empty_dir = tmp_path / "empty"
+    empty_dir.mkdir()
+    assert run([str(empty_dir)]).exit_code == 2
+
+
+def test_corrupted_model_exits_with_a_message(tmp_path):
+    (tmp_path / "config.json").write_text('{"model_type": "millcheck-artifact-classifier"}')
+    result = run(["seeds", "--model", str(tmp_path)])
+    assert result.exit_code == 3
+    assert "retrain" in result.output or "reinstall" in result.output

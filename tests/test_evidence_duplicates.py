@@ -1,0 +1,101 @@
+import pytest
+
+from detector.evidence.duplicates import DuplicateFinder
+from detector.labels import BOILERPLATE, DUPLICATE
+from detector.text import segment
+
+# The reworded caption pairs of seed 000: (fragment of the original, fragment of its reworded copy).
+SEED_000_PAIRS = [
+    ("Vladimir Putin (pictured during the call)", "Xi Jinping and Vladimir Putin were pictured together"),
+    ("The United States, Britain, Canada and Australia are not sending", "Australia, Canada, Britain, and Canada are not"),
+    ("Militants of the self-proclaimed Donetsk", "Donetsk People’s Republic militia members"),
+    ("The talks also came after both Russia and China", "These talks were also held after China and Russia"),
+    ("Russia has staged huge live-firing drills", "Russia staged massive live-firing drills"),
+    ("Russia staged ground battle exercises some 30 miles", "Russia held ground battle exercises 30 miles south"),
+    ("Video footage and pictures show the drills held", "The drills at Kadamovsky firing site in Rostov are captured"),
+]
+
+
+@pytest.fixture(scope="module")
+def finder(encoder):
+    return DuplicateFinder(encoder)
+
+
+def pairs_found(doc, findings):
+    pairs = set()
+    for index, evidence in findings.items():
+        for e in evidence:
+            if e.type == DUPLICATE:
+                for r in e.related:
+                    pairs.add((doc.sentences[index].text, r.text))
+    return pairs
+
+
+@pytest.mark.parametrize("original,copy", SEED_000_PAIRS)
+def test_every_reworded_caption_pair_in_seed_000_is_found(finder, seeds, original, copy):
+    doc = segment(seeds["000"])
+    pairs = pairs_found(doc, finder.find(doc))
+    assert any(original in a and copy in b for a, b in pairs), f"missed {original!r} -> {copy!r}"
+    assert any(copy in a and original in b for a, b in pairs), "the evidence must name the other sentence both ways"
+
+
+def test_seed_000_has_at_least_seven_pairs(finder, seeds):
+    doc = segment(seeds["000"])
+    pairs = pairs_found(doc, finder.find(doc))
+    found = sum(any((o in a and c in b) for a, b in pairs) for o, c in SEED_000_PAIRS)
+    assert found >= 7
+
+
+@pytest.mark.parametrize("seed", ["001", "002", "004"])
+def test_no_duplicate_pair_in_human_article_bodies(finder, seeds, seed):
+    doc = segment(seeds[seed])
+    findings = finder.find(doc)
+    assert not [e for ev in findings.values() for e in ev if e.type == DUPLICATE]
+
+
+def test_repeated_headline_is_boilerplate_not_duplicate(finder, seeds):
+    doc = segment(seeds["002"])
+    findings = finder.find(doc)
+    repeated = [e for ev in findings.values() for e in ev if e.rule == "repeated_line"]
+    assert any("Hails" in e.related[0].text and e.type == BOILERPLATE for e in repeated)
+
+
+def test_headline_followed_by_its_lead_is_not_a_duplicate(finder):
+    text = (
+        "Four teens charged in attack on girl who later died\n"
+        "Four New Jersey teenagers have been charged in connection with the attack on a 14-year-old girl "
+        "who later died, prosecutors said on Thursday.\n"
+        "The girl's family said she had been bullied for months before the attack at her school."
+    )
+    doc = segment(text)
+    assert not pairs_found(doc, finder.find(doc))
+
+
+def test_sentences_on_one_topic_are_not_duplicates(finder):
+    text = (
+        "Russia rejects the allegations and blames the West for stoking tensions.\n"
+        "Russia's demands included stopping NATO from expanding east and the deployment of weapons.\n"
+        "Tens of thousands of Russian troops are stationed near Ukraine, officials in Kiev said.\n"
+        "The US and its allies have for weeks accused Russia of planning an invasion of Ukraine."
+    )
+    doc = segment(text)
+    assert not pairs_found(doc, finder.find(doc))
+
+
+def test_a_hand_made_reworded_copy_is_found(finder):
+    text = (
+        "Firefighters battled a large blaze at a warehouse in Croydon, south London, on Sunday night\n"
+        "Firefighters fought a huge blaze at a storage warehouse in Croydon, south London, on Sunday evening\n"
+        "Nobody was hurt, police said."
+    )
+    doc = segment(text)
+    pairs = pairs_found(doc, finder.find(doc))
+    assert any("fought a huge blaze" in a and "battled a large blaze" in b for a, b in pairs)
+
+
+def test_exact_repeat_of_a_story_sentence_is_a_duplicate(finder):
+    sentence = "Video footage and pictures show the drills held by the southern military district in Rostov region."
+    doc = segment(f"{sentence}\nAnother line of the story follows here.\n{sentence}")
+    findings = finder.find(doc)
+    assert [e.rule for e in findings[2]] == ["exact_repeat"]
+    assert findings[2][0].related[0].start == 0

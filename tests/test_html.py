@@ -1,0 +1,57 @@
+from detector.html import extract_html, looks_like_html, segment_html
+from detector.text import CAPTION
+
+ARTICLE = """<!doctype html><html><head><title>Putin and Xi</title>
+<script>alert('x'); var tracking = "SCRIPT_TEXT";</script><style>p {color: red}</style></head>
+<body><nav><a href="/">Home</a> <a href="/world">World</a></nav>
+<article>
+<h1>Putin hails model relations with China</h1>
+<p>Russian President Vladimir Putin on Wednesday hailed Russia's model relations with China in a call with Chinese leader Xi Jinping.</p>
+<figure><img src="a.jpg"><figcaption>Vladimir Putin (pictured during the call) and Xi Jinping hailed their friendship</figcaption></figure>
+<p>The video call came days after G7 foreign ministers discussed Moscow's sabre-rattling against Ukraine and Beijing's crackdowns.</p>
+<figure><img src="b.jpg"><figcaption><span class="caption-text">Xi Jinping and Vladimir Putin were pictured together during the call</span></figcaption></figure>
+<p>Russia rejects the allegations and blames the West for stoking tensions, officials in Moscow said on Thursday evening.</p>
+</article>
+<footer>Copyright 2021 Example News. All rights reserved.</footer>
+</body></html>"""
+
+
+def test_sniffs_html():
+    assert looks_like_html(ARTICLE)
+    assert looks_like_html("<p>Hello</p>")
+    assert not looks_like_html("Plain text about <b>tags</b> later on.")
+
+
+def test_body_extracted_without_scripts_or_navigation():
+    extracted = extract_html(ARTICLE)
+    assert "hailed Russia's model relations" in extracted.text
+    assert "SCRIPT_TEXT" not in extracted.text and "alert(" not in extracted.text
+    assert "color: red" not in extracted.text
+
+
+def test_captions_extracted_once_each_and_marked():
+    doc = segment_html(ARTICLE)
+    captions = [s.text for s in doc.sentences if s.kind == CAPTION]
+    assert captions == [
+        "Vladimir Putin (pictured during the call) and Xi Jinping hailed their friendship",
+        "Xi Jinping and Vladimir Putin were pictured together during the call",
+    ]
+    assert doc.source == "html"
+    for s in doc.sentences:
+        assert doc.text[s.start : s.end] == s.text
+
+
+def test_tiny_fragment_falls_back_to_block_text():
+    doc = segment_html("<div><p>First short line.</p><p>Second short line.</p><script>evil()</script></div>")
+    assert [s.text for s in doc.sentences] == ["First short line.", "Second short line."]
+
+
+def test_malformed_html_does_not_raise():
+    doc = segment_html("<html><body><p>Unclosed <b>bold <i>text and a sentence here.</body>")
+    assert any("sentence here" in s.text for s in doc.sentences)
+
+
+def test_deeply_nested_html_is_handled():
+    html = "<div>" * 3000 + "<p>Deep text sentence.</p>" + "</div>" * 3000
+    doc = segment_html(html)
+    assert all(doc.text[s.start : s.end] == s.text for s in doc.sentences)
