@@ -38,7 +38,56 @@ def mill_score(sentence: SentenceScore) -> float:
     return max((p for t, p in sentence.labels.items() if t != BOILERPLATE), default=0.0)
 
 
-def summarise(sentences: list[SentenceScore], threshold: float, top_share: float = 0.1, min_top: int = 2) -> DocumentSummary:
+def _top_k(values: list[float], top_share: float, min_top: int) -> float:
+    k = min(len(values), max(min_top, math.ceil(top_share * len(values))))
+    return sum(sorted(values, reverse=True)[:k]) / k if k else 0.0
+
+
+def document_features(sentences: list[SentenceScore], threshold: float, top_share: float = 0.1, min_top: int = 2) -> list[float]:
+    """Per type: mean probability and top-decile mean over content sentences; then the boilerplate share.
+
+    Dense signals (machine translation) show in the mean over many sentences even when each
+    sentence is uncertain; sparse ones (a few reworded captions) show in the top decile.
+    """
+    content = [s for s in sentences if s.labels.get(BOILERPLATE, 0.0) < threshold] or sentences
+    features: list[float] = []
+    for t in ARTIFACT_TYPES:
+        values = [s.labels.get(t, 0.0) for s in content]
+        features += [sum(values) / len(values) if values else 0.0, _top_k(values, top_share, min_top)]
+    features.append(1.0 - len(content) / len(sentences) if sentences else 0.0)
+    return features
+
+
+@dataclass(frozen=True)
+class DocumentHead:
+    """A multinomial logistic regression over `document_features`, fitted on validation documents."""
+
+    classes: tuple[str, ...]
+    coef: tuple[tuple[float, ...], ...]
+    intercept: tuple[float, ...]
+
+    @classmethod
+    def from_dict(cls, data: dict) -> "DocumentHead":
+        return cls(tuple(data["classes"]), tuple(tuple(r) for r in data["coef"]), tuple(data["intercept"]))
+
+    def to_dict(self) -> dict:
+        return {"classes": list(self.classes), "coef": [list(r) for r in self.coef], "intercept": list(self.intercept)}
+
+    def probabilities(self, features: list[float]) -> dict[str, float]:
+        logits = [sum(c * f for c, f in zip(row, features)) + b for row, b in zip(self.coef, self.intercept)]
+        top = max(logits)
+        exp = [math.exp(x - top) for x in logits]
+        return {c: e / sum(exp) for c, e in zip(self.classes, exp)}
+
+
+def summarise(
+    sentences: list[SentenceScore],
+    threshold: float,
+    top_share: float = 0.1,
+    min_top: int = 2,
+    head: DocumentHead | None = None,
+) -> DocumentSummary:
+    """Counts, shares, score and verdict; with a fitted `head` the score is 1 - P(clean) from it."""
     content = [s for s in sentences if s.labels.get(BOILERPLATE, 0.0) < threshold]
     counts = {t: sum(1 for s in sentences if s.labels.get(t, 0.0) >= threshold) for t in ARTIFACT_TYPES}
     shares = {
@@ -50,9 +99,12 @@ def summarise(sentences: list[SentenceScore], threshold: float, top_share: float
     flagged = sum(1 for s in sentences if s.score >= threshold)
     if not content:
         return DocumentSummary(0.0, VERDICT_CLEAN, counts, shares, flagged, 0)
-    k = min(len(content), max(min_top, math.ceil(top_share * len(content))))
-    top = sorted((mill_score(s) for s in content), reverse=True)[:k]
-    score = sum(top) / k
+    if head is not None:
+        probs = head.probabilities(document_features(sentences, threshold, top_share, min_top))
+        score = 1.0 - probs.get(VERDICT_CLEAN, 0.0)
+        verdict = VERDICT_CLEAN if score < 0.5 else max((c for c in probs if c != VERDICT_CLEAN), key=probs.get)
+        return DocumentSummary(score, verdict, counts, shares, flagged, len(content))
+    score = _top_k([mill_score(s) for s in content], top_share, min_top)
     if score < threshold:
         verdict = VERDICT_CLEAN
     else:

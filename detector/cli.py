@@ -31,7 +31,7 @@ def _quiet_transformers() -> None:
     hf_logging.set_verbosity_error()
 
 
-def load_detector(model: Optional[Path], threshold: Optional[float], max_chars: int):
+def load_detector(model: Optional[str], threshold: Optional[float], max_chars: int):
     from .detector import Detector
 
     _quiet_transformers()
@@ -48,7 +48,7 @@ def score(
     format: OutputFormat = typer.Option(OutputFormat.jsonl, "--format", "-f", help="jsonl (one record a document), csv, or text for a person."),
     output: Optional[Path] = typer.Option(None, "--output", "-o", help="Write here instead of stdout."),
     threshold: Optional[float] = typer.Option(None, min=0.0, max=1.0, help="Flag sentences scoring at least this (default: the model's)."),
-    model: Optional[Path] = typer.Option(None, help="A model folder (default: the shipped model)."),
+    model: Optional[str] = typer.Option(None, help="A model folder, or a shipped model: default, evidence-baseline."),
     max_chars: int = typer.Option(DEFAULT_MAX_CHARS, help="Refuse documents longer than this many characters."),
     quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress bar."),
 ) -> None:

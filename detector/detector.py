@@ -15,7 +15,7 @@ from typing import Iterable, Iterator
 
 import numpy as np
 
-from .aggregate import summarise
+from .aggregate import DocumentHead, summarise
 from .encoder import BASE_ENCODER, ModelFilesError, SentenceEncoder
 from .evidence import default_finders, find_all
 from .html import looks_like_html, segment_html
@@ -25,7 +25,9 @@ from .model import CONFIG_NAME, MODEL_TYPE, OVERALL, ArtifactClassifier
 from .report import DocumentReport, SentenceScore
 from .text import Document, segment
 
-DEFAULT_MODEL_DIR = Path(__file__).resolve().parent / "models" / "default"
+MODELS_DIR = Path(__file__).resolve().parent / "models"
+DEFAULT_MODEL_DIR = MODELS_DIR / "default"
+BASELINE_MODEL_DIR = MODELS_DIR / "evidence-baseline"
 BASELINE_TYPE = "millcheck-evidence-baseline"
 
 
@@ -60,11 +62,15 @@ class Detector:
         self.config = config or DetectorConfig()
         self.name = name
         self.finders = default_finders(encoder)
+        head = classifier.config.document_head if classifier is not None else None
+        self.document_head = DocumentHead.from_dict(head) if head else None
 
     @classmethod
     def from_pretrained(cls, path: str | os.PathLike | None = None, **overrides) -> "Detector":
-        """Load a model folder (the shipped default when `path` is None)."""
+        """Load a model folder, or a shipped model by name ("default", "evidence-baseline")."""
         directory = Path(path) if path is not None else DEFAULT_MODEL_DIR
+        if not directory.exists() and (MODELS_DIR / str(path)).is_dir() and "/" not in str(path):
+            directory = MODELS_DIR / str(path)
         config_file = directory / CONFIG_NAME
         if not config_file.is_file():
             raise ModelFilesError(
@@ -133,7 +139,7 @@ class Detector:
             sentences.append(
                 SentenceScore(s.index, s.start, s.end, s.text, score, labels, evidence, s.paragraph, s.kind)
             )
-        summary = summarise(sentences, self.config.threshold)
+        summary = summarise(sentences, self.config.threshold, head=self.document_head)
         return DocumentReport(
             id=id,
             score=summary.score,

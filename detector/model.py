@@ -37,10 +37,17 @@ class ClassifierConfig:
     max_length: int = 128
     context_window: int = 1
     trainable_layers: int = 2
+    # Low-rank adapters on the frozen lower layers (0: none), so they adapt too at a tiny cost in size.
+    lora_rank: int = 0
+    lora_alpha: float = 16.0
     token_head: bool = True
     dropout: float = 0.1
     # Decision thresholds per output (calibrated on held-out data at training time).
     thresholds: dict[str, float] = field(default_factory=dict)
+    # Platt scaling per output, fitted on validation data: p = sigmoid(a * logit + b).
+    calibration: dict[str, list[float]] = field(default_factory=dict)
+    # Document verdicts from sentence scores (detector.aggregate.DocumentHead), fitted on validation documents.
+    document_head: dict = field(default_factory=dict)
     name: str = "millcheck-untrained"
     model_type: str = MODEL_TYPE
 
@@ -71,6 +78,23 @@ class ClassifierConfig:
             raise ModelFilesError(f"the model config {path} is missing or corrupted ({exc}); reinstall or retrain") from exc
 
 
+class LoRALinear(nn.Module):
+    """A frozen linear layer plus a trainable low-rank update: W x + (B A x) * alpha / r."""
+
+    def __init__(self, base: nn.Linear, rank: int, alpha: float):
+        super().__init__()
+        self.base = base
+        self.lora_a = nn.Parameter(torch.randn(rank, base.in_features) * (1.0 / rank))
+        self.lora_b = nn.Parameter(torch.zeros(base.out_features, rank))
+        self.scale = alpha / rank
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return self.base(x) + (x @ self.lora_a.T @ self.lora_b.T) * self.scale
+
+
+_LORA_TARGETS = ("attention.self.query", "attention.self.key", "attention.self.value", "attention.output.dense", "intermediate.dense", "output.dense")
+
+
 def _masked_mean(hidden: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
     mask = mask.unsqueeze(-1).to(hidden.dtype)
     return (hidden * mask).sum(1) / mask.sum(1).clamp(min=1e-9)
@@ -99,7 +123,7 @@ class ArtifactClassifier(nn.Module):
         path = resolve_model_path(config.base_model)
         try:
             tokenizer = AutoTokenizer.from_pretrained(path, local_files_only=True)
-            encoder = AutoModel.from_pretrained(path, local_files_only=True, add_pooling_layer=False)
+            encoder = AutoModel.from_pretrained(path, local_files_only=True)  # its pooler stays unused
         except (OSError, ValueError) as exc:
             raise ModelFilesError(f"could not load the base encoder {config.base_model} from {path}: {exc}") from exc
         if seed is not None:
@@ -114,6 +138,12 @@ class ArtifactClassifier(nn.Module):
         for layer in layers[keep:]:
             for p in layer.parameters():
                 p.requires_grad = True
+        if self.config.lora_rank > 0:
+            for layer in layers[:keep]:
+                for target in _LORA_TARGETS:
+                    parent_name, _, child = target.rpartition(".")
+                    parent = layer.get_submodule(parent_name)
+                    setattr(parent, child, LoRALinear(getattr(parent, child), self.config.lora_rank, self.config.lora_alpha))
 
     def delta_state_dict(self) -> dict[str, torch.Tensor]:
         """The weights a checkpoint stores: everything trainable (top layers and heads)."""
@@ -190,14 +220,23 @@ class ArtifactClassifier(nn.Module):
         )
 
     @torch.inference_mode()
-    def predict(self, sentences: Sequence[str], contexts: Sequence[str], batch_size: int = 64) -> np.ndarray:
-        """Probabilities, shape (n, len(config.outputs)), in input order; batches sorted by length."""
+    def predict_logits(self, sentences: Sequence[str], contexts: Sequence[str], batch_size: int = 64) -> np.ndarray:
+        """Raw logits, shape (n, len(config.outputs)), in input order; batches sorted by length."""
         self.eval()
         out = np.zeros((len(sentences), len(self.config.outputs)), dtype=np.float32)
         order = sorted(range(len(sentences)), key=lambda i: len(sentences[i]) + len(contexts[i]))
         for lo in range(0, len(order), batch_size):
             idx = order[lo : lo + batch_size]
             batch = self.tokenize([sentences[i] for i in idx], [contexts[i] for i in idx])
-            logits = self.forward(**batch)["logits"]
-            out[idx] = torch.sigmoid(logits).float().numpy()
+            out[idx] = self.forward(**batch)["logits"].float().numpy()
         return out
+
+    def calibrate(self, logits: np.ndarray) -> np.ndarray:
+        """Calibrated probabilities from logits (plain sigmoid for outputs without a calibration)."""
+        scale = np.array([self.config.calibration.get(o, [1.0, 0.0])[0] for o in self.config.outputs], dtype=np.float32)
+        shift = np.array([self.config.calibration.get(o, [1.0, 0.0])[1] for o in self.config.outputs], dtype=np.float32)
+        return (1.0 / (1.0 + np.exp(-(logits * scale + shift)))).astype(np.float32)
+
+    def predict(self, sentences: Sequence[str], contexts: Sequence[str], batch_size: int = 64) -> np.ndarray:
+        """Calibrated probabilities, shape (n, len(config.outputs)), in input order."""
+        return self.calibrate(self.predict_logits(sentences, contexts, batch_size))

@@ -30,5 +30,13 @@ def detector():
 
 
 @pytest.fixture(scope="session")
+def baseline_detector():
+    """The evidence finders with no learned scorer: what they flag, they explain."""
+    from detector import Detector
+
+    return Detector.from_pretrained("evidence-baseline")
+
+
+@pytest.fixture(scope="session")
 def seeds() -> dict[str, str]:
     return {p.name[:3]: p.read_text(encoding="utf-8") for p in sorted(SEEDS.glob("*.txt"))}

@@ -100,10 +100,17 @@ def test_text_format_marks_suspect_sentences_with_reasons():
 
 
 def test_threshold_option_changes_flags():
-    low = records(run(["seeds/000_8edbac6afa4f7a46.txt", "--threshold", "0.6"]).stdout)[0]
+    low = records(run(["seeds/000_8edbac6afa4f7a46.txt", "--threshold", "0.5"]).stdout)[0]
     high = records(run(["seeds/000_8edbac6afa4f7a46.txt", "--threshold", "0.95"]).stdout)[0]
-    assert low["threshold"] == 0.6 and high["threshold"] == 0.95
+    assert low["threshold"] == 0.5 and high["threshold"] == 0.95
     assert high["sentences_flagged"] < low["sentences_flagged"]
+
+
+def test_model_option_takes_a_shipped_name():
+    rec = records(run(["seeds/000_8edbac6afa4f7a46.txt", "--model", "evidence-baseline"]).stdout)[0]
+    assert rec["model"] == "evidence-baseline-v0"
+
+
 
 
 def test_missing_path_is_an_error_record_and_nothing_found_exits_nonzero(tmp_path):

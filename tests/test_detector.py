@@ -25,12 +25,18 @@ def test_seed_verdicts(detector, seeds):
         assert report.verdict == VERDICT_CLEAN, (key, report.score)
 
 
-def test_counts_and_evidence_match_sentences(detector, seeds):
-    report = detector.score(seeds["000"])
+def test_counts_and_evidence_match_sentences(baseline_detector, seeds):
+    report = baseline_detector.score(seeds["000"])
+    assert report.model == "evidence-baseline-v0"
     assert report.counts[DUPLICATE] >= 14 and report.counts[GARBLED_LIST] >= 2
     flagged = [s for s in report.sentences if s.flagged(report.threshold)]
     assert report.sentences_flagged == len(flagged)
     assert all(s.evidence for s in flagged)  # the baseline flags only what evidence explains
+
+
+def test_default_model_flags_the_spun_seed(detector, seeds):
+    spun = detector.score(seeds["000"])
+    assert spun.counts[DUPLICATE] >= 7 and spun.counts[GARBLED_LIST] >= 2
 
 
 def test_boilerplate_does_not_make_an_article_spun(detector, seeds):
@@ -99,9 +105,12 @@ def test_corrupted_model_config_says_how_to_fix(tmp_path):
 
 
 def test_threshold_override(seeds):
-    from detector.detector import DEFAULT_MODEL_DIR
-
-    strict = Detector.from_pretrained(DEFAULT_MODEL_DIR, threshold=0.95)
+    strict = Detector.from_pretrained("evidence-baseline", threshold=0.95)
     report = strict.score(seeds["000"])
     assert report.threshold == 0.95
-    assert report.sentences_flagged < Detector.from_pretrained(DEFAULT_MODEL_DIR).score(seeds["000"]).sentences_flagged
+    assert report.sentences_flagged < Detector.from_pretrained("evidence-baseline").score(seeds["000"]).sentences_flagged
+
+
+def test_shipped_models_load_by_name():
+    assert Detector.from_pretrained("evidence-baseline").name == "evidence-baseline-v0"
+    assert Detector.from_pretrained("default").name == Detector.from_pretrained().name

@@ -16,7 +16,7 @@ from .base import Evidence, Findings, Span, add
 from .lexical import fold
 
 _NAME = r"[A-Z][\w'’.+\-]*"
-_ITEM = rf"(?:[Tt]he\s+)?{_NAME}(?:\s+(?:of\s+|the\s+|and\s+(?=[A-Z]\w*\s+[A-Z]))?{_NAME}){{0,3}}(?:\s*\([^()\n]{{1,40}}\))?"
+_ITEM = rf"(?:[Tt]he\s+)?{_NAME}(?:\s+(?:of\s+|the\s+)?{_NAME}){{0,3}}(?:\s*\([^()\n]{{1,40}}\))?"
 _LIST = re.compile(rf"{_ITEM}(?:\s*,\s*{_ITEM})*\s*,?\s+(?:and|or|&)\s+{_ITEM}")
 _ITEM_RE = re.compile(_ITEM)
 _PAREN = re.compile(r"\s*\(([^()]*)\)\s*$")

@@ -1,0 +1,146 @@
+"""Training end to end on the tiny config, plus the corpus parts it stands on."""
+
+import json
+import random
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from training.config import DEFAULT_DATA_DIR, TrainConfig
+
+ROOT = Path(__file__).resolve().parents[1]
+DATA = Path(DEFAULT_DATA_DIR)
+needs_data = pytest.mark.skipif(not (DATA / "wmt-ht-mt").is_dir(), reason=f"shared training data not found at {DATA}")
+
+
+@pytest.fixture(scope="module")
+def tiny_config(tmp_path_factory):
+    out = tmp_path_factory.mktemp("tiny")
+    config = TrainConfig.from_yaml(ROOT / "configs" / "tiny.yaml", output_dir=str(out / "model"))
+    config.corpus.cache_dir = str(ROOT / "artifacts" / "tiny-cache")
+    return config
+
+
+@pytest.fixture(scope="module")
+def tiny_corpus(tiny_config):
+    from training.corpus import build_corpus
+
+    return build_corpus(tiny_config)
+
+
+@needs_data
+def test_corpus_splits_by_document_and_holds_generators_out(tiny_config, tiny_corpus):
+    def blocks(split):
+        return {d.split("/")[0] for d in tiny_corpus[split]["doc_id"]}
+
+    assert not blocks("train") & blocks("test")
+    assert not blocks("train") & blocks("validation")
+    for held_out in tiny_config.corpus.held_out_generators:
+        assert held_out not in set(tiny_corpus["train"]["generator"])
+    assert "spinner-tortured" in set(tiny_corpus["test"]["generator"])
+    labels = np.asarray(tiny_corpus["train"]["labels"])
+    assert labels.shape[1] == 7
+    assert (labels[:, :6].sum(axis=0) > 0).all(), "every artifact type has positives"
+    assert (labels[:, 6] == labels[:, :6].max(axis=1)).all()
+
+
+@needs_data
+def test_spun_examples_mark_the_swapped_words(tiny_corpus):
+    spun = [r for r in tiny_corpus["train"] if r["generator"] == "spinner-embedding" and r["spans"]]
+    assert spun
+    for r in spun[:20]:
+        for start, end in r["spans"]:
+            assert 0 <= start < end <= len(r["sentence"])
+            assert r["sentence"][start:end].strip()
+
+
+@needs_data
+def test_tiny_training_end_to_end(tiny_config, tiny_corpus):
+    from detector.model import ArtifactClassifier
+    from training.train import train
+
+    model, summary = train(tiny_config, tiny_corpus)
+    losses = summary["train_loss_curve"]
+    assert len(losses) >= 4
+    assert np.mean(losses[-2:]) < np.mean(losses[:2]), f"loss did not fall: {losses}"
+    out = Path(tiny_config.output_dir)
+    assert (out / "config.json").is_file() and (out / "delta.safetensors").is_file()
+    assert (out / "delta.safetensors").stat().st_size < 25 * 1024 * 1024
+    assert 0.5 <= summary["threshold"] <= 0.95
+    sentences = ["Since weeks Russia has been accused by the US.", "Putin spoke with Xi on Wednesday.", "Related Articles"]
+    contexts = ["", "He said it went well.", ""]
+    before = model.predict(sentences, contexts)
+    reloaded = ArtifactClassifier.from_pretrained(out)
+    after = reloaded.predict(sentences, contexts)
+    np.testing.assert_allclose(before, after, atol=1e-6)
+    assert reloaded.config.calibration and reloaded.config.thresholds
+    metrics = json.loads((out / "training_metrics.json").read_text())
+    assert set(metrics["validation"]) >= {"spun", "machine_translated", "overall"}
+
+
+@needs_data
+def test_a_trained_folder_loads_into_the_detector(tiny_config, tiny_corpus):
+    from detector import Detector
+
+    out = Path(tiny_config.output_dir)
+    if not (out / "delta.safetensors").exists():
+        pytest.skip("the end-to-end training test did not run first")
+    detector = Detector.from_pretrained(out)
+    report = detector.score("Australia, Canada, Britain, and Canada are not sending representatives.\nPutin spoke.")
+    assert report.model == "millcheck-tiny"
+    assert report.sentences[0].labels["garbled_list"] >= 0.9  # evidence is a floor under the model
+
+
+def test_corrupted_weights_give_a_clear_error(tmp_path):
+    from detector.encoder import ModelFilesError
+    from detector.model import ArtifactClassifier, ClassifierConfig
+
+    model = ArtifactClassifier.from_base(ClassifierConfig(trainable_layers=1, token_head=False))
+    model.save_pretrained(tmp_path)
+    (tmp_path / "delta.safetensors").write_bytes(b"\x00garbage" * 10)
+    with pytest.raises(ModelFilesError) as exc:
+        ArtifactClassifier.from_pretrained(tmp_path)
+    assert "retrain" in str(exc.value) or "reinstall" in str(exc.value)
+
+
+def test_pick_threshold_bounds_false_positives():
+    from training.train import pick_threshold
+
+    rng = np.random.default_rng(0)
+    scores = np.r_[rng.uniform(0, 0.8, 1000), rng.uniform(0.8, 1, 200)]
+    clean = np.r_[np.ones(1000, bool), np.zeros(200, bool)]
+    t = pick_threshold(scores, clean, 0.04)
+    assert np.mean(scores[clean] >= t) <= 0.04
+    assert np.mean(scores[clean] >= t - 0.02) > 0.04  # and it is the lowest such threshold
+
+
+def test_platt_scaling_recovers_a_known_calibration():
+    from training.train import fit_platt
+
+    rng = np.random.default_rng(1)
+    logits = rng.normal(0, 3, (4000, 7)).astype(np.float32)
+    true = 1 / (1 + np.exp(-(0.5 * logits - 1.0)))
+    labels = (rng.uniform(size=true.shape) < true).astype(np.float32)
+    cal = fit_platt(logits, labels)
+    a, b = cal["spun"]
+    assert abs(a - 0.5) < 0.1 and abs(b + 1.0) < 0.2
+
+
+def test_lora_adapters_train_the_lower_layers_and_round_trip(tmp_path):
+    import torch
+
+    from detector.model import ArtifactClassifier, ClassifierConfig, LoRALinear
+
+    model = ArtifactClassifier.from_base(ClassifierConfig(trainable_layers=1, lora_rank=4, token_head=False))
+    adapters = [m for m in model.modules() if isinstance(m, LoRALinear)]
+    assert len(adapters) == 5 * 6  # five lower layers, six projections each
+    delta = model.delta_state_dict()
+    assert any("lora_a" in k for k in delta) and not any(k.endswith("base.weight") for k in delta)
+    with torch.no_grad():
+        for a in adapters:
+            a.lora_b.add_(0.01)  # a non-zero update, so the adapters change the output
+    before = model.predict(["A sentence to score."], ["Its context."])
+    model.save_pretrained(tmp_path)
+    after = ArtifactClassifier.from_pretrained(tmp_path).predict(["A sentence to score."], ["Its context."])
+    np.testing.assert_allclose(before, after, atol=1e-6)

@@ -1,0 +1,1 @@
+"""Training for millcheck: the artifact corpus, fine-tuning, metrics and evaluation reports."""

@@ -1,0 +1,263 @@
+"""Fine-tune the artifact classifier with the HF Trainer, calibrate it, and save it.
+
+    python -m training.train --config configs/release.yaml [--data-dir ../shared/data] [--corpus DIR]
+
+Steps: build (or load) the corpus; tokenise sentence + context pairs, with token labels for
+swapped words; train the top encoder layers and the heads; fit Platt scaling per output on the
+validation split and pick the default threshold that keeps false positives on clean validation
+sentences under `max_fpr`; save the checkpoint (a delta on the base encoder) with its metrics.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import os
+import time
+from pathlib import Path
+
+import numpy as np
+import torch
+
+from detector.model import OVERALL, ArtifactClassifier, ClassifierConfig
+
+from .config import TrainConfig
+from .corpus import OUTPUTS, build_corpus, describe
+
+log = logging.getLogger("training.train")
+
+
+def tokenize_dataset(dataset, tokenizer, max_length: int):
+    """Input ids for (sentence, context) pairs plus one token label per sentence token (-100: unknown)."""
+
+    def encode(batch):
+        enc = tokenizer(
+            batch["sentence"],
+            batch["context"],
+            truncation="longest_first",
+            max_length=max_length,
+            return_offsets_mapping=True,
+        )
+        token_labels = []
+        for k, offsets in enumerate(enc["offset_mapping"]):
+            sequence = enc.sequence_ids(k)
+            spans = batch["spans"][k]
+            known = batch["token_known"][k]
+            row = []
+            for (start, end), seq in zip(offsets, sequence):
+                if seq != 0 or end <= start:
+                    row.append(-100)
+                elif any(start < b and a < end for a, b in spans):
+                    row.append(1)
+                else:
+                    row.append(0 if known else -100)
+            token_labels.append(row)
+        enc.pop("offset_mapping")
+        enc["token_labels"] = token_labels
+        return enc
+
+    keep = {"labels"}
+    return dataset.map(encode, batched=True, remove_columns=[c for c in dataset.column_names if c not in keep])
+
+
+class PairCollator:
+    """Pads ids with the tokenizer and token labels with -100."""
+
+    def __init__(self, tokenizer):
+        self.tokenizer = tokenizer
+
+    def __call__(self, features):
+        token_labels = [f.pop("token_labels") for f in features]
+        labels = torch.tensor([f.pop("labels") for f in features], dtype=torch.float32)
+        batch = self.tokenizer.pad(features, return_tensors="pt")
+        width = batch["input_ids"].shape[1]
+        batch["token_labels"] = torch.tensor([t + [-100] * (width - len(t)) for t in token_labels], dtype=torch.long)
+        batch["labels"] = labels
+        return batch
+
+
+def fit_platt(logits: np.ndarray, labels: np.ndarray) -> dict[str, list[float]]:
+    """Per-output logistic calibration on held-out logits (identity where a class is missing)."""
+    from sklearn.linear_model import LogisticRegression
+
+    calibration = {}
+    for k, name in enumerate(OUTPUTS):
+        y = labels[:, k].round().astype(int)
+        if 0 < y.sum() < len(y):
+            lr = LogisticRegression(C=100.0).fit(logits[:, k : k + 1], y)
+            calibration[name] = [float(lr.coef_[0, 0]), float(lr.intercept_[0])]
+    return calibration
+
+
+def pick_threshold(sentence_scores: np.ndarray, is_clean: np.ndarray, max_fpr: float) -> float:
+    """The lowest threshold whose false-positive rate on clean sentences is at most `max_fpr`."""
+    clean = np.sort(sentence_scores[is_clean])
+    if len(clean) == 0:
+        return 0.5
+    k = int(np.floor(max_fpr * len(clean)))
+    cut = clean[len(clean) - k - 1] if k < len(clean) else 0.0
+    return float(min(0.95, max(0.5, np.nextafter(cut, 1.0))))
+
+
+def fit_document_head(model: ArtifactClassifier, config: TrainConfig, threshold: float) -> tuple[dict, dict]:
+    """Fit the document head on validation documents scored by the full detector (evidence included)."""
+    from sklearn.linear_model import LogisticRegression
+
+    from detector.aggregate import DocumentHead, document_features
+    from detector.detector import Detector, DetectorConfig
+    from detector.encoder import SentenceEncoder
+
+    from .corpus import CorpusBuilder
+    from .documents import make_documents
+    from .sources import VALIDATION
+
+    docs = make_documents(
+        CorpusBuilder(config.corpus), VALIDATION, config.document_examples, config.seed, tuple(config.corpus.held_out_generators)
+    )
+    detector = Detector(model, SentenceEncoder.from_pretrained(model.config.base_model), DetectorConfig(threshold=threshold))
+    x = np.array([document_features(detector.score(d.text).sentences, threshold) for d in docs])
+    y = np.array([d.expected for d in docs])
+    lr = LogisticRegression(C=1.0, max_iter=5000, class_weight="balanced").fit(x, y)
+    coef, intercept = lr.coef_.tolist(), lr.intercept_.tolist()
+    if len(lr.classes_) == 2:  # binary: softmax over [0, w.x + b] is the sigmoid sklearn fitted
+        coef, intercept = [[0.0] * x.shape[1], coef[0]], [0.0, intercept[0]]
+    head = DocumentHead(tuple(lr.classes_), tuple(map(tuple, coef)), tuple(intercept))
+    counts = {c: int((y == c).sum()) for c in lr.classes_}
+    return head.to_dict(), {"documents": counts, "fit_accuracy": float(lr.score(x, y))}
+
+
+def sentence_scores(probs: np.ndarray) -> np.ndarray:
+    """What the detector flags on: the highest of all outputs (before evidence is added)."""
+    return probs.max(axis=1)
+
+
+def evaluate_split(model: ArtifactClassifier, dataset, batch_size: int = 64) -> tuple[np.ndarray, np.ndarray]:
+    logits = model.predict_logits(dataset["sentence"], dataset["context"], batch_size=batch_size)
+    return logits, np.asarray(dataset["labels"], dtype=np.float32)
+
+
+def train(config: TrainConfig, corpus=None):
+    from transformers import Trainer, TrainingArguments, set_seed
+    from transformers.utils import logging as hf_logging
+
+    from .metrics import load_metric
+
+    hf_logging.disable_progress_bar()
+    hf_logging.set_verbosity_error()
+    if config.num_threads:
+        torch.set_num_threads(config.num_threads)
+    set_seed(config.seed)
+    started = time.time()
+    corpus = corpus if corpus is not None else build_corpus(config)
+    log.info("corpus\n%s", describe(corpus))
+
+    model = ArtifactClassifier.from_base(
+        ClassifierConfig(
+            max_length=config.max_length,
+            context_window=config.context_window,
+            trainable_layers=config.trainable_layers,
+            lora_rank=config.lora_rank,
+            token_head=config.token_head,
+            name=config.name,
+        ),
+        seed=config.seed,
+    )
+    train_set = tokenize_dataset(corpus["train"], model.tokenizer, config.max_length)
+    args = TrainingArguments(
+        output_dir=str(Path(config.output_dir) / "trainer"),
+        num_train_epochs=config.epochs,
+        max_steps=config.max_steps,
+        per_device_train_batch_size=config.batch_size,
+        learning_rate=config.learning_rate,
+        warmup_steps=config.warmup_ratio,  # a float in [0, 1) is a ratio of the total steps
+        weight_decay=config.weight_decay,
+        logging_steps=config.logging_steps,
+        save_strategy="no",
+        report_to=[],
+        seed=config.seed,
+        data_seed=config.seed,
+        disable_tqdm=True,
+        use_cpu=not torch.cuda.is_available(),
+        dataloader_num_workers=0,
+        remove_unused_columns=False,
+    )
+    trainer = Trainer(model=model, args=args, train_dataset=train_set, data_collator=PairCollator(model.tokenizer))
+    result = trainer.train()
+    losses = [h["loss"] for h in trainer.state.log_history if "loss" in h]
+    model.eval()
+
+    val_logits, val_labels = evaluate_split(model, corpus["validation"])
+    model.config.calibration = fit_platt(val_logits, val_labels)
+    val_probs = model.calibrate(val_logits)
+    clean = val_labels[:, OUTPUTS.index(OVERALL)] == 0
+    threshold = pick_threshold(sentence_scores(val_probs), clean, config.max_fpr)
+    model.config.thresholds = {OVERALL: threshold}
+    model.config.document_head, document_fit = fit_document_head(model, config, threshold)
+
+    metric = load_metric()
+    validation = metric.compute(predictions=val_probs.tolist(), references=val_labels.tolist(), label_names=list(OUTPUTS), threshold=threshold)
+    summary = {
+        "name": config.name,
+        "train_examples": len(corpus["train"]),
+        "validation_examples": len(corpus["validation"]),
+        "steps": trainer.state.global_step,
+        "train_loss_first": losses[0] if losses else None,
+        "train_loss_last": losses[-1] if losses else None,
+        "train_loss_curve": losses,
+        "train_runtime_s": result.metrics.get("train_runtime"),
+        "total_runtime_s": time.time() - started,
+        "threshold": threshold,
+        "validation_fpr_clean": float(np.mean(sentence_scores(val_probs)[clean] >= threshold)) if clean.any() else None,
+        "validation": validation,
+        "document_head_fit": document_fit,
+        "config": config.to_dict(),
+        "torch_threads": torch.get_num_threads(),
+    }
+    out = Path(config.output_dir)
+    model.save_pretrained(out)
+    (out / "training_metrics.json").write_text(json.dumps(summary, indent=2) + "\n", encoding="utf-8")
+    return model, summary
+
+
+def refit_document_head(model_dir: str, config: TrainConfig) -> dict:
+    """Fit (or refit) the document head of a saved model without retraining its sentence layers."""
+    model = ArtifactClassifier.from_pretrained(model_dir)
+    threshold = model.config.threshold(OVERALL, 0.5)
+    model.config.document_head, document_fit = fit_document_head(model, config, threshold)
+    model.save_pretrained(model_dir)
+    metrics_path = Path(model_dir) / "training_metrics.json"
+    if metrics_path.exists():
+        summary = json.loads(metrics_path.read_text(encoding="utf-8"))
+        summary["document_head_fit"] = document_fit
+        metrics_path.write_text(json.dumps(summary, indent=2) + "\n", encoding="utf-8")
+    return document_fit
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--config", required=True)
+    parser.add_argument("--data-dir", help="the shared data folder (default: ../shared/data)")
+    parser.add_argument("--corpus", help="a corpus saved by training.corpus (default: build it now)")
+    parser.add_argument("--output-dir")
+    parser.add_argument("--document-head-only", metavar="MODEL_DIR", help="only (re)fit the document head of a saved model")
+    args = parser.parse_args()
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
+    config = TrainConfig.from_yaml(args.config, output_dir=args.output_dir)
+    if args.data_dir:
+        config.corpus.data_dir = args.data_dir
+    if args.document_head_only:
+        print(json.dumps(refit_document_head(args.document_head_only, config), indent=2))
+        return
+    corpus = None
+    if args.corpus:
+        from datasets import load_from_disk
+
+        corpus = load_from_disk(args.corpus)
+    os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
+    _, summary = train(config, corpus)
+    print(json.dumps({k: v for k, v in summary.items() if k not in ("config", "train_loss_curve", "validation")}, indent=2))
+
+
+if __name__ == "__main__":
+    main()
