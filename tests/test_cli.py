@@ -2,7 +2,6 @@ import csv
 import io
 import json
 
-import pytest
 from typer.testing import CliRunner
 
 from detector.cli import app

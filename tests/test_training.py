@@ -1,7 +1,6 @@
 """Training end to end on the tiny config, plus the corpus parts it stands on."""
 
 import json
-import random
 from pathlib import Path
 
 import numpy as np
