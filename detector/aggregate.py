@@ -65,15 +65,31 @@ class DocumentHead:
     classes: tuple[str, ...]
     coef: tuple[tuple[float, ...], ...]
     intercept: tuple[float, ...]
+    center: tuple[float, ...] = ()  # features are standardised first: (f - center) / scale
+    scale: tuple[float, ...] = ()
 
     @classmethod
     def from_dict(cls, data: dict) -> "DocumentHead":
-        return cls(tuple(data["classes"]), tuple(tuple(r) for r in data["coef"]), tuple(data["intercept"]))
+        return cls(
+            tuple(data["classes"]),
+            tuple(tuple(r) for r in data["coef"]),
+            tuple(data["intercept"]),
+            tuple(data.get("center", ())),
+            tuple(data.get("scale", ())),
+        )
 
     def to_dict(self) -> dict:
-        return {"classes": list(self.classes), "coef": [list(r) for r in self.coef], "intercept": list(self.intercept)}
+        return {
+            "classes": list(self.classes),
+            "coef": [list(r) for r in self.coef],
+            "intercept": list(self.intercept),
+            "center": list(self.center),
+            "scale": list(self.scale),
+        }
 
     def probabilities(self, features: list[float]) -> dict[str, float]:
+        if self.center:
+            features = [(f - c) / s for f, c, s in zip(features, self.center, self.scale)]
         logits = [sum(c * f for c, f in zip(row, features)) + b for row, b in zip(self.coef, self.intercept)]
         top = max(logits)
         exp = [math.exp(x - top) for x in logits]

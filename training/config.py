@@ -51,6 +51,7 @@ class TrainConfig:
     max_steps: int = -1
     logging_steps: int = 50
     document_examples: int = 20  # validation documents per generator for the document head
+    document_head_c: float = 1.0  # inverse regularisation of the document head (features standardised)
     max_fpr: float = 0.04  # the default threshold keeps false positives on clean sentences under this
     seed: int = 13
     num_threads: int = 0  # 0: torch's default

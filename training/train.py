@@ -118,13 +118,15 @@ def fit_document_head(model: ArtifactClassifier, config: TrainConfig, threshold:
     detector = Detector(model, SentenceEncoder.from_pretrained(model.config.base_model), DetectorConfig(threshold=threshold))
     x = np.array([document_features(detector.score(d.text).sentences, threshold) for d in docs])
     y = np.array([d.expected for d in docs])
-    lr = LogisticRegression(C=1.0, max_iter=5000, class_weight="balanced").fit(x, y)
+    center, scale = x.mean(axis=0), np.where(x.std(axis=0) > 1e-6, x.std(axis=0), 1.0)
+    z = (x - center) / scale
+    lr = LogisticRegression(C=config.document_head_c, max_iter=5000, class_weight="balanced").fit(z, y)
     coef, intercept = lr.coef_.tolist(), lr.intercept_.tolist()
     if len(lr.classes_) == 2:  # binary: softmax over [0, w.x + b] is the sigmoid sklearn fitted
         coef, intercept = [[0.0] * x.shape[1], coef[0]], [0.0, intercept[0]]
-    head = DocumentHead(tuple(lr.classes_), tuple(map(tuple, coef)), tuple(intercept))
+    head = DocumentHead(tuple(lr.classes_), tuple(map(tuple, coef)), tuple(intercept), tuple(center.tolist()), tuple(scale.tolist()))
     counts = {c: int((y == c).sum()) for c in lr.classes_}
-    return head.to_dict(), {"documents": counts, "fit_accuracy": float(lr.score(x, y))}
+    return head.to_dict(), {"documents": counts, "fit_accuracy": float(lr.score(z, y))}
 
 
 def sentence_scores(probs: np.ndarray) -> np.ndarray:
