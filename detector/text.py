@@ -49,6 +49,8 @@ class Document:
     paragraphs: list[Paragraph] = field(default_factory=list)
     sentences: list[Sentence] = field(default_factory=list)
     source: str = "text"
+    _by_paragraph: dict[int, list[Sentence]] | None = field(default=None, repr=False, compare=False)
+    _indexed: int = field(default=-1, repr=False, compare=False)
 
     def context(self, index: int, window: int = 1) -> str:
         """The sentences around sentence `index` in the same paragraph-ordered stream, without it."""
@@ -57,7 +59,13 @@ class Document:
         return " ".join(s.text for s in self.sentences[lo:hi] if s.index != index)
 
     def paragraph_sentences(self, paragraph: int) -> list[Sentence]:
-        return [s for s in self.sentences if s.paragraph == paragraph]
+        """The sentences of one paragraph (an index built once, so finders stay linear)."""
+        if self._by_paragraph is None or self._indexed != len(self.sentences):
+            self._by_paragraph = {}
+            for s in self.sentences:
+                self._by_paragraph.setdefault(s.paragraph, []).append(s)
+            self._indexed = len(self.sentences)
+        return self._by_paragraph.get(paragraph, [])
 
 
 def _strip_span(text: str, start: int, end: int) -> tuple[int, int]:

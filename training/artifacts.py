@@ -10,8 +10,8 @@ from __future__ import annotations
 import random
 import re
 
-from detector.evidence.boilerplate import _UI_LINES
-from detector.evidence.lists import _LIST, _items
+from detector.evidence.boilerplate import UI_LINES
+from detector.evidence.lists import LIST_PATTERN, list_items
 
 _OPEN_QUOTE = re.compile(r"(\s)([\"“‘'])(?=\w)")
 _CLOSE_DOUBLE = re.compile(r"(?<=[\w.,!?])”")
@@ -20,10 +20,10 @@ _WORDS = re.compile(r"\b[a-z]{3,}\b")
 
 def garble_list(sentence: str, rng: random.Random) -> str | None:
     """Repeat one item of a list of names, or qualify two copies of an item with other items."""
-    match = _LIST.search(sentence)
+    match = LIST_PATTERN.search(sentence)
     if match is None:
         return None
-    items = _items(match.group(0), match.start())
+    items = list_items(match.group(0), match.start())
     if len(items) < 2:
         return None
     names = [sentence[s:e] for s, e, _, _ in items]
@@ -93,7 +93,7 @@ def boilerplate_line(source_sentence: str, rng: random.Random) -> tuple[str, str
     if kind == "template":
         return kind, rng.choice(_TEMPLATES)
     if kind == "furniture":
-        return kind, _title(rng.choice(sorted(_UI_LINES)))
+        return kind, _title(rng.choice(sorted(UI_LINES)))
     if kind == "player":
         return kind, f"{rng.randint(0, 12)}:{rng.randint(0, 59):02d}"
     if kind == "date":

@@ -26,7 +26,7 @@ _DATE_LINE = re.compile(
     re.IGNORECASE,
 )
 _URL_LINE = re.compile(r"^(?:(?:source|sources|via|link|read more)\s*:\s*)?(?:https?://|www\.)\S+$", re.IGNORECASE)
-_UI_LINES = {
+UI_LINES = {
     "related articles", "related", "related stories", "related news", "read more", "read next", "more from",
     "newsletter", "advertisement", "sponsored", "close", "×", "share", "share this", "share this article",
     "subscribe", "sign up", "log in", "login", "comments", "leave a comment", "most read", "trending",
@@ -62,7 +62,7 @@ class BoilerplateFinder:
             return "template_tag", "unrendered template tag", 0.95
         if _TEMPLATE.search(text):
             return "template_tag", "contains an unrendered template tag", 0.8
-        if key in _UI_LINES:
+        if key in UI_LINES:
             return "page_furniture", f"page furniture: “{text.strip()}”", 0.9
         if _PLAYER.match(key):
             return "media_player", "media-player time display", 0.9

@@ -59,7 +59,8 @@ def _is_headline_and_lead(doc: Document, a: _Unit, b: _Unit, words_a: int, words
     """
     if len(a.sentences) != 1 or len(doc.paragraph_sentences(a.paragraph)) != 1 or a.text.endswith(_TERMINAL):
         return False
-    next_first = next((s for s in doc.sentences if s.paragraph == a.paragraph + 1), None)
+    following = doc.paragraph_sentences(a.paragraph + 1)
+    next_first = following[0] if following else None
     return (
         next_first is not None
         and b.sentences[0] == next_first.index

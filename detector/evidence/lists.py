@@ -17,17 +17,17 @@ from .lexical import fold
 
 _NAME = r"[A-Z][\w'’.+\-]*"
 _ITEM = rf"(?:[Tt]he\s+)?{_NAME}(?:\s+(?:of\s+|the\s+)?{_NAME}){{0,3}}(?:\s*\([^()\n]{{1,40}}\))?"
-_LIST = re.compile(rf"{_ITEM}(?:\s*,\s*{_ITEM})*\s*,?\s+(?:and|or|&)\s+{_ITEM}")
-_ITEM_RE = re.compile(_ITEM)
+LIST_PATTERN = re.compile(rf"{_ITEM}(?:\s*,\s*{_ITEM})*\s*,?\s+(?:and|or|&)\s+{_ITEM}")
+ITEM_PATTERN = re.compile(_ITEM)
 _PAREN = re.compile(r"\s*\(([^()]*)\)\s*$")
 # Words that start sentences or clauses and would otherwise be read as a first list item.
 _NOT_ITEMS = {"and", "or", "but", "when", "if", "while", "after", "before", "as", "in", "on", "at", "since"}
 
 
-def _items(text: str, offset: int) -> list[tuple[int, int, str, str]]:
+def list_items(text: str, offset: int) -> list[tuple[int, int, str, str]]:
     """(start, end, base name, parenthetical) for each item of a matched list."""
     out = []
-    for m in _ITEM_RE.finditer(text):
+    for m in ITEM_PATTERN.finditer(text):
         raw = m.group(0)
         paren = _PAREN.search(raw)
         base = raw[: paren.start()] if paren else raw
@@ -46,8 +46,8 @@ class GarbledListFinder:
     def find(self, doc: Document) -> Findings:
         findings: Findings = {}
         for sentence in doc.sentences:
-            for match in _LIST.finditer(sentence.text):
-                items = _items(match.group(0), sentence.start + match.start())
+            for match in LIST_PATTERN.finditer(sentence.text):
+                items = list_items(match.group(0), sentence.start + match.start())
                 if len(items) < 2:
                     continue
                 by_name: dict[str, list[tuple[int, int, str, str]]] = defaultdict(list)
