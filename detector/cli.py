@@ -75,6 +75,24 @@ def score(
 
 
 @app.command()
+def serve(
+    host: str = typer.Option("127.0.0.1", help="Interface to bind (localhost by default)."),
+    port: int = typer.Option(8000, help="Port to listen on."),
+    model: Optional[str] = typer.Option(None, help="A model folder, or a shipped model: default, evidence-baseline."),
+    examples: Optional[Path] = typer.Option(Path("seeds"), help="A folder of .txt examples the page can load."),
+    max_chars: int = typer.Option(DEFAULT_MAX_CHARS, help="Refuse articles longer than this many characters."),
+) -> None:
+    """Start the editor tool: a page that highlights suspect sentences, and its JSON API (/docs)."""
+    import uvicorn
+
+    from .web import create_app
+
+    detector = load_detector(model, None, max_chars)
+    typer.echo(f"millcheck editor on http://{host}:{port}/ (API docs at /docs)", err=True)
+    uvicorn.run(create_app(detector, examples), host=host, port=port, log_level="warning")
+
+
+@app.command()
 def version() -> None:
     """Print the package version."""
     from . import __version__

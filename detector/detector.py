@@ -126,7 +126,8 @@ class Detector:
         order = [self.classifier.config.outputs.index(o) for o in outputs]
         return probs[:, order]
 
-    def score_document(self, doc: Document, id: str | None = None) -> DocumentReport:
+    def score_document(self, doc: Document, id: str | None = None, threshold: float | None = None) -> DocumentReport:
+        threshold = self.config.threshold if threshold is None else threshold
         findings = find_all(doc, self.finders)
         probs = self._model_probabilities(doc)
         sentences: list[SentenceScore] = []
@@ -139,12 +140,12 @@ class Detector:
             sentences.append(
                 SentenceScore(s.index, s.start, s.end, s.text, score, labels, evidence, s.paragraph, s.kind)
             )
-        summary = summarise(sentences, self.config.threshold, head=self.document_head)
+        summary = summarise(sentences, threshold, head=self.document_head)
         return DocumentReport(
             id=id,
             score=summary.score,
             verdict=summary.verdict,
-            threshold=self.config.threshold,
+            threshold=threshold,
             counts=summary.counts,
             shares=summary.shares,
             sentences_total=len(sentences),
@@ -156,9 +157,11 @@ class Detector:
             model=self.name,
         )
 
-    def score(self, text_or_html: str | bytes, id: str | None = None, html: bool | None = None) -> DocumentReport:
+    def score(
+        self, text_or_html: str | bytes, id: str | None = None, html: bool | None = None, threshold: float | None = None
+    ) -> DocumentReport:
         """Score one document; raises `InputError` when the input is not a scorable article."""
-        return self.score_document(self.to_document(text_or_html, html), id)
+        return self.score_document(self.to_document(text_or_html, html), id, threshold)
 
     # -- many documents ---------------------------------------------------------------------
 

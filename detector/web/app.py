@@ -1,0 +1,80 @@
+"""FastAPI app: `POST /api/score` (the CLI's report as JSON), seed examples, and the static page.
+
+The page is ours and self-contained (no CDN, nothing fetched from elsewhere); user text is only
+ever rendered as text, and a Content-Security-Policy forbids inline scripts on top of that.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from fastapi import FastAPI, HTTPException, Request
+from fastapi.responses import FileResponse, JSONResponse
+from fastapi.staticfiles import StaticFiles
+from pydantic import BaseModel, Field
+
+from ..detector import Detector
+from ..inputs import InputError
+
+STATIC = Path(__file__).resolve().parent / "static"
+DEFAULT_MAX_BODY_BYTES = 8 * 1024 * 1024
+_CSP = "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; object-src 'none'; base-uri 'none'; frame-ancestors 'none'; form-action 'none'"
+
+
+class ScoreRequest(BaseModel):
+    text: str | None = Field(None, description="plain text, or HTML (sniffed)")
+    html: str | None = Field(None, description="HTML; the article body and captions are extracted")
+    threshold: float | None = Field(None, ge=0.0, le=1.0, description="override the model's threshold")
+
+
+def create_app(detector: Detector, examples_dir: str | Path | None = None, max_body_bytes: int = DEFAULT_MAX_BODY_BYTES) -> FastAPI:
+    app = FastAPI(title="millcheck editor", description="Highlights paraphrase-mill artifacts and says why.", version="0.1.0")
+    examples = Path(examples_dir) if examples_dir else None
+
+    @app.middleware("http")
+    async def limits_and_headers(request: Request, call_next):
+        length = request.headers.get("content-length")
+        if length is not None and length.isdigit() and int(length) > max_body_bytes:
+            return JSONResponse({"detail": f"request body over {max_body_bytes:,} bytes; send a shorter article"}, status_code=413)
+        response = await call_next(request)
+        if not request.url.path.startswith(("/docs", "/redoc")):
+            response.headers["Content-Security-Policy"] = _CSP
+        response.headers["X-Content-Type-Options"] = "nosniff"
+        response.headers["Referrer-Policy"] = "no-referrer"
+        response.headers["X-Frame-Options"] = "DENY"
+        return response
+
+    @app.post("/api/score")
+    def score(body: ScoreRequest) -> dict:
+        """Score one article; the report has the same fields as a `detector score` JSONL record."""
+        if body.text is None and body.html is None:
+            raise HTTPException(422, "give 'text' or 'html'")
+        try:
+            report = detector.score(
+                body.html if body.html is not None else body.text,
+                html=True if body.html is not None else None,
+                threshold=body.threshold,
+            )
+        except InputError as exc:
+            status = 413 if exc.code == "too_large" else 422
+            raise HTTPException(status, {"code": exc.code, "message": exc.message}) from exc
+        return report.to_dict(include_text=True)
+
+    @app.get("/api/examples")
+    def list_examples() -> list[str]:
+        if examples is None or not examples.is_dir():
+            return []
+        return sorted(p.name for p in examples.glob("*.txt"))
+
+    @app.get("/api/examples/{name}")
+    def example(name: str) -> dict:
+        if examples is None or name not in list_examples():
+            raise HTTPException(404, "no such example")
+        return {"name": name, "text": (examples / name).read_text(encoding="utf-8")}
+
+    @app.get("/", include_in_schema=False)
+    def index() -> FileResponse:
+        return FileResponse(STATIC / "index.html")
+
+    app.mount("/static", StaticFiles(directory=STATIC), name="static")
+    return app

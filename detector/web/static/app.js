@@ -1,0 +1,240 @@
+// millcheck editor page. User text is only ever placed with textContent / text nodes, never as HTML.
+"use strict";
+
+const TYPES = ["spun", "machine_translated", "duplicate", "garbled_list", "broken_punctuation", "boilerplate"];
+const state = { report: null, threshold: 0.5, enabled: new Set(TYPES), focusIndex: -1 };
+const $ = (id) => document.getElementById(id);
+
+function el(tag, attrs = {}, text = null) {
+  const node = document.createElement(tag);
+  for (const [k, v] of Object.entries(attrs)) node.setAttribute(k, v);
+  if (text !== null) node.textContent = text;
+  return node;
+}
+
+function setStatus(text) { $("status").textContent = text; }
+
+async function score() {
+  const text = $("article").value;
+  if (!text.trim()) { setStatus("Nothing to score: paste an article first."); return; }
+  setStatus("Scoring…");
+  document.body.dataset.state = "scoring";
+  const response = await fetch("/api/score", {
+    method: "POST",
+    headers: { "Content-Type": "application/json" },
+    body: JSON.stringify({ text }),
+  });
+  const data = await response.json();
+  if (!response.ok) {
+    const detail = data.detail && data.detail.message ? data.detail.message : JSON.stringify(data.detail);
+    setStatus(`Error ${response.status}: ${detail}`);
+    document.body.dataset.state = "error";
+    return;
+  }
+  state.report = data;
+  state.threshold = data.threshold;
+  $("threshold").value = String(data.threshold);
+  setStatus(`Scored ${data.sentences_total} sentences with ${data.model}.`);
+  render();
+  document.body.dataset.state = "scored";
+}
+
+// The sentence's type to colour by: the most probable enabled type at or over the threshold.
+function topType(sentence) {
+  let best = null;
+  for (const t of TYPES) {
+    if (!state.enabled.has(t)) continue;
+    const p = sentence.labels[t] || 0;
+    if (p >= state.threshold && (best === null || p > sentence.labels[best])) best = t;
+  }
+  return best;
+}
+
+function renderSummary() {
+  const r = state.report;
+  const flagged = r.sentences.filter((s) => topType(s) !== null);
+  const verdict = $("verdict");
+  verdict.className = `verdict-${r.verdict}`;
+  verdict.textContent = `Verdict: ${r.verdict} (document score ${r.score.toFixed(2)})`;
+  const counts = $("counts");
+  counts.replaceChildren();
+  counts.append(`${flagged.length} of ${r.sentences_total} sentences flagged at ${state.threshold.toFixed(2)}: `);
+  for (const t of TYPES) {
+    const n = r.sentences.filter((s) => topType(s) === t).length;
+    const item = el("span", { class: "count", "data-type": t });
+    item.append(el("span", { class: `swatch t-${t}` }), ` ${t} ${n}  `);
+    counts.append(item);
+  }
+  $("threshold-value").textContent = state.threshold.toFixed(2);
+  $("summary").hidden = false;
+}
+
+// Split a sentence's text at its evidence spans so repeated items and glued quotes are marked.
+function sentenceNodes(sentence, text) {
+  const marks = [];
+  for (const ev of sentence.evidence) {
+    if (!state.enabled.has(ev.type)) continue;
+    for (const span of ev.spans) {
+      if (span.start >= sentence.start && span.end <= sentence.end && span.end - span.start < sentence.end - sentence.start) {
+        marks.push([span.start, span.end]);
+      }
+    }
+  }
+  marks.sort((a, b) => a[0] - b[0]);
+  const nodes = [];
+  let pos = sentence.start;
+  for (const [s, e] of marks) {
+    if (s < pos) continue;
+    nodes.push(document.createTextNode(text.slice(pos, s)));
+    nodes.push(el("mark", { class: "evidence" }, text.slice(s, e)));
+    pos = e;
+  }
+  nodes.push(document.createTextNode(text.slice(pos, sentence.end)));
+  return nodes;
+}
+
+function renderArticle() {
+  const r = state.report;
+  const text = r.text;
+  const view = $("view");
+  view.replaceChildren();
+  let paragraph = null;
+  let current = -1;
+  let pos = 0;
+  for (const s of r.sentences) {
+    if (s.paragraph !== current) {
+      paragraph = el("p");
+      view.append(paragraph);
+      current = s.paragraph;
+      pos = s.start;
+    }
+    if (s.start > pos) paragraph.append(document.createTextNode(text.slice(pos, s.start)));
+    const type = topType(s);
+    const span = el("span", { class: "sentence", "data-index": String(s.index), "data-start": String(s.start), "data-end": String(s.end) });
+    if (type !== null) {
+      span.classList.add("flagged", `t-${type}`);
+      span.dataset.type = type;
+      span.style.setProperty("--a", String(0.15 + 0.55 * Math.min(1, s.score)));
+      span.tabIndex = 0;
+      span.addEventListener("mouseenter", () => showDetails(s));
+      span.addEventListener("focus", () => showDetails(s));
+    }
+    span.append(...sentenceNodes(s, text));
+    paragraph.append(span);
+    pos = s.end;
+  }
+}
+
+function showDetails(sentence) {
+  const box = $("details");
+  box.replaceChildren();
+  document.querySelectorAll(".sentence.related").forEach((n) => n.classList.remove("related"));
+  box.append(el("h2", {}, `Score ${sentence.score.toFixed(2)}`));
+  const types = el("ul", { class: "types" });
+  for (const t of TYPES) {
+    const p = sentence.labels[t] || 0;
+    if (p >= 0.05) types.append(el("li", { "data-type": t }, `${t}: ${p.toFixed(2)}`));
+  }
+  box.append(types);
+  if (sentence.evidence.length) {
+    box.append(el("h3", {}, "Why"));
+    const list = el("ul", { class: "evidence" });
+    for (const ev of sentence.evidence) {
+      list.append(el("li", { "data-rule": ev.rule }, `${ev.type} (${ev.rule}, ${ev.confidence.toFixed(2)}): ${ev.message}`));
+      for (const rel of ev.related) {
+        document.querySelectorAll(".sentence").forEach((n) => {
+          const start = Number(n.dataset.start), end = Number(n.dataset.end);
+          if (start >= rel.start && end <= rel.end && Number(n.dataset.index) !== sentence.index) n.classList.add("related");
+        });
+      }
+    }
+    box.append(list);
+  } else {
+    box.append(el("p", { class: "hint" }, "Flagged by the classifier's score alone."));
+  }
+}
+
+function render() {
+  if (!state.report) return;
+  renderSummary();
+  renderArticle();
+}
+
+function buildFilters() {
+  const box = $("filters");
+  for (const t of TYPES) {
+    const label = el("label");
+    const box_ = el("input", { type: "checkbox", value: t, checked: "" });
+    box_.addEventListener("change", () => {
+      if (box_.checked) state.enabled.add(t); else state.enabled.delete(t);
+      render();
+    });
+    label.append(box_, el("span", { class: `swatch t-${t}` }), ` ${t}`);
+    box.append(label);
+  }
+}
+
+function moveFocus(step) {
+  const flagged = Array.from(document.querySelectorAll(".sentence.flagged"));
+  if (!flagged.length) return;
+  const at = flagged.indexOf(document.activeElement);
+  const next = at === -1 ? (step > 0 ? 0 : flagged.length - 1) : (at + step + flagged.length) % flagged.length;
+  flagged[next].focus();
+  flagged[next].scrollIntoView({ block: "nearest" });
+}
+
+async function loadExamples() {
+  const response = await fetch("/api/examples");
+  const names = await response.json();
+  for (const name of names) $("examples").append(el("option", { value: name }, name));
+}
+
+async function loadExample(name) {
+  if (!name) return;
+  const response = await fetch(`/api/examples/${encodeURIComponent(name)}`);
+  const data = await response.json();
+  $("article").value = data.text;
+  await score();
+}
+
+function readFile(file) {
+  const reader = new FileReader();
+  reader.onload = () => { $("article").value = String(reader.result); score(); };
+  reader.readAsText(file);
+}
+
+function reportJson() { return JSON.stringify(state.report, null, 2); }
+
+document.addEventListener("DOMContentLoaded", () => {
+  buildFilters();
+  loadExamples();
+  $("score").addEventListener("click", score);
+  $("examples").addEventListener("change", (e) => loadExample(e.target.value));
+  $("file").addEventListener("change", (e) => { if (e.target.files[0]) readFile(e.target.files[0]); });
+  const drop = $("drop");
+  drop.addEventListener("dragover", (e) => { e.preventDefault(); drop.classList.add("dragging"); });
+  drop.addEventListener("dragleave", () => drop.classList.remove("dragging"));
+  drop.addEventListener("drop", (e) => {
+    e.preventDefault();
+    drop.classList.remove("dragging");
+    if (e.dataTransfer.files[0]) readFile(e.dataTransfer.files[0]);
+  });
+  $("threshold").addEventListener("input", (e) => { state.threshold = Number(e.target.value); render(); });
+  $("copy").addEventListener("click", async () => {
+    try { await navigator.clipboard.writeText(reportJson()); setStatus("Report copied."); }
+    catch (err) { setStatus("Copy failed: use Download instead."); }
+  });
+  $("download").addEventListener("click", () => {
+    const url = URL.createObjectURL(new Blob([reportJson()], { type: "application/json" }));
+    const a = el("a", { href: url, download: "millcheck-report.json" });
+    document.body.append(a);
+    a.click();
+    a.remove();
+    URL.revokeObjectURL(url);
+  });
+  document.addEventListener("keydown", (e) => {
+    if (e.target.tagName === "TEXTAREA" || e.target.tagName === "INPUT" || e.target.tagName === "SELECT") return;
+    if (e.key === "n" || e.key === "j") moveFocus(1);
+    if (e.key === "p" || e.key === "k") moveFocus(-1);
+  });
+});

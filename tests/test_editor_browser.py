@@ -1,0 +1,127 @@
+"""The editor page driven in headless Debian Chromium through Playwright (no browser download)."""
+
+import socket
+import threading
+import time
+from pathlib import Path
+
+import pytest
+
+CHROMIUM = Path("/usr/bin/chromium")
+ROOT = Path(__file__).resolve().parents[1]
+pytestmark = pytest.mark.skipif(not CHROMIUM.exists(), reason="Debian chromium is not installed (.ci/run installs it)")
+
+
+@pytest.fixture(scope="module")
+def server(baseline_detector):
+    import uvicorn
+
+    from detector.web import create_app
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    config = uvicorn.Config(create_app(baseline_detector, ROOT / "seeds"), host="127.0.0.1", port=port, log_level="error")
+    srv = uvicorn.Server(config)
+    thread = threading.Thread(target=srv.run, daemon=True)
+    thread.start()
+    for _ in range(100):
+        if srv.started:
+            break
+        time.sleep(0.05)
+    yield f"http://127.0.0.1:{port}"
+    srv.should_exit = True
+    thread.join(timeout=10)
+
+
+@pytest.fixture(scope="module")
+def page(server, tmp_path_factory):
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        browser = p.chromium.launch(
+            executable_path=str(CHROMIUM),
+            args=["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--disable-sync"],
+        )
+        page = browser.new_page(viewport={"width": 1400, "height": 1000})
+        errors = []
+        page.on("pageerror", lambda e: errors.append(str(e)))
+        page.goto(server)
+        page.errors = errors
+        yield page
+        browser.close()
+
+
+def load_seed(page, prefix="000"):
+    page.wait_for_selector("#examples option:nth-child(6)", state="attached")
+    name = page.eval_on_selector_all("#examples option", "opts => opts.map(o => o.value)")
+    page.evaluate("document.body.dataset.state = 'idle'")
+    page.select_option("#examples", "")
+    page.select_option("#examples", next(n for n in name if n.startswith(prefix)))
+    page.wait_for_selector("body[data-state=scored]")
+
+
+def test_seed_000_highlights_duplicates_and_garbled_list(page):
+    load_seed(page, "000")
+    assert "spun" in page.text_content("#verdict")
+    duplicates = page.locator(".sentence.flagged.t-duplicate")
+    assert duplicates.count() >= 14  # seven reworded caption pairs, both sides
+    garbled = page.locator(".sentence.flagged.t-garbled_list")
+    assert garbled.count() >= 2
+    assert "Canada" in [m.text_content() for m in garbled.first.locator("mark.evidence").all()]
+    ROOT.joinpath("reports").mkdir(exist_ok=True)
+    page.screenshot(path=str(ROOT / "reports" / "editor-seed-000.png"), full_page=False)
+    assert not page.errors
+
+
+def test_hover_shows_evidence_and_the_restated_sentence(page):
+    load_seed(page, "000")
+    target = page.locator(".sentence.flagged.t-duplicate", has_text="These talks were also held after")
+    target.hover()
+    assert "reworded_copy" in page.inner_html("#details")
+    related = page.locator(".sentence.related")
+    assert related.count() >= 1 and "The talks also came after" in related.first.text_content()
+
+
+def test_slider_and_filters_update_without_a_request(page):
+    load_seed(page, "000")
+    before = page.locator(".sentence.flagged").count()
+    requests = []
+    page.on("request", lambda r: requests.append(r.url))
+    page.eval_on_selector("#threshold", "el => { el.value = '0.95'; el.dispatchEvent(new Event('input')); }")
+    after = page.locator(".sentence.flagged").count()
+    assert 0 <= after < before
+    page.eval_on_selector("#threshold", "el => { el.value = '0.5'; el.dispatchEvent(new Event('input')); }")
+    page.uncheck("#filters input[value=duplicate]")
+    assert page.locator(".sentence.flagged.t-duplicate").count() == 0
+    page.check("#filters input[value=duplicate]")
+    assert page.locator(".sentence.flagged").count() == before
+    assert not [u for u in requests if "/api/" in u]
+
+
+def test_keyboard_moves_between_suspect_sentences(page):
+    load_seed(page, "000")
+    page.click("h1")
+    page.keyboard.press("n")
+    first = page.evaluate("document.activeElement.dataset.index")
+    page.keyboard.press("n")
+    second = page.evaluate("document.activeElement.dataset.index")
+    assert first is not None and second is not None and int(second) > int(first)
+    page.keyboard.press("p")
+    assert page.evaluate("document.activeElement.dataset.index") == first
+    assert page.text_content("#details h2").startswith("Score")
+
+
+def test_user_html_is_rendered_as_text_never_run(page):
+    evil = (
+        'Australia, Canada, Britain, and Canada are not sending representatives. <script>window.__xss = 1</script>\n'
+        '<img src=x onerror="window.__xss = 2"> and <b>bold</b> text stay text.'
+    )
+    page.fill("#article", evil)
+    page.evaluate("document.body.dataset.state = 'idle'")
+    page.click("#score")
+    page.wait_for_selector("body[data-state=scored]")
+    assert page.evaluate("window.__xss") is None
+    assert page.locator("#view img").count() == 0 and page.locator("#view script").count() == 0
+    assert "<img src=x" in page.text_content("#view")
+    assert not page.errors
