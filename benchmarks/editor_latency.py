@@ -67,8 +67,8 @@ def main() -> None:
         f"- model: {data['model']}; article: {len(text.split())} words, {data['sentences_total']} sentences",
         f"- runs: {args.runs} (after one warm-up)",
         "",
-        f"| median | min | max |",
-        f"|---|---|---|",
+        "| median | min | max |",
+        "|---|---|---|",
         f"| {statistics.median(times) * 1000:.0f} ms | {min(times) * 1000:.0f} ms | {max(times) * 1000:.0f} ms |",
         "",
     ]
