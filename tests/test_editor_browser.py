@@ -125,3 +125,23 @@ def test_user_html_is_rendered_as_text_never_run(page):
     assert page.locator("#view img").count() == 0 and page.locator("#view script").count() == 0
     assert "<img src=x" in page.text_content("#view")
     assert not page.errors
+
+
+def test_an_html_file_can_be_loaded_and_the_report_downloaded(page, tmp_path):
+    import json
+
+    html = tmp_path / "article.html"
+    html.write_text(
+        "<html><body><article><p>Britain, France and Britain signed the treaty on Monday in Paris.</p>"
+        "<figure><img src=a.jpg><figcaption>Leaders at the signing ceremony</figcaption></figure></article></body></html>",
+        encoding="utf-8",
+    )
+    page.evaluate("document.body.dataset.state = 'idle'")
+    page.set_input_files("#file", str(html))
+    page.wait_for_selector("body[data-state=scored]")
+    assert page.locator(".sentence.flagged.t-garbled_list").count() == 1
+    assert "Leaders at the signing ceremony" in page.text_content("#view")
+    with page.expect_download() as download:
+        page.click("#download")
+    report = json.loads(Path(download.value.path()).read_text(encoding="utf-8"))
+    assert report["source"] == "html" and report["counts"]["garbled_list"] == 1
