@@ -67,6 +67,9 @@ class DocumentHead:
     intercept: tuple[float, ...]
     center: tuple[float, ...] = ()  # features are standardised first: (f - center) / scale
     scale: tuple[float, ...] = ()
+    # 1 - P(clean) at or above this makes a document non-clean; fitted on validation documents to
+    # bound how many clean ones are flagged.
+    threshold: float = 0.5
 
     @classmethod
     def from_dict(cls, data: dict) -> "DocumentHead":
@@ -76,6 +79,7 @@ class DocumentHead:
             tuple(data["intercept"]),
             tuple(data.get("center", ())),
             tuple(data.get("scale", ())),
+            float(data.get("threshold", 0.5)),
         )
 
     def to_dict(self) -> dict:
@@ -85,6 +89,7 @@ class DocumentHead:
             "intercept": list(self.intercept),
             "center": list(self.center),
             "scale": list(self.scale),
+            "threshold": self.threshold,
         }
 
     def probabilities(self, features: list[float]) -> dict[str, float]:
@@ -103,7 +108,13 @@ def summarise(
     min_top: int = 2,
     head: DocumentHead | None = None,
 ) -> DocumentSummary:
-    """Counts, shares, score and verdict; with a fitted `head` the score is 1 - P(clean) from it."""
+    """Counts, shares, score and verdict.
+
+    Without a head, the score is the top-decile mean of the content sentences' artifact scores.
+    With a fitted `head` the score is 1 - P(clean) from it, except that a document the top-decile
+    rule finds spun stays spun: the rule sees the deterministic evidence (reworded captions,
+    garbled lists), which the head's validation documents rarely show.
+    """
     content = [s for s in sentences if s.labels.get(BOILERPLATE, 0.0) < threshold]
     counts = {t: sum(1 for s in sentences if s.labels.get(t, 0.0) >= threshold) for t in ARTIFACT_TYPES}
     shares = {
@@ -115,16 +126,19 @@ def summarise(
     flagged = sum(1 for s in sentences if s.score >= threshold)
     if not content:
         return DocumentSummary(0.0, VERDICT_CLEAN, counts, shares, flagged, 0)
-    if head is not None:
+    score, verdict = _rule(content, threshold, top_share, min_top)
+    if head is not None and verdict != VERDICT_SPUN:
         probs = head.probabilities(document_features(sentences, threshold, top_share, min_top))
         score = 1.0 - probs.get(VERDICT_CLEAN, 0.0)
-        verdict = VERDICT_CLEAN if score < 0.5 else max((c for c in probs if c != VERDICT_CLEAN), key=probs.get)
-        return DocumentSummary(score, verdict, counts, shares, flagged, len(content))
+        verdict = VERDICT_CLEAN if score < head.threshold else max((c for c in probs if c != VERDICT_CLEAN), key=probs.get)
+    return DocumentSummary(score, verdict, counts, shares, flagged, len(content))
+
+
+def _rule(content: list[SentenceScore], threshold: float, top_share: float, min_top: int) -> tuple[float, str]:
+    """The top-decile rule: score, and the family carrying most of the probability mass."""
     score = _top_k([mill_score(s) for s in content], top_share, min_top)
     if score < threshold:
-        verdict = VERDICT_CLEAN
-    else:
-        spinner = sum(max(s.labels.get(t, 0.0) for t in SPINNER_TYPES) for s in content)
-        translated = sum(s.labels.get(MACHINE_TRANSLATED, 0.0) for s in content)
-        verdict = VERDICT_SPUN if spinner >= translated else VERDICT_MACHINE_TRANSLATED
-    return DocumentSummary(score, verdict, counts, shares, flagged, len(content))
+        return score, VERDICT_CLEAN
+    spinner = sum(max(s.labels.get(t, 0.0) for t in SPINNER_TYPES) for s in content)
+    translated = sum(s.labels.get(MACHINE_TRANSLATED, 0.0) for s in content)
+    return score, VERDICT_SPUN if spinner >= translated else VERDICT_MACHINE_TRANSLATED

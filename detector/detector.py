@@ -11,7 +11,7 @@ import json
 import os
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Iterable, Iterator
+from typing import Iterable, Iterator, Sequence
 
 import numpy as np
 
@@ -20,8 +20,10 @@ from .encoder import BASE_ENCODER, ModelFilesError, SentenceEncoder
 from .evidence import default_finders, find_all
 from .html import looks_like_html, segment_html
 from .inputs import DEFAULT_MAX_CHARS, InputError, check_text, decode_bytes
-from .labels import ARTIFACT_TYPES
+from .evidence.base import Evidence, Span
+from .labels import ARTIFACT_TYPES, SPUN
 from .model import CONFIG_NAME, MODEL_TYPE, OVERALL, ArtifactClassifier
+from .quantize import merge_lora
 from .report import DocumentReport, SentenceScore
 from .text import Document, segment
 
@@ -37,6 +39,11 @@ class DetectorConfig:
     max_chars: int = DEFAULT_MAX_CHARS
     language: str = "en"
     batch_size: int = 64
+    # score_many runs the classifier over this many documents' sentences at once: fuller,
+    # length-sorted batches than one document gives (the reports are the same).
+    docs_per_batch: int = 16
+    # int8 dynamic quantisation of both encoders (see detector/quantize.py and benchmarks/throughput.md).
+    int8: bool = False
 
 
 @dataclass
@@ -47,6 +54,36 @@ class TextRecord:
     text: str | bytes | None = None
     html: str | bytes | None = None
     error: InputError | None = None  # set by readers that already failed to read it
+    meta: dict | None = None  # the input record as read (a JSONL object), for writers that pass it on
+
+
+@dataclass
+class ModelOutput:
+    """The classifier's view of one document: (sentences, outputs) probabilities, marked words."""
+
+    probs: np.ndarray
+    words: list[list[tuple[int, int, float]]]
+
+
+def _add_swapped_words(doc: Document, model: ModelOutput, findings: dict, threshold: float) -> None:
+    """Evidence for sentences the classifier finds spun: the words its token head reads as swapped."""
+    spun = ARTIFACT_TYPES.index(SPUN)
+    for s in doc.sentences:
+        marked = model.words[s.index] if s.index < len(model.words) else []
+        probability = float(model.probs[s.index, spun]) if len(model.probs) else 0.0
+        if not marked or probability < threshold:
+            continue
+        spans = tuple(Span.of(doc, s.start + a, s.start + b) for a, b, _ in marked)
+        listed = ", ".join(f"“{span.text}”" for span in spans[:6])
+        findings.setdefault(s.index, []).append(
+            Evidence(
+                type=SPUN,
+                rule="swapped_words",
+                message=f"words the model reads as swapped for synonyms: {listed}",
+                confidence=probability,
+                spans=spans,
+            )
+        )
 
 
 class Detector:
@@ -83,7 +120,7 @@ class Detector:
             raise ModelFilesError(f"the model config {config_file} is corrupted ({exc}); reinstall or retrain") from exc
         model_type = meta.get("model_type")
         if model_type == MODEL_TYPE:
-            classifier = ArtifactClassifier.from_pretrained(directory)
+            classifier = merge_lora(ArtifactClassifier.from_pretrained(directory))  # inference only: one matmul per layer
             base = classifier.config.base_model
             default_threshold = classifier.config.threshold("overall", 0.5)
         elif model_type == BASELINE_TYPE:
@@ -94,7 +131,14 @@ class Detector:
         for key, value in overrides.items():
             if value is not None:
                 setattr(config, key, value)
-        return cls(classifier, SentenceEncoder.from_pretrained(base), config, name=meta.get("name", model_type))
+        encoder = SentenceEncoder.from_pretrained(base)
+        if config.int8:
+            from .quantize import quantize_int8
+
+            quantize_int8(encoder.model)
+            if classifier is not None:
+                quantize_int8(classifier)
+        return cls(classifier, encoder, config, name=meta.get("name", model_type))
 
     # -- one document -----------------------------------------------------------------------
 
@@ -112,24 +156,35 @@ class Detector:
             return doc
         return segment(text, language=self.config.language)
 
-    def _model_probabilities(self, doc: Document) -> np.ndarray:
+    def _model_outputs(self, docs: Sequence[Document]) -> list[ModelOutput]:
+        """Per document, sentence probabilities and marked words; all documents' sentences in one pass."""
         outputs = (*ARTIFACT_TYPES, OVERALL)
-        n = len(doc.sentences)
-        if self.classifier is None or n == 0:
-            return np.zeros((n, len(outputs)), dtype=np.float32)
+        if self.classifier is None:
+            return [ModelOutput(np.zeros((len(d.sentences), len(outputs)), dtype=np.float32), [[] for _ in d.sentences]) for d in docs]
         window = self.classifier.config.context_window
-        probs = self.classifier.predict(
-            [s.text for s in doc.sentences],
-            [doc.context(s.index, window) for s in doc.sentences],
-            batch_size=self.config.batch_size,
+        sentences = [s.text for d in docs for s in d.sentences]
+        contexts = [d.context(s.index, window) for d in docs for s in d.sentences]
+        probs, words = (
+            self.classifier.predict_with_words(sentences, contexts, batch_size=self.config.batch_size) if sentences else (None, [])
         )
         order = [self.classifier.config.outputs.index(o) for o in outputs]
-        return probs[:, order]
+        result, lo = [], 0
+        for d in docs:
+            n = len(d.sentences)
+            doc_probs = probs[lo : lo + n][:, order] if n else np.zeros((0, len(outputs)), dtype=np.float32)
+            result.append(ModelOutput(doc_probs, words[lo : lo + n]))
+            lo += n
+        return result
 
-    def score_document(self, doc: Document, id: str | None = None, threshold: float | None = None) -> DocumentReport:
+    def score_document(
+        self, doc: Document, id: str | None = None, threshold: float | None = None, model: ModelOutput | None = None
+    ) -> DocumentReport:
+        """Score a segmented document; `model` is its classifier output when already computed."""
         threshold = self.config.threshold if threshold is None else threshold
         findings = find_all(doc, self.finders)
-        probs = self._model_probabilities(doc)
+        model = self._model_outputs([doc])[0] if model is None else model
+        probs = model.probs
+        _add_swapped_words(doc, model, findings, threshold)
         sentences: list[SentenceScore] = []
         for s in doc.sentences:
             evidence = findings.get(s.index, [])
@@ -165,22 +220,46 @@ class Detector:
 
     # -- many documents ---------------------------------------------------------------------
 
+    def _record_document(self, record: TextRecord) -> Document:
+        if record.error is not None:
+            raise record.error
+        if record.html is not None:
+            return self.to_document(record.html, html=True)
+        if record.text is None:
+            raise InputError("missing_text", "the record has neither 'text' nor 'html'")
+        return self.to_document(record.text)
+
     def score_record(self, record: TextRecord) -> DocumentReport:
         """Score one record, turning any input problem into an error report instead of raising."""
-        if record.error is not None:
-            return DocumentReport.failed(record.id, record.error.to_dict(), self.config.threshold)
-        try:
-            if record.html is not None:
-                return self.score(record.html, record.id, html=True)
-            if record.text is None:
-                raise InputError("missing_text", "the record has neither 'text' nor 'html'")
-            return self.score(record.text, record.id)
-        except InputError as exc:
-            return DocumentReport.failed(record.id, exc.to_dict(), self.config.threshold)
+        return next(self._score_group([record]))
+
+    def _score_group(self, records: Sequence[TextRecord]) -> Iterator[DocumentReport]:
+        docs: list[Document | InputError] = []
+        for record in records:
+            try:
+                docs.append(self._record_document(record))
+            except InputError as exc:
+                docs.append(exc)
+        readable = [d for d in docs if isinstance(d, Document)]
+        outputs = iter(self._model_outputs(readable))
+        for record, doc in zip(records, docs):
+            if isinstance(doc, InputError):
+                yield DocumentReport.failed(record.id, doc.to_dict(), self.config.threshold)
+            else:
+                yield self.score_document(doc, record.id, model=next(outputs))
 
     def score_many(self, records: Iterable[TextRecord | str]) -> Iterator[DocumentReport]:
-        """Score documents one after another; a bad record yields an error report and the run goes on."""
+        """Score documents in order; a bad record yields an error report and the run goes on.
+
+        Documents are read `config.docs_per_batch` at a time so the classifier sees full batches.
+        """
+        group: list[TextRecord] = []
         for n, record in enumerate(records):
             if isinstance(record, (str, bytes)):
                 record = TextRecord(id=str(n), text=record)
-            yield self.score_record(record)
+            group.append(record)
+            if len(group) >= max(1, self.config.docs_per_batch):
+                yield from self._score_group(group)
+                group = []
+        if group:
+            yield from self._score_group(group)

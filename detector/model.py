@@ -42,6 +42,8 @@ class ClassifierConfig:
     lora_alpha: float = 16.0
     token_head: bool = True
     dropout: float = 0.1
+    # Weights of the sentence loss per output (training only; unlisted outputs weigh 1).
+    loss_weights: dict[str, float] = field(default_factory=dict)
     # Decision thresholds per output (calibrated on held-out data at training time).
     thresholds: dict[str, float] = field(default_factory=dict)
     # Platt scaling per output, fitted on validation data: p = sigmoid(a * logit + b).
@@ -98,6 +100,21 @@ _LORA_TARGETS = ("attention.self.query", "attention.self.key", "attention.self.v
 def _masked_mean(hidden: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
     mask = mask.unsqueeze(-1).to(hidden.dtype)
     return (hidden * mask).sum(1) / mask.sum(1).clamp(min=1e-9)
+
+
+def _marked_words(offsets, sequence_ids, probs, threshold: float) -> list[tuple[int, int, float]]:
+    """Join the sentence's word pieces into words (a piece that starts where the last ended
+    continues it) and keep the words whose highest piece probability reaches `threshold`."""
+    merged: list[list] = []
+    for (start, end), seq, prob in zip(offsets, sequence_ids, probs):
+        if seq != 0 or end <= start:
+            continue
+        if merged and start == merged[-1][1]:
+            merged[-1][1] = end
+            merged[-1][2] = max(merged[-1][2], float(prob))
+        else:
+            merged.append([start, end, float(prob)])
+    return [(a, b, p) for a, b, p in merged if p >= threshold]
 
 
 class ArtifactClassifier(nn.Module):
@@ -188,6 +205,9 @@ class ArtifactClassifier(nn.Module):
         loss = None
         if labels is not None:
             per_label = nn.functional.binary_cross_entropy_with_logits(logits, labels.to(logits.dtype), reduction="none")
+            if self.config.loss_weights:
+                weights = [float(self.config.loss_weights.get(o, 1.0)) for o in self.config.outputs]
+                per_label = per_label * torch.tensor(weights, dtype=per_label.dtype, device=per_label.device)
             if label_mask is not None:  # 0 where a label is unknown for that example
                 per_label = per_label * label_mask
                 loss = per_label.sum() / label_mask.sum().clamp(min=1.0)
@@ -230,6 +250,35 @@ class ArtifactClassifier(nn.Module):
             batch = self.tokenize([sentences[i] for i in idx], [contexts[i] for i in idx])
             out[idx] = self.forward(**batch)["logits"].float().numpy()
         return out
+
+    @torch.inference_mode()
+    def predict_with_words(
+        self, sentences: Sequence[str], contexts: Sequence[str], batch_size: int = 64, word_threshold: float = 0.5
+    ) -> tuple[np.ndarray, list[list[tuple[int, int, float]]]]:
+        """Calibrated probabilities, and per sentence the words the token head marks as swapped.
+
+        Words are (start, end, probability) in the sentence's own characters; word pieces are
+        joined into words and a word takes its highest piece. One forward pass gives both.
+        """
+        if self.token_head is None:
+            return self.predict(sentences, contexts, batch_size), [[] for _ in sentences]
+        self.eval()
+        logits = np.zeros((len(sentences), len(self.config.outputs)), dtype=np.float32)
+        words: list[list[tuple[int, int, float]]] = [[] for _ in sentences]
+        order = sorted(range(len(sentences)), key=lambda i: len(sentences[i]) + len(contexts[i]))
+        for lo in range(0, len(order), batch_size):
+            idx = order[lo : lo + batch_size]
+            enc = self.tokenizer(
+                [sentences[i] for i in idx], [contexts[i] for i in idx], truncation="longest_first",
+                max_length=self.config.max_length, padding=True, return_tensors="pt", return_offsets_mapping=True,
+            )
+            offsets = enc.pop("offset_mapping").tolist()
+            out = self.forward(**enc)
+            logits[idx] = out["logits"].float().numpy()
+            token_probs = torch.sigmoid(out["token_logits"].float()).numpy()
+            for row, i in enumerate(idx):
+                words[i] = _marked_words(offsets[row], enc.sequence_ids(row), token_probs[row], word_threshold)
+        return self.calibrate(logits), words
 
     def calibrate(self, logits: np.ndarray) -> np.ndarray:
         """Calibrated probabilities from logits (plain sigmoid for outputs without a calibration)."""

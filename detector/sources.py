@@ -1,11 +1,15 @@
 """Reading inputs for batch scoring: files, folders, JSONL and stdin, one `TextRecord` per document.
 
+Files may be compressed (`.gz`, `.zst`): `crawl.jsonl.zst` is read as JSONL, `page.html.gz` as one
+document.
+
 Readers never raise for a bad document: an unreadable file or a broken JSONL line becomes a
 record that carries its `InputError`, so it reaches the output with its error and nothing is lost.
 """
 
 from __future__ import annotations
 
+import gzip
 import io
 import json
 import os
@@ -17,6 +21,7 @@ from .detector import TextRecord
 from .inputs import DEFAULT_MAX_CHARS, InputError
 
 JSONL_SUFFIXES = (".jsonl", ".ndjson")
+COMPRESSED_SUFFIXES = (".gz", ".zst", ".zstd")
 STDIN = "-"
 
 
@@ -27,8 +32,35 @@ def _too_big(size: int, max_chars: int) -> InputError:
     )
 
 
+def _plain_name(path: Path) -> str:
+    name = path.name.lower()
+    for suffix in COMPRESSED_SUFFIXES:
+        if name.endswith(suffix):
+            return name[: -len(suffix)]
+    return name
+
+
+def _archive_errors() -> tuple[type[Exception], ...]:
+    """What reading a file may raise: OS errors, and damaged gzip or zstd archives."""
+    import zstandard
+
+    return (OSError, EOFError, ValueError, zstandard.ZstdError)
+
+
 def is_jsonl(path: Path) -> bool:
-    return path.name.lower().endswith(JSONL_SUFFIXES)
+    return _plain_name(path).endswith(JSONL_SUFFIXES)
+
+
+def open_binary(path: Path) -> BinaryIO:
+    """The file's bytes, decompressed as they are read when the name says `.gz` or `.zst`."""
+    name = path.name.lower()
+    if name.endswith(".gz"):
+        return gzip.open(path, "rb")
+    if name.endswith((".zst", ".zstd")):
+        import zstandard
+
+        return io.BufferedReader(zstandard.ZstdDecompressor().stream_reader(path.open("rb"), closefd=True))
+    return path.open("rb")
 
 
 def _record_from_json(line: bytes, where: str) -> TextRecord:
@@ -45,8 +77,8 @@ def _record_from_json(line: bytes, where: str) -> TextRecord:
         if value is not None and not isinstance(value, str):
             return TextRecord(id=rid, error=InputError("bad_field", f"'{field}' must be a string, got {type(value).__name__}"))
     if text is None and html is None:
-        return TextRecord(id=rid, error=InputError("missing_text", "the record has neither 'text' nor 'html'"))
-    return TextRecord(id=rid, text=text, html=html)
+        return TextRecord(id=rid, error=InputError("missing_text", "the record has neither 'text' nor 'html'"), meta=data)
+    return TextRecord(id=rid, text=text, html=html, meta=data)
 
 
 def read_jsonl(stream: BinaryIO, name: str, max_chars: int = DEFAULT_MAX_CHARS) -> Iterator[TextRecord]:
@@ -62,18 +94,23 @@ def read_jsonl(stream: BinaryIO, name: str, max_chars: int = DEFAULT_MAX_CHARS) 
 
 
 def read_file(path: Path, rid: str, max_chars: int = DEFAULT_MAX_CHARS) -> Iterator[TextRecord]:
+    limit = 4 * max_chars + 4
     try:
         if is_jsonl(path):
-            with path.open("rb") as stream:
+            with open_binary(path) as stream:
                 yield from read_jsonl(stream, rid, max_chars)
             return
-        size = path.stat().st_size
-        if size > 4 * max_chars + 4:
-            yield TextRecord(id=rid, error=_too_big(size, max_chars))
+        if _plain_name(path) == path.name.lower() and path.stat().st_size > limit:
+            yield TextRecord(id=rid, error=_too_big(path.stat().st_size, max_chars))
             return
-        yield TextRecord(id=rid, text=path.read_bytes())
-    except OSError as exc:
-        yield TextRecord(id=rid, error=InputError("unreadable", f"could not read {path}: {exc.strerror or exc}"))
+        with open_binary(path) as stream:
+            data = stream.read(limit + 1)  # bounded: a small .gz can inflate to gigabytes
+        if len(data) > limit:
+            yield TextRecord(id=rid, error=_too_big(len(data), max_chars))
+            return
+        yield TextRecord(id=rid, text=data)
+    except _archive_errors() as exc:
+        yield TextRecord(id=rid, error=InputError("unreadable", f"could not read {path}: {getattr(exc, 'strerror', None) or exc}"))
 
 
 def _folder_files(folder: Path) -> list[Path]:

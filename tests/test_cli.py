@@ -125,3 +125,29 @@ def test_corrupted_model_exits_with_a_message(tmp_path):
     result = run(["seeds", "--model", str(tmp_path)])
     assert result.exit_code == 3
     assert "retrain" in result.output or "reinstall" in result.output
+
+
+def test_filter_keeps_records_unchanged_and_says_why_others_were_dropped(tmp_path, seeds):
+    src = tmp_path / "crawl.jsonl"
+    lines = [{"id": k, "text": v, "url": f"https://example.com/{k}"} for k, v in sorted(seeds.items())]
+    src.write_text("\n".join(json.dumps(r) for r in lines) + '\n{"id": "broken"}\n', encoding="utf-8")
+    kept, dropped = tmp_path / "kept.jsonl", tmp_path / "dropped.jsonl"
+    result = runner.invoke(
+        app, ["filter", "-q", str(src), "-o", str(kept), "--rejected", str(dropped), "--max-share", "boilerplate=0.3", "--model", "evidence-baseline"]
+    )
+    assert result.exit_code == 0, result.output
+    kept_recs, dropped_recs = records(kept.read_text()), records(dropped.read_text())
+    assert len(kept_recs) + len(dropped_recs) == 6  # nothing lost
+    by_id = {r["id"]: r for r in kept_recs + dropped_recs}
+    assert by_id["000"]["millcheck"]["reason"] == "verdict spun"
+    assert by_id["broken"]["millcheck"]["reason"] == "error: missing_text"
+    for r in kept_recs:
+        assert r["millcheck"]["kept"] and r["millcheck"]["shares"]["boilerplate"] <= 0.3
+        original = next(x for x in lines if x["id"] == r["id"])
+        assert {k: r[k] for k in original} == original  # passed through unchanged
+    assert any("boilerplate share" in r["millcheck"]["reason"] for r in dropped_recs)
+
+
+def test_filter_rejects_an_unknown_type_with_a_message(tmp_path):
+    result = runner.invoke(app, ["filter", "-q", "seeds", "-o", str(tmp_path / "k.jsonl"), "--max-share", "spam=0.1"])
+    assert result.exit_code == 2 and "unknown artifact type" in result.output

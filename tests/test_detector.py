@@ -113,3 +113,28 @@ def test_threshold_override(seeds):
 def test_shipped_models_load_by_name():
     assert Detector.from_pretrained("evidence-baseline").name == "evidence-baseline-v0"
     assert Detector.from_pretrained("default").name == Detector.from_pretrained().name
+
+
+def test_word_pieces_join_into_words_and_keep_the_marked_ones():
+    from detector.model import _marked_words
+
+    # "[CLS] trom ##pling law [SEP] ctx [SEP]": pieces of one word join; context and specials are skipped
+    offsets = [(0, 0), (0, 4), (4, 9), (10, 13), (0, 0), (0, 3), (0, 0)]
+    sequence = [None, 0, 0, 0, None, 1, None]
+    probs = [0.9, 0.2, 0.8, 0.3, 0.9, 0.99, 0.9]
+    assert _marked_words(offsets, sequence, probs, 0.5) == [(0, 9, pytest.approx(0.8))]
+
+
+def test_swapped_word_evidence_points_at_words_inside_its_sentence(detector, seeds):
+    assert detector.classifier is not None and detector.classifier.token_head is not None
+    found = 0
+    for text in seeds.values():
+        report = detector.score(text)
+        for s in report.sentences:
+            for e in s.evidence:
+                if e.rule == "swapped_words":
+                    found += 1
+                    assert e.type == "spun" and s.labels["spun"] >= report.threshold
+                    for span in e.spans:
+                        assert s.start <= span.start < span.end <= s.end and text[span.start : span.end] == span.text
+    assert found >= 1  # the shipped model marks words in some seed sentence

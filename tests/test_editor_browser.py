@@ -14,6 +14,10 @@ pytestmark = pytest.mark.skipif(not CHROMIUM.exists(), reason="Debian chromium i
 
 @pytest.fixture(scope="module")
 def server(baseline_detector):
+    yield from serve(baseline_detector)
+
+
+def serve(detector):
     import uvicorn
 
     from detector.web import create_app
@@ -21,7 +25,7 @@ def server(baseline_detector):
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
-    config = uvicorn.Config(create_app(baseline_detector, ROOT / "seeds"), host="127.0.0.1", port=port, log_level="error")
+    config = uvicorn.Config(create_app(detector, ROOT / "seeds"), host="127.0.0.1", port=port, log_level="error")
     srv = uvicorn.Server(config)
     thread = threading.Thread(target=srv.run, daemon=True)
     thread.start()
@@ -145,3 +149,4 @@ def test_an_html_file_can_be_loaded_and_the_report_downloaded(page, tmp_path):
         page.click("#download")
     report = json.loads(Path(download.value.path()).read_text(encoding="utf-8"))
     assert report["source"] == "html" and report["counts"]["garbled_list"] == 1
+

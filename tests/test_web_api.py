@@ -1,3 +1,5 @@
+import time
+
 import pytest
 from fastapi.testclient import TestClient
 
@@ -48,3 +50,54 @@ def test_examples(client):
     assert len(names) == 5 and names[0].startswith("000_")
     assert client.get(f"/api/examples/{names[0]}").json()["text"].startswith("Vladimir Putin")
     assert client.get("/api/examples/..%2Fpyproject.toml").status_code == 404
+
+
+def test_streamed_body_without_length_is_held_to_the_limit(client):
+    chunks = (b'{"text": "' + b"word " * 20_000 for _ in range(3))  # a generator: sent chunked, no Content-Length
+    response = client.post("/api/score", content=chunks, headers={"content-type": "application/json"})
+    assert response.status_code == 413 and "bytes" in response.json()["detail"]
+
+
+def test_article_over_the_character_limit_is_413_with_the_limit(seeds):
+    from detector import Detector
+
+    small = Detector.from_pretrained("evidence-baseline", max_chars=1_000)
+    response = TestClient(create_app(small)).post("/api/score", json={"text": seeds["000"]})
+    assert response.status_code == 413
+    assert response.json()["detail"]["code"] == "too_large" and "1,000" in response.json()["detail"]["message"]
+
+
+def test_runaway_scoring_times_out_with_503(baseline_detector, seeds):
+    slow = TestClient(create_app(baseline_detector, timeout_s=0.001))
+    response = slow.post("/api/score", json={"text": seeds["000"]})
+    assert response.status_code == 503 and "longer than" in response.json()["detail"]
+    time.sleep(2)  # let the abandoned worker thread finish before its event loop goes away
+    # the app is still up and answers the next request
+    assert TestClient(create_app(baseline_detector, timeout_s=30)).post("/api/score", json={"text": "A short one."}).status_code == 200
+
+
+def test_serve_binds_to_localhost_by_default():
+    import inspect
+
+    from detector import cli
+
+    params = inspect.signature(cli.serve).parameters
+    assert params["host"].default.default == "127.0.0.1"
+    assert params["timeout"].default.default > 0
+
+
+def test_a_short_load_test_against_a_real_server_has_no_errors(tmp_path):
+    """The load-test tool itself, bounded: 4 clients for 3 s against `detector serve` on loopback."""
+    import json
+    import subprocess
+    import sys
+
+    root = ROOT_SEEDS.parent
+    done = subprocess.run(
+        [sys.executable, "benchmarks/load_test.py", "--clients", "4", "--seconds", "3", "--model", "evidence-baseline",
+         "--report", str(tmp_path / "load")],
+        cwd=root, capture_output=True, text=True, timeout=300,
+    )
+    assert done.returncode == 0, done.stdout + done.stderr
+    result = json.loads((tmp_path / "load.json").read_text())
+    assert result["errors"] == 0 and result["ok"] >= 1 and result["latency_ms"]["p50"] > 0

@@ -28,6 +28,10 @@ class CorpusConfig:
     max_punctuation: int = 800
     max_boilerplate: int = 800
     roundtrip_sentences: int = 1500  # Marian en->pt->en round trips (cached on disk)
+    spin_rate: float = 0.3  # share of eligible words the embedding spinner swaps
+    # A spun sentence counts only with at least this many swaps; sentences with fewer (but some) are
+    # dropped, since one swapped word is often a fair synonym and teaches the model noise.
+    min_spun_swaps: int = 1
     use_roundtrip: bool = True
     held_out_generators: list[str] = field(default_factory=lambda: ["spinner-tortured", "nllb"])
     seed: int = 13
@@ -52,7 +56,11 @@ class TrainConfig:
     logging_steps: int = 50
     document_examples: int = 20  # validation documents per generator for the document head
     document_head_c: float = 1.0  # inverse regularisation of the document head (features standardised)
+    # Per-output weights of the sentence loss (unlisted outputs weigh 1), e.g. to keep the hard
+    # sentence-level MT task from drowning the spinner types.
+    loss_weights: dict[str, float] = field(default_factory=dict)
     max_fpr: float = 0.04  # the default threshold keeps false positives on clean sentences under this
+    max_document_fpr: float = 0.1  # the document head's threshold keeps flagged clean validation documents under this
     seed: int = 13
     num_threads: int = 0  # 0: torch's default
 

@@ -92,7 +92,9 @@ class CorpusBuilder:
         self.config = config
         self.rng = random.Random(config.seed)
         self.blocks = all_blocks(config.data_dir, config.block_lines, config.validation_share)
-        self.embedding_spinner = WordSwapSpinner(load_or_build_embedding_thesaurus(config.cache_dir, base_model), rate=0.3)
+        self.embedding_spinner = WordSwapSpinner(
+            load_or_build_embedding_thesaurus(config.cache_dir, base_model), rate=config.spin_rate
+        )
         self.tortured_spinner = WordSwapSpinner(tortured_thesaurus(tortured_phrases(config.data_dir)), rate=0.6)
         self._roundtrip = None
 
@@ -151,9 +153,10 @@ class CorpusBuilder:
             labels = [
                 {SPUN: int(bool(r.spans)), **({MACHINE_TRANSLATED: 1} if kind == "spinner-roundtrip" else {})} for r in spun
             ]
-            examples += _doc_examples(
+            doc = _doc_examples(
                 [r.text for r in spun], labels, block, kind, spans=[r.spans for r in spun], token_known=kind != "spinner-roundtrip"
             )
+            examples += [e for e in doc if not 0 < len(e.spans) < self.config.min_spun_swaps]
         return examples
 
     def duplicates(self, split: str, scale: float, roundtrips: dict[str, str]) -> list[Example]:

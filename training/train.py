@@ -15,11 +15,13 @@ import json
 import logging
 import os
 import time
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
 import torch
 
+from detector.labels import VERDICT_CLEAN
 from detector.model import OVERALL, ArtifactClassifier, ClassifierConfig
 
 from .config import TrainConfig
@@ -90,14 +92,16 @@ def fit_platt(logits: np.ndarray, labels: np.ndarray) -> dict[str, list[float]]:
     return calibration
 
 
-def pick_threshold(sentence_scores: np.ndarray, is_clean: np.ndarray, max_fpr: float) -> float:
-    """The lowest threshold whose false-positive rate on clean sentences is at most `max_fpr`."""
+def pick_threshold(
+    sentence_scores: np.ndarray, is_clean: np.ndarray, max_fpr: float, floor: float = 0.5, ceiling: float = 0.95
+) -> float:
+    """The lowest threshold (within [floor, ceiling]) whose false-positive rate on clean items is at most `max_fpr`."""
     clean = np.sort(sentence_scores[is_clean])
     if len(clean) == 0:
         return 0.5
     k = int(np.floor(max_fpr * len(clean)))
     cut = clean[len(clean) - k - 1] if k < len(clean) else 0.0
-    return float(min(0.95, max(0.5, np.nextafter(cut, 1.0))))
+    return float(min(ceiling, max(floor, np.nextafter(cut, 1.0))))
 
 
 def fit_document_head(model: ArtifactClassifier, config: TrainConfig, threshold: float) -> tuple[dict, dict]:
@@ -125,8 +129,19 @@ def fit_document_head(model: ArtifactClassifier, config: TrainConfig, threshold:
     if len(lr.classes_) == 2:  # binary: softmax over [0, w.x + b] is the sigmoid sklearn fitted
         coef, intercept = [[0.0] * x.shape[1], coef[0]], [0.0, intercept[0]]
     head = DocumentHead(tuple(lr.classes_), tuple(map(tuple, coef)), tuple(intercept), tuple(center.tolist()), tuple(scale.tolist()))
+    clean_index = list(lr.classes_).index(VERDICT_CLEAN)
+    not_clean = 1.0 - lr.predict_proba(z)[:, clean_index]
+    head = replace(head, threshold=pick_threshold(not_clean, y == VERDICT_CLEAN, config.max_document_fpr, floor=0.5, ceiling=0.99))
     counts = {c: int((y == c).sum()) for c in lr.classes_}
-    return head.to_dict(), {"documents": counts, "fit_accuracy": float(lr.score(z, y))}
+    flagged_clean = float((not_clean[y == VERDICT_CLEAN] >= head.threshold).mean())
+    caught = float((not_clean[y != VERDICT_CLEAN] >= head.threshold).mean())
+    return head.to_dict(), {
+        "documents": counts,
+        "fit_accuracy": float(lr.score(z, y)),
+        "threshold": head.threshold,
+        "clean_flagged_at_threshold": flagged_clean,
+        "artifact_documents_caught_at_threshold": caught,
+    }
 
 
 def sentence_scores(probs: np.ndarray) -> np.ndarray:
@@ -161,6 +176,7 @@ def train(config: TrainConfig, corpus=None):
             trainable_layers=config.trainable_layers,
             lora_rank=config.lora_rank,
             token_head=config.token_head,
+            loss_weights=dict(config.loss_weights),
             name=config.name,
         ),
         seed=config.seed,

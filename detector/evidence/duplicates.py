@@ -9,6 +9,7 @@ sentence of the story is a duplicate, a repeated short or headline-style line is
 
 from __future__ import annotations
 
+from collections import Counter
 from dataclasses import dataclass
 
 import numpy as np
@@ -104,6 +105,37 @@ class DuplicateFinder:
                 ),
             )
 
+    def _lexical_pairs(self, doc: Document, units: list[_Unit], n_words: np.ndarray, stems: list[set[str]]) -> list[tuple[int, int]]:
+        """Unit pairs that pass every check but the cosine, in row-major order.
+
+        These checks are cheap, so only units in some surviving pair need an embedding: most
+        sentences of an article share too few content words with any other to be a copy.
+        """
+        cfg = self.config
+        counts = Counter(stem for unit_stems in stems for stem in unit_stems)
+        column = {stem: k for k, stem in enumerate(stem for stem, c in counts.items() if c > 1)}
+        incidence = np.zeros((len(units), len(column)), dtype=np.float32)
+        for i, unit_stems in enumerate(stems):
+            incidence[i, [column[stem] for stem in unit_stems if stem in column]] = 1.0
+        shared = incidence @ incidence.T
+        sizes = np.array([len(unit_stems) for unit_stems in stems], dtype=np.float32)
+        smaller = np.minimum(sizes[:, None], sizes[None, :])
+        ok = (smaller > 0) & (shared / np.maximum(smaller, 1.0) >= cfg.min_shared_content)
+        paragraphs = np.array([u.paragraph for u in units])
+        ok &= paragraphs[:, None] != paragraphs[None, :]
+        ok &= np.minimum(n_words[:, None], n_words[None, :]) / np.maximum(n_words[:, None], n_words[None, :]) >= cfg.min_length_ratio
+        keys = [normalise(u.text) for u in units]
+        pairs = []
+        for i, j in zip(*np.nonzero(np.triu(ok, k=1))):
+            i, j = int(i), int(j)
+            if keys[i] == keys[j]:
+                continue
+            first, second = (i, j) if units[i].start < units[j].start else (j, i)
+            if _is_headline_and_lead(doc, units[first], units[second], n_words[first], n_words[second]):
+                continue
+            pairs.append((i, j))
+        return pairs
+
     def find(self, doc: Document) -> Findings:
         cfg = self.config
         findings: Findings = {}
@@ -111,26 +143,17 @@ class DuplicateFinder:
         units = [u for u in _units(doc, cfg.max_line_sentences) if len(words(u.text)) >= cfg.min_words][: cfg.max_units]
         if len(units) < 2:
             return findings
-        emb = self.encoder.encode([u.text for u in units])
-        sims = emb @ emb.T
         n_words = np.array([len(words(u.text)) for u in units])
-        stems = [content_stems(u.text) for u in units]
-        keys = [normalise(u.text) for u in units]
+        pairs = self._lexical_pairs(doc, units, n_words, [content_stems(u.text) for u in units])
+        needed = sorted({i for pair in pairs for i in pair})
+        row = {unit: k for k, unit in enumerate(needed)}
+        emb = self.encoder.encode([units[i].text for i in needed]) if needed else None
         best: dict[tuple[int, int], Evidence] = {}  # (sentence, other paragraph) -> strongest evidence
-        rows, cols = np.nonzero(np.triu(sims >= cfg.min_cosine, k=1))
-        for i, j in zip(rows.tolist(), cols.tolist()):
+        for i, j in pairs:
+            cos = float(emb[row[i]] @ emb[row[j]])
+            if cos < cfg.min_cosine:
+                continue
             a, b = units[i], units[j]
-            if a.paragraph == b.paragraph or keys[i] == keys[j]:
-                continue
-            if min(n_words[i], n_words[j]) / max(n_words[i], n_words[j]) < cfg.min_length_ratio:
-                continue
-            first, second = (i, j) if a.start < b.start else (j, i)
-            if _is_headline_and_lead(doc, units[first], units[second], n_words[first], n_words[second]):
-                continue
-            small, large = (stems[i], stems[j]) if len(stems[i]) <= len(stems[j]) else (stems[j], stems[i])
-            if not small or len(small & large) / len(small) < cfg.min_shared_content:
-                continue
-            cos = float(sims[i, j])
             span = cfg.full_confidence_cosine - cfg.min_cosine
             confidence = 0.6 + 0.39 * min(1.0, (cos - cfg.min_cosine) / span)
             for this, other in ((a, b), (b, a)):

@@ -9,15 +9,17 @@ from __future__ import annotations
 from pathlib import Path
 
 from fastapi import FastAPI, HTTPException, Request
-from fastapi.responses import FileResponse, JSONResponse
+from fastapi.responses import FileResponse
 from fastapi.staticfiles import StaticFiles
 from pydantic import BaseModel, Field
 
 from ..detector import Detector
 from ..inputs import InputError
+from .limits import BodySizeLimit, run_with_timeout
 
 STATIC = Path(__file__).resolve().parent / "static"
 DEFAULT_MAX_BODY_BYTES = 8 * 1024 * 1024
+DEFAULT_TIMEOUT_S = 60.0
 _CSP = "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; object-src 'none'; base-uri 'none'; frame-ancestors 'none'; form-action 'none'"
 
 
@@ -27,15 +29,20 @@ class ScoreRequest(BaseModel):
     threshold: float | None = Field(None, ge=0.0, le=1.0, description="override the model's threshold")
 
 
-def create_app(detector: Detector, examples_dir: str | Path | None = None, max_body_bytes: int = DEFAULT_MAX_BODY_BYTES) -> FastAPI:
+def create_app(
+    detector: Detector,
+    examples_dir: str | Path | None = None,
+    max_body_bytes: int = DEFAULT_MAX_BODY_BYTES,
+    timeout_s: float | None = DEFAULT_TIMEOUT_S,
+) -> FastAPI:
+    """The editor app. Articles over the detector's `max_chars` or bodies over `max_body_bytes` get
+    413; scoring that runs past `timeout_s` gets 503 (None: no limit)."""
     app = FastAPI(title="millcheck editor", description="Highlights paraphrase-mill artifacts and says why.", version="0.1.0")
+    app.add_middleware(BodySizeLimit, max_bytes=max_body_bytes)
     examples = Path(examples_dir) if examples_dir else None
 
     @app.middleware("http")
-    async def limits_and_headers(request: Request, call_next):
-        length = request.headers.get("content-length")
-        if length is not None and length.isdigit() and int(length) > max_body_bytes:
-            return JSONResponse({"detail": f"request body over {max_body_bytes:,} bytes; send a shorter article"}, status_code=413)
+    async def security_headers(request: Request, call_next):
         response = await call_next(request)
         if not request.url.path.startswith(("/docs", "/redoc")):
             response.headers["Content-Security-Policy"] = _CSP
@@ -45,15 +52,17 @@ def create_app(detector: Detector, examples_dir: str | Path | None = None, max_b
         return response
 
     @app.post("/api/score")
-    def score(body: ScoreRequest) -> dict:
+    async def score(body: ScoreRequest) -> dict:
         """Score one article; the report has the same fields as a `detector score` JSONL record."""
         if body.text is None and body.html is None:
             raise HTTPException(422, "give 'text' or 'html'")
         try:
-            report = detector.score(
+            report = await run_with_timeout(
+                detector.score,
                 body.html if body.html is not None else body.text,
                 html=True if body.html is not None else None,
                 threshold=body.threshold,
+                timeout_s=timeout_s,
             )
         except InputError as exc:
             status = 413 if exc.code == "too_large" else 422

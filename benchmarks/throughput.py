@@ -1,0 +1,177 @@
+"""Batch throughput on CPU: the `detector score` pipeline vs the bare model forward, fp32 vs int8.
+
+    python benchmarks/throughput.py --model default --docs 60 --repeats 3 \
+        [--corpus artifacts/corpus-v3 --eval-examples 0] [--data-dir ../shared/data]
+
+Documents are the seeds plus 20-line blocks of original English news (WMT23), when the data folder
+is there. In one run, for the fp32 and the int8 model, it times
+  - bare forward: the classifier's forward pass alone over pre-tokenised, length-sorted batches of
+    every sentence (with its context), as `detector score` would feed it;
+  - pipeline: what `detector score` does per document: decode, segment, evidence finders (with
+    their own encoder pass), classifier, aggregation, and the JSONL record;
+and reports sentences/second (median of the repeats), the pipeline/forward ratio, the int8/fp32
+speed-up, the largest probability difference, and with `--corpus` the ROC-AUC per type on the
+test split for both. Writes benchmarks/throughput.md and .json.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import statistics
+import sys
+import time
+from datetime import datetime, timezone
+from pathlib import Path
+
+import numpy as np
+import torch
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from detector import Detector
+from detector.detector import TextRecord
+from detector.text import segment
+
+
+def documents(n: int, data_dir: Path) -> list[str]:
+    docs = [p.read_text(encoding="utf-8") for p in sorted((ROOT / "seeds").glob("*.txt"))]
+    news = data_dir / "wmt23" / "en-original.human.en"
+    if news.exists():
+        lines = news.read_text(encoding="utf-8").splitlines()
+        docs += ["\n".join(lines[i : i + 20]) for i in range(0, len(lines), 20)]
+    return (docs * (1 + n // max(1, len(docs))))[:n]
+
+
+def bare_forward(detector: Detector, texts: list[str], batch_size: int) -> tuple[float, int]:
+    """Seconds for the classifier's forward alone over all sentences, tokenised beforehand."""
+    classifier = detector.classifier
+    window = classifier.config.context_window
+    pairs = []
+    for text in texts:
+        doc = segment(text)
+        pairs += [(s.text, doc.context(s.index, window)) for s in doc.sentences]
+    pairs.sort(key=lambda p: len(p[0]) + len(p[1]))
+    batches = [classifier.tokenize([a for a, _ in pairs[i : i + batch_size]], [b for _, b in pairs[i : i + batch_size]]) for i in range(0, len(pairs), batch_size)]
+    started = time.perf_counter()
+    with torch.inference_mode():
+        for batch in batches:
+            classifier(**batch)
+    return time.perf_counter() - started, len(pairs)
+
+
+def pipeline(detector: Detector, texts: list[str]) -> tuple[float, int]:
+    records = [TextRecord(id=str(i), text=t.encode("utf-8")) for i, t in enumerate(texts)]
+    started = time.perf_counter()
+    n = 0
+    for report in detector.score_many(records):
+        json.dumps(report.to_dict(), ensure_ascii=False)
+        n += report.sentences_total
+    return time.perf_counter() - started, n
+
+
+def roc_auc(pos: np.ndarray, neg: np.ndarray) -> float | None:
+    if len(pos) == 0 or len(neg) == 0:
+        return None
+    scores = np.concatenate([pos, neg])
+    ranks = scores.argsort().argsort() + 1.0
+    return float((ranks[: len(pos)].sum() - len(pos) * (len(pos) + 1) / 2) / (len(pos) * len(neg)))
+
+
+def corpus_auc(detector: Detector, corpus_dir: str, limit: int) -> dict:
+    from datasets import load_from_disk
+
+    test = load_from_disk(corpus_dir)["test"]
+    if limit:
+        test = test.select(range(min(limit, len(test))))
+    probs = detector.classifier.predict(test["sentence"], test["context"])
+    labels = np.asarray(test["labels"])
+    outputs = detector.classifier.config.outputs
+    return {name: roc_auc(probs[labels[:, k] == 1, k], probs[labels[:, k] == 0, k]) for k, name in enumerate(outputs)}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--model", default="default")
+    parser.add_argument("--docs", type=int, default=60)
+    parser.add_argument("--repeats", type=int, default=3)
+    parser.add_argument("--batch-size", type=int, default=64)
+    parser.add_argument("--data-dir", default=str(ROOT.parent / "shared" / "data"))
+    parser.add_argument("--corpus", help="a corpus saved by training.corpus, for ROC-AUC fp32 vs int8")
+    parser.add_argument("--eval-examples", type=int, default=0, help="test examples for ROC-AUC (0: all)")
+    parser.add_argument("--out", default=str(ROOT / "benchmarks" / "throughput"))
+    args = parser.parse_args()
+    from transformers.utils import logging as hf_logging
+
+    hf_logging.disable_progress_bar()
+    texts = documents(args.docs, Path(args.data_dir))
+    detectors = {
+        "fp32": Detector.from_pretrained(args.model, batch_size=args.batch_size),
+        "int8": Detector.from_pretrained(args.model, batch_size=args.batch_size, int8=True),
+    }
+    if detectors["fp32"].classifier is None:
+        raise SystemExit(f"{args.model} has no classifier (the evidence baseline): nothing to time")
+    for det in detectors.values():  # warm-up
+        pipeline(det, texts[:2])
+        bare_forward(det, texts[:2], args.batch_size)
+    times: dict[str, dict[str, list[float]]] = {k: {"forward": [], "pipeline": []} for k in detectors}
+    sentences = 0
+    for _ in range(args.repeats):  # interleaved, so drift of the machine hits every variant alike
+        for name, det in detectors.items():
+            seconds, sentences = bare_forward(det, texts, args.batch_size)
+            times[name]["forward"].append(seconds)
+            seconds, _ = pipeline(det, texts)
+            times[name]["pipeline"].append(seconds)
+    rate = {k: {m: sentences / statistics.median(v) for m, v in d.items()} for k, d in times.items()}
+    segmented = [segment(t) for t in texts[:40]]
+    sents = [s.text for d in segmented for s in d.sentences]
+    ctxs = [d.context(s.index, 1) for d in segmented for s in d.sentences]
+    diff = float(np.abs(detectors["fp32"].classifier.predict(sents, ctxs) - detectors["int8"].classifier.predict(sents, ctxs)).max())
+    aucs = {k: corpus_auc(d, args.corpus, args.eval_examples) for k, d in detectors.items()} if args.corpus else {}
+    result = {
+        "command": "python " + " ".join(sys.argv),
+        "date": f"{datetime.now(timezone.utc):%Y-%m-%d %H:%M UTC}",
+        "machine": f"{platform.machine()}, {os.cpu_count()} CPUs, {torch.get_num_threads()} torch threads, Python {platform.python_version()}, torch {torch.__version__}",
+        "device": torch.cuda.get_device_name(0) if torch.cuda.is_available() else "cpu",
+        "model": detectors["fp32"].name,
+        "documents": len(texts),
+        "sentences": sentences,
+        "repeats": args.repeats,
+        "sentences_per_s": {k: {m: round(v, 1) for m, v in d.items()} for k, d in rate.items()},
+        "pipeline_over_forward": {k: round(d["pipeline"] / d["forward"], 3) for k, d in rate.items()},
+        "int8_speedup": {m: round(rate["int8"][m] / rate["fp32"][m], 2) for m in ("forward", "pipeline")},
+        "max_probability_difference_int8": round(diff, 4),
+        "roc_auc": aucs,
+    }
+    lines = [
+        "# Batch throughput: pipeline vs bare forward, fp32 vs int8",
+        "",
+        f"- command: `{result['command']}`",
+        f"- date: {result['date']}; machine: {result['machine']}; device: {result['device']}",
+        f"- model: {result['model']}; {len(texts)} documents, {sentences} sentences; median of {args.repeats} interleaved repeats",
+        "",
+        "| variant | bare forward (sent/s) | pipeline (sent/s) | pipeline / forward |",
+        "|---|---|---|---|",
+        *[f"| {k} | {rate[k]['forward']:.1f} | {rate[k]['pipeline']:.1f} | {rate[k]['pipeline'] / rate[k]['forward']:.2f} |" for k in rate],
+        "",
+        f"int8 / fp32 speed-up: forward {result['int8_speedup']['forward']}x, pipeline {result['int8_speedup']['pipeline']}x.",
+        f"Largest probability difference int8 vs fp32 on {len(sents)} sentences: {diff:.4f}.",
+        "",
+    ]
+    if aucs:
+        lines += ["| output | ROC-AUC fp32 | ROC-AUC int8 | difference |", "|---|---|---|---|"]
+        for name in aucs["fp32"]:
+            a, b = aucs["fp32"][name], aucs["int8"][name]
+            lines.append(f"| {name} | {a:.4f} | {b:.4f} | {b - a:+.4f} |" if a is not None and b is not None else f"| {name} | n/a | n/a | n/a |")
+        lines.append("")
+    out = Path(args.out)
+    out.with_suffix(".md").write_text("\n".join(lines), encoding="utf-8")
+    out.with_suffix(".json").write_text(json.dumps(result, indent=2) + "\n", encoding="utf-8")
+    print("\n".join(lines))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,75 @@
+"""Keep-or-drop decisions for corpus building, in the manner of datatrove's quality filters.
+
+A document is kept when it scored (no error), its verdict is not one of `drop_verdicts`, its
+document score is at most `max_score`, and each artifact type's share of its content sentences
+is at most the given limit. The decision says why a document was dropped.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from .labels import ARTIFACT_TYPES, VERDICT_MACHINE_TRANSLATED, VERDICT_SPUN
+from .report import DocumentReport
+
+
+@dataclass(frozen=True)
+class Decision:
+    keep: bool
+    reason: str = ""
+
+
+@dataclass
+class DocumentFilter:
+    drop_verdicts: tuple[str, ...] = (VERDICT_SPUN, VERDICT_MACHINE_TRANSLATED)
+    max_score: float | None = None
+    max_shares: dict[str, float] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        unknown = set(self.max_shares) - set(ARTIFACT_TYPES)
+        if unknown:
+            raise ValueError(f"unknown artifact type(s) {sorted(unknown)}; known: {', '.join(ARTIFACT_TYPES)}")
+
+    @classmethod
+    def parse_shares(cls, items: list[str]) -> dict[str, float]:
+        """`["boilerplate=0.3", "duplicate=0.1"]` -> {"boilerplate": 0.3, "duplicate": 0.1}."""
+        shares = {}
+        for item in items:
+            name, sep, value = item.partition("=")
+            try:
+                shares[name.strip()] = float(value)
+            except ValueError:
+                sep = ""
+            if not sep:
+                raise ValueError(f"--max-share takes TYPE=FRACTION, e.g. boilerplate=0.3; got {item!r}")
+        return shares
+
+    def decide(self, report: DocumentReport) -> Decision:
+        if report.error is not None:
+            return Decision(False, f"error: {report.error.get('code')}")
+        if report.verdict in self.drop_verdicts:
+            return Decision(False, f"verdict {report.verdict}")
+        if self.max_score is not None and report.score is not None and report.score > self.max_score:
+            return Decision(False, f"score {report.score:.3f} > {self.max_score:g}")
+        for name, limit in self.max_shares.items():
+            share = report.shares.get(name, 0.0)
+            if share > limit:
+                return Decision(False, f"{name} share {share:.3f} > {limit:g}")
+        return Decision(True)
+
+
+def annotate(record: dict, report: DocumentReport, decision: Decision) -> dict:
+    """The input record with millcheck's document-level scores added under `millcheck`."""
+    summary = {
+        "score": None if report.score is None else round(report.score, 4),
+        "verdict": report.verdict,
+        "shares": {k: round(v, 4) for k, v in report.shares.items()},
+        "counts": dict(report.counts),
+        "model": report.model,
+        "kept": decision.keep,
+    }
+    if decision.reason:
+        summary["reason"] = decision.reason
+    if report.error is not None:
+        summary["error"] = report.error
+    return {**record, "millcheck": summary}

@@ -1,0 +1,135 @@
+"""Coverage-guided fuzzing (atheris/libFuzzer) of `Detector.score` over bytes, text and HTML.
+
+    python scripts/fuzz_detector.py --seconds 600 --report reports/fuzz-detector
+
+runs libFuzzer for the given time in a child process (seeded with the seed articles and a few
+HTML pages), then writes what it did to `<report>.md`: runs, coverage, and any crash with its
+input. A crash is any exception other than `InputError`, or a report whose offsets do not slice
+its text. `pip install atheris` first; the detector scores with the shipped default model.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import platform
+import re
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+HTML_SEEDS = [
+    "<html><head><script>alert(1)</script></head><body><article><p>Putin said. Xi said.</p>"
+    "<figure><img src=x><figcaption>Xi and Putin pictured</figcaption></figure></article></body></html>",
+    "<div>" * 300 + "deep" + "</div>" * 300,
+    "<table><tr><td>Australia, Canada (Britain), Canada (US) and Australia</td></tr></table>",
+]
+
+
+def target() -> None:
+    """The child: instrument our code and the parsers it leans on, then fuzz."""
+    import atheris
+
+    with atheris.instrument_imports(include=["detector", "sentencex", "trafilatura", "charset_normalizer"]):
+        from detector import Detector
+        from detector.inputs import InputError
+
+    detector = Detector.from_pretrained(os.environ.get("MILLCHECK_FUZZ_MODEL") or None)
+
+    def one_input(data: bytes) -> None:
+        if not data:
+            return
+        mode, body = data[0] % 3, data[1:]
+        try:
+            if mode == 0:
+                report = detector.score(body)  # bytes: decoding, sniffing
+            else:
+                text = body.decode("utf-8", errors="surrogatepass" if mode == 1 else "replace")
+                report = detector.score(text, html=True if mode == 2 else None)
+        except InputError:
+            return
+        except UnicodeDecodeError:
+            return  # the fuzzer's own decode above, not ours
+        for s in report.sentences:
+            if report.text is not None and report.text[s.start : s.end] != s.text:
+                raise AssertionError(f"offsets {s.start}:{s.end} do not slice the text")
+
+    atheris.Setup(sys.argv, one_input)
+    atheris.Fuzz()
+
+
+def seed_corpus(folder: Path) -> None:
+    for path in sorted((ROOT / "seeds").glob("*.txt")):
+        text = path.read_bytes()
+        for k, lo in enumerate(range(0, len(text), 400)):
+            (folder / f"{path.stem}-{k}").write_bytes(bytes([k % 2]) + text[lo : lo + 400])
+    for k, page in enumerate(HTML_SEEDS):
+        (folder / f"html-{k}").write_bytes(b"\x02" + page.encode())
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--seconds", type=int, default=600)
+    parser.add_argument("--max-len", type=int, default=2048)
+    parser.add_argument("--report", default=str(ROOT / "reports" / "fuzz-detector"))
+    parser.add_argument("--model", default="evidence-baseline", help="the finders and segmentation are the same for every model")
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory() as tmp:
+        corpus, crashes = Path(tmp) / "corpus", Path(tmp) / "crashes"
+        corpus.mkdir()
+        crashes.mkdir()
+        seed_corpus(corpus)
+        command = [
+            sys.executable, __file__, "--child",
+            f"-max_total_time={args.seconds}", f"-max_len={args.max_len}", f"-artifact_prefix={crashes}/",
+            "-print_final_stats=1", "-timeout=60", "-rss_limit_mb=8192", str(corpus),
+        ]
+        started = time.time()
+        proc = subprocess.run(command, capture_output=True, text=True, env={**os.environ, "TOKENIZERS_PARALLELISM": "false", "MILLCHECK_FUZZ_MODEL": args.model})
+        elapsed = time.time() - started
+        log = proc.stderr + proc.stdout
+        found = sorted(p.name for p in crashes.iterdir())
+        write_report(Path(args.report), args, proc.returncode, elapsed, log, found, crashes)
+    print(f"fuzzing finished: exit {proc.returncode}, {len(found)} crash file(s); report at {args.report}.md")
+    sys.exit(0 if proc.returncode == 0 and not found else 1)
+
+
+def write_report(prefix: Path, args, returncode: int, elapsed: float, log: str, found: list[str], crashes: Path) -> None:
+    def last(pattern: str) -> str:
+        hits = re.findall(pattern, log)
+        return hits[-1] if hits else "n/a"
+
+    runs, speed = last(r"stat::number_of_executed_units:\s*(\d+)"), last(r"stat::average_exec_per_sec:\s*(\d+)")
+    cov, ft, corp = last(r"cov: (\d+)"), last(r"ft: (\d+)"), last(r"corp: (\d+/\S+)")
+    peak = last(r"stat::peak_rss_mb:\s*(\d+)")
+    lines = [
+        "# Fuzzing `Detector.score` (atheris / libFuzzer)",
+        "",
+        f"- command: `python scripts/fuzz_detector.py --seconds {args.seconds} --max-len {args.max_len} --model {args.model}`",
+        f"- date: {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}; machine: {platform.machine()}, "
+        f"{os.cpu_count()} CPUs, CPython {platform.python_version()}",
+        f"- target: bytes (decoding, sniffing), text, and forced HTML through `Detector.score` with model {args.model}; "
+        "a crash is any exception but `InputError`, or offsets that do not slice the report's text",
+        f"- wall time: {elapsed:.0f} s; libFuzzer exit code: {returncode}",
+        f"- executions: {runs}; average {speed} exec/s",
+        f"- coverage at the end: {cov} edges, {ft} features, corpus {corp}",
+        f"- peak memory: {peak} MB",
+        f"- crashes: {len(found)}",
+    ]
+    for name in found:
+        lines += ["", f"## {name}", "", "```", (crashes / name).read_bytes()[:2000].decode("utf-8", "replace"), "```"]
+    tail = "\n".join(line for line in log.splitlines() if line.startswith(("#", "INFO", "==", "Done")) and "Instrumenting" not in line)[-4000:]
+    lines += ["", "## libFuzzer log (tail)", "", "```", tail, "```", ""]
+    prefix.parent.mkdir(parents=True, exist_ok=True)
+    prefix.with_suffix(".md").write_text("\n".join(lines), encoding="utf-8")
+
+
+if __name__ == "__main__":
+    if len(sys.argv) > 1 and sys.argv[1] == "--child":
+        sys.argv.pop(1)
+        target()
+    else:
+        main()
