@@ -50,17 +50,17 @@ def bare_forward(detector: Detector, texts: list[str], batch_size: int) -> tuple
     """Seconds for the classifier's forward alone over all sentences, tokenised beforehand."""
     classifier = detector.classifier
     window = classifier.config.context_window
-    pairs = []
+    sentences, contexts = [], []
     for text in texts:
         doc = segment(text)
-        pairs += [(s.text, doc.context(s.index, window)) for s in doc.sentences]
-    pairs.sort(key=lambda p: len(p[0]) + len(p[1]))
-    batches = [classifier.tokenize([a for a, _ in pairs[i : i + batch_size]], [b for _, b in pairs[i : i + batch_size]]) for i in range(0, len(pairs), batch_size)]
+        sentences += [s.text for s in doc.sentences]
+        contexts += [doc.context(s.index, window) for s in doc.sentences]
+    batches = [batch for _, batch in classifier.sorted_batches(sentences, contexts, batch_size)]  # as the pipeline batches
     started = time.perf_counter()
     with torch.inference_mode():
         for batch in batches:
             classifier(**batch)
-    return time.perf_counter() - started, len(pairs)
+    return time.perf_counter() - started, len(sentences)
 
 
 def pipeline(detector: Detector, texts: list[str]) -> tuple[float, int]:

@@ -69,8 +69,8 @@ def _add_swapped_words(doc: Document, model: ModelOutput, findings: dict, thresh
     """Evidence for sentences the classifier finds spun: the words its token head reads as swapped."""
     spun = ARTIFACT_TYPES.index(SPUN)
     for s in doc.sentences:
-        marked = model.words[s.index] if s.index < len(model.words) else []
-        probability = float(model.probs[s.index, spun]) if len(model.probs) else 0.0
+        marked = model.words[s.index]
+        probability = float(model.probs[s.index, spun])
         if not marked or probability < threshold:
             continue
         spans = tuple(Span.of(doc, s.start + a, s.start + b) for a, b, _ in marked)

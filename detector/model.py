@@ -229,7 +229,7 @@ class ArtifactClassifier(nn.Module):
 
     # -- inference ----------------------------------------------------------------------------
 
-    def tokenize(self, sentences: Sequence[str], contexts: Sequence[str]):
+    def tokenize(self, sentences: Sequence[str], contexts: Sequence[str], offsets: bool = False):
         return self.tokenizer(
             list(sentences),
             list(contexts),
@@ -237,17 +237,22 @@ class ArtifactClassifier(nn.Module):
             max_length=self.config.max_length,
             padding=True,
             return_tensors="pt",
+            return_offsets_mapping=offsets,
         )
+
+    def sorted_batches(self, sentences: Sequence[str], contexts: Sequence[str], batch_size: int, offsets: bool = False):
+        """(input positions, encoding) per batch, sentences sorted by length so batches pad little."""
+        order = sorted(range(len(sentences)), key=lambda i: len(sentences[i]) + len(contexts[i]))
+        for lo in range(0, len(order), batch_size):
+            idx = order[lo : lo + batch_size]
+            yield idx, self.tokenize([sentences[i] for i in idx], [contexts[i] for i in idx], offsets)
 
     @torch.inference_mode()
     def predict_logits(self, sentences: Sequence[str], contexts: Sequence[str], batch_size: int = 64) -> np.ndarray:
         """Raw logits, shape (n, len(config.outputs)), in input order; batches sorted by length."""
         self.eval()
         out = np.zeros((len(sentences), len(self.config.outputs)), dtype=np.float32)
-        order = sorted(range(len(sentences)), key=lambda i: len(sentences[i]) + len(contexts[i]))
-        for lo in range(0, len(order), batch_size):
-            idx = order[lo : lo + batch_size]
-            batch = self.tokenize([sentences[i] for i in idx], [contexts[i] for i in idx])
+        for idx, batch in self.sorted_batches(sentences, contexts, batch_size):
             out[idx] = self.forward(**batch)["logits"].float().numpy()
         return out
 
@@ -265,13 +270,7 @@ class ArtifactClassifier(nn.Module):
         self.eval()
         logits = np.zeros((len(sentences), len(self.config.outputs)), dtype=np.float32)
         words: list[list[tuple[int, int, float]]] = [[] for _ in sentences]
-        order = sorted(range(len(sentences)), key=lambda i: len(sentences[i]) + len(contexts[i]))
-        for lo in range(0, len(order), batch_size):
-            idx = order[lo : lo + batch_size]
-            enc = self.tokenizer(
-                [sentences[i] for i in idx], [contexts[i] for i in idx], truncation="longest_first",
-                max_length=self.config.max_length, padding=True, return_tensors="pt", return_offsets_mapping=True,
-            )
+        for idx, enc in self.sorted_batches(sentences, contexts, batch_size, offsets=True):
             offsets = enc.pop("offset_mapping").tolist()
             out = self.forward(**enc)
             logits[idx] = out["logits"].float().numpy()

@@ -100,8 +100,10 @@ def read_file(path: Path, rid: str, max_chars: int = DEFAULT_MAX_CHARS) -> Itera
             with open_binary(path) as stream:
                 yield from read_jsonl(stream, rid, max_chars)
             return
-        if _plain_name(path) == path.name.lower() and path.stat().st_size > limit:
-            yield TextRecord(id=rid, error=_too_big(path.stat().st_size, max_chars))
+        compressed = _plain_name(path) != path.name.lower()
+        size = path.stat().st_size
+        if not compressed and size > limit:  # refused before reading; compressed files by the bounded read
+            yield TextRecord(id=rid, error=_too_big(size, max_chars))
             return
         with open_binary(path) as stream:
             data = stream.read(limit + 1)  # bounded: a small .gz can inflate to gigabytes
