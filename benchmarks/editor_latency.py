@@ -1,10 +1,11 @@
 """Latency of the editor API (`POST /api/score`) on a 1,000-word article, in process.
 
-    python benchmarks/editor_latency.py [--model default] [--runs 15]
+    python benchmarks/editor_latency.py [--runs 15]
 
 Builds a 1,000-word article from the seeds (000 then 002, cut at 1,000 words), scores it
-through the FastAPI app with its test client, and prints the median, min and max wall time
-with the machine it ran on. The result is written to benchmarks/editor_latency.md.
+through the FastAPI app with its test client under the shipped model in fp32 and int8 and the
+evidence-only baseline, and prints the median, min and max wall time per variant with the
+machine it ran on. The result is written to benchmarks/editor_latency.md.
 """
 
 from __future__ import annotations
@@ -36,9 +37,15 @@ def article(words: int = 1000) -> str:
     return "\n".join(out)
 
 
+VARIANTS = {  # name -> Detector.from_pretrained arguments
+    "default fp32": ("default", {}),
+    "default int8 (`serve --int8`)": ("default", {"int8": True}),
+    "evidence-baseline": ("evidence-baseline", {}),
+}
+
+
 def main() -> None:
-    parser = argparse.ArgumentParser()
-    parser.add_argument("--model", default=None)
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--runs", type=int, default=15)
     args = parser.parse_args()
     from fastapi.testclient import TestClient
@@ -48,28 +55,33 @@ def main() -> None:
     from detector.web import create_app
 
     hf_logging.disable_progress_bar()
-    detector = Detector.from_pretrained(args.model)
-    client = TestClient(create_app(detector))
+    clients = {name: TestClient(create_app(Detector.from_pretrained(model, **kw))) for name, (model, kw) in VARIANTS.items()}
     text = article()
-    client.post("/api/score", json={"text": text})  # warm-up
-    times = []
-    for _ in range(args.runs):
-        start = time.perf_counter()
-        response = client.post("/api/score", json={"text": text})
-        times.append(time.perf_counter() - start)
-        assert response.status_code == 200
-    data = response.json()
+    models, sentences = {}, 0
+    for name, client in clients.items():  # warm-up
+        data = client.post("/api/score", json={"text": text}).json()
+        models[name], sentences = data["model"], data["sentences_total"]
+    times: dict[str, list[float]] = {name: [] for name in clients}
+    for _ in range(args.runs):  # interleaved, so drift of the machine hits every variant alike
+        for name, client in clients.items():
+            start = time.perf_counter()
+            response = client.post("/api/score", json={"text": text})
+            times[name].append(time.perf_counter() - start)
+            assert response.status_code == 200, response.text
     lines = [
         "# Editor API latency, 1,000-word article",
         "",
         f"- command: `python {' '.join(sys.argv)}`",
         f"- date: {datetime.now(timezone.utc):%Y-%m-%d %H:%M UTC}; machine: {platform.machine()}, {os.cpu_count()} CPUs, Python {platform.python_version()}",
-        f"- model: {data['model']}; article: {len(text.split())} words, {data['sentences_total']} sentences",
-        f"- runs: {args.runs} (after one warm-up)",
+        f"- article: {len(text.split())} words, {sentences} sentences (seeds 000 then 002)",
+        f"- runs: {args.runs} per variant, interleaved, after one warm-up; `POST /api/score` through the app's test client",
         "",
-        "| median | min | max |",
-        "|---|---|---|",
-        f"| {statistics.median(times) * 1000:.0f} ms | {min(times) * 1000:.0f} ms | {max(times) * 1000:.0f} ms |",
+        "| variant | model | median | min | max |",
+        "|---|---|---|---|---|",
+        *[
+            f"| {name} | {models[name]} | {statistics.median(t) * 1000:.0f} ms | {min(t) * 1000:.0f} ms | {max(t) * 1000:.0f} ms |"
+            for name, t in times.items()
+        ],
         "",
     ]
     report = "\n".join(lines)

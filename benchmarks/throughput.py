@@ -3,8 +3,8 @@
     python benchmarks/throughput.py --model default --docs 60 --repeats 3 \
         [--corpus artifacts/corpus-v3 --eval-examples 0] [--data-dir ../shared/data]
 
-Documents are the seeds plus 20-line blocks of original English news (WMT23), when the data folder
-is there. In one run, for the fp32 and the int8 model, it times
+Documents are the seeds plus distinct 20-line blocks of English news (WMT23 original English, then
+the human references), when the data folder is there. In one run, for the fp32 and the int8 model, it times
   - bare forward: the classifier's forward pass alone over pre-tokenised, length-sorted batches of
     every sentence (with its context), as `detector score` would feed it;
   - pipeline: what `detector score` does per document: decode, segment, evidence finders (with
@@ -38,12 +38,23 @@ from detector.text import segment
 
 
 def documents(n: int, data_dir: Path) -> list[str]:
+    """The seeds, then distinct 20-line blocks of English news (original, then human references)."""
     docs = [p.read_text(encoding="utf-8") for p in sorted((ROOT / "seeds").glob("*.txt"))]
-    news = data_dir / "wmt23" / "en-original.human.en"
-    if news.exists():
-        lines = news.read_text(encoding="utf-8").splitlines()
-        docs += ["\n".join(lines[i : i + 20]) for i in range(0, len(lines), 20)]
+    wmt23 = data_dir / "wmt23"
+    for path in [wmt23 / "en-original.human.en", *sorted(wmt23.glob("*.human-reference.en"))]:
+        if path.exists():
+            lines = path.read_text(encoding="utf-8").splitlines()
+            docs += ["\n".join(lines[i : i + 20]) for i in range(0, len(lines) - 19, 20)]
+    if len(docs) < n:
+        print(f"only {len(docs)} distinct documents; some repeat", file=sys.stderr)
     return (docs * (1 + n // max(1, len(docs))))[:n]
+
+
+def write_report(out: Path, lines: list[str], result: dict) -> None:
+    """The Markdown table next to its JSON numbers (out.md, out.json), and the table on stdout."""
+    out.with_suffix(".md").write_text("\n".join(lines), encoding="utf-8")
+    out.with_suffix(".json").write_text(json.dumps(result, indent=2) + "\n", encoding="utf-8")
+    print("\n".join(lines))
 
 
 def bare_forward(detector: Detector, texts: list[str], batch_size: int) -> tuple[float, int]:
@@ -167,10 +178,7 @@ def main() -> None:
             a, b = aucs["fp32"][name], aucs["int8"][name]
             lines.append(f"| {name} | {a:.4f} | {b:.4f} | {b - a:+.4f} |" if a is not None and b is not None else f"| {name} | n/a | n/a | n/a |")
         lines.append("")
-    out = Path(args.out)
-    out.with_suffix(".md").write_text("\n".join(lines), encoding="utf-8")
-    out.with_suffix(".json").write_text(json.dumps(result, indent=2) + "\n", encoding="utf-8")
-    print("\n".join(lines))
+    write_report(Path(args.out), lines, result)
 
 
 if __name__ == "__main__":

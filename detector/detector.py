@@ -17,10 +17,10 @@ import numpy as np
 
 from .aggregate import DocumentHead, summarise
 from .encoder import BASE_ENCODER, ModelFilesError, SentenceEncoder
-from .evidence import default_finders, find_all
+from .evidence import DuplicateFinder, default_finders, find_all
 from .html import looks_like_html, segment_html
 from .inputs import DEFAULT_MAX_CHARS, InputError, check_text, decode_bytes
-from .evidence.base import Evidence, Span
+from .evidence.base import Evidence, Findings, Span
 from .labels import ARTIFACT_TYPES, SPUN
 from .model import CONFIG_NAME, MODEL_TYPE, OVERALL, ArtifactClassifier
 from .quantize import merge_lora
@@ -176,12 +176,32 @@ class Detector:
             lo += n
         return result
 
+    def _findings(self, docs: Sequence[Document]) -> list[Findings]:
+        """Evidence per document; the duplicate finder's texts of all documents embedded in one pass."""
+        duplicates = next((f for f in self.finders if isinstance(f, DuplicateFinder)), None)
+        if duplicates is None:
+            return [find_all(doc, self.finders) for doc in docs]
+        plans = [duplicates.plan(doc) for doc in docs]
+        texts = sorted({t for plan in plans for t in plan.texts})
+        vectors = dict(zip(texts, duplicates.encoder.encode(texts))) if texts else {}
+        result = []
+        for doc, plan in zip(docs, plans):
+            rows = np.stack([vectors[t] for t in plan.texts]) if plan.texts else None
+            found = duplicates.find(doc, plan, rows)
+            result.append(find_all(doc, self.finders, given={duplicates.name: found}))
+        return result
+
     def score_document(
-        self, doc: Document, id: str | None = None, threshold: float | None = None, model: ModelOutput | None = None
+        self,
+        doc: Document,
+        id: str | None = None,
+        threshold: float | None = None,
+        model: ModelOutput | None = None,
+        findings: Findings | None = None,
     ) -> DocumentReport:
-        """Score a segmented document; `model` is its classifier output when already computed."""
+        """Score a segmented document; `model` and `findings` are given when a batch computed them."""
         threshold = self.config.threshold if threshold is None else threshold
-        findings = find_all(doc, self.finders)
+        findings = find_all(doc, self.finders) if findings is None else findings
         model = self._model_outputs([doc])[0] if model is None else model
         probs = model.probs
         _add_swapped_words(doc, model, findings, threshold)
@@ -242,11 +262,12 @@ class Detector:
                 docs.append(exc)
         readable = [d for d in docs if isinstance(d, Document)]
         outputs = iter(self._model_outputs(readable))
+        findings = iter(self._findings(readable))
         for record, doc in zip(records, docs):
             if isinstance(doc, InputError):
                 yield DocumentReport.failed(record.id, doc.to_dict(), self.config.threshold)
             else:
-                yield self.score_document(doc, record.id, model=next(outputs))
+                yield self.score_document(doc, record.id, model=next(outputs), findings=next(findings))
 
     def score_many(self, records: Iterable[TextRecord | str]) -> Iterator[DocumentReport]:
         """Score documents in order; a bad record yields an error report and the run goes on.

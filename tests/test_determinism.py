@@ -99,3 +99,24 @@ def test_int8_model_scores_close_to_fp32(seeds):
 
     merge_lora(merged)
     assert np.abs(merged.predict_logits(sentences, contexts) - fp32.predict_logits(sentences, contexts)).max() < 1e-4
+
+
+def test_a_batch_embeds_its_duplicate_candidates_in_one_encoder_pass(classifier, encoder, seeds):
+    """score_many gathers every document's duplicate candidates (deduplicated) into one encode call."""
+    from detector.detector import TextRecord
+
+    calls = []
+
+    class CountingEncoder:
+        def __init__(self, inner):
+            self.inner = inner
+
+        def encode(self, texts):
+            calls.append(list(texts))
+            return self.inner.encode(texts)
+
+    detector = Detector(classifier, CountingEncoder(encoder), DetectorConfig(docs_per_batch=10))
+    records = [TextRecord(id=k, text=v) for k, v in sorted(seeds.items())] * 2  # every text twice
+    reports = list(detector.score_many(records))
+    assert len(calls) == 1 and len(calls[0]) == len(set(calls[0])) > 0
+    assert [r.to_dict() for r in reports[:5]] == [r.to_dict() for r in reports[5:]]

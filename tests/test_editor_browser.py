@@ -150,3 +150,39 @@ def test_an_html_file_can_be_loaded_and_the_report_downloaded(page, tmp_path):
     report = json.loads(Path(download.value.path()).read_text(encoding="utf-8"))
     assert report["source"] == "html" and report["counts"]["garbled_list"] == 1
 
+
+
+@pytest.fixture(scope="module")
+def model_server(detector):
+    """The page over the shipped default model, whose token head marks swapped words."""
+    yield from serve(detector)
+
+
+def test_swapped_words_are_marked_inside_their_sentence(page, server, model_server, seeds):
+    import json
+    import urllib.request
+
+    found = None
+    for key, text in sorted(seeds.items()):
+        request = urllib.request.Request(
+            model_server + "/api/score", data=json.dumps({"text": text}).encode(), headers={"Content-Type": "application/json"}
+        )
+        report = json.load(urllib.request.urlopen(request, timeout=120))
+        hits = [(s, e) for s in report["sentences"] for e in s["evidence"] if e["rule"] == "swapped_words"]
+        if hits:
+            found = key, hits[0]
+            break
+    assert found, "the default model marks swapped words in at least one seed"
+    key, (sentence, evidence) = found
+    try:
+        page.goto(model_server)
+        load_seed(page, key)
+        node = page.locator(f'.sentence[data-index="{sentence["index"]}"]')
+        marked = {m.text_content() for m in node.locator("mark.evidence").all()}
+        words = {span["text"] for span in evidence["spans"]}
+        assert marked & words, f"none of {words} is marked in the page (marks: {marked})"
+        node.hover()
+        assert "swapped_words" in page.inner_html("#details")
+        assert not page.errors
+    finally:
+        page.goto(server)

@@ -99,3 +99,29 @@ def test_exact_repeat_of_a_story_sentence_is_a_duplicate(finder):
     findings = finder.find(doc)
     assert [e.rule for e in findings[2]] == ["exact_repeat"]
     assert findings[2][0].related[0].start == 0
+
+
+def test_only_units_in_a_lexically_plausible_pair_are_embedded(finder):
+    """Sentences on one story share names, not most content words: none of them costs an embedding."""
+    text = (
+        "Russia rejects the allegations and blames the West for stoking tensions.\n"
+        "Russia's demands included stopping NATO from expanding east and the deployment of weapons.\n"
+        "Firefighters battled a large blaze at a warehouse in Croydon, south London, on Sunday night\n"
+        "Firefighters fought a huge blaze at a storage warehouse in Croydon, south London, on Sunday evening"
+    )
+    plan = finder.plan(segment(text))
+    assert sorted(t[:20] for t in plan.texts) == ["Firefighters battled", "Firefighters fought "]
+
+
+def test_given_embeddings_replace_the_encoder_pass(finder, seeds):
+    """A caller that embedded many documents' texts at once passes the rows; findings are the same."""
+
+    class NoEncoder:
+        def encode(self, texts):
+            raise AssertionError("the finder must use the given embeddings")
+
+    doc = segment(seeds["000"])
+    plan = finder.plan(doc)
+    rows = finder.encoder.encode(plan.texts)
+    given = DuplicateFinder(NoEncoder(), finder.config).find(doc, plan, rows)
+    assert pairs_found(doc, given) == pairs_found(doc, finder.find(doc))

@@ -12,10 +12,14 @@ def default_finders(encoder) -> list[EvidenceFinder]:
     return [DuplicateFinder(encoder), GarbledListFinder(), PunctuationFinder(), BoilerplateFinder()]
 
 
-def find_all(doc, finders) -> Findings:
+def find_all(doc, finders, given: dict[str, Findings] | None = None) -> Findings:
+    """Every finder's evidence merged per sentence, in finder order; `given` holds findings a
+    caller already computed, by finder name (the duplicates of a batch embedded in one pass)."""
+    given = given or {}
     merged: Findings = {}
     for finder in finders:
-        for index, evidence in finder.find(doc).items():
+        found = given[finder.name] if finder.name in given else finder.find(doc)
+        for index, evidence in found.items():
             merged.setdefault(index, []).extend(evidence)
     return merged
 
