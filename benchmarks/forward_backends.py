@@ -34,6 +34,7 @@ sys.path.insert(0, str(ROOT))
 
 from benchmarks.throughput import documents, roc_auc, write_report
 from detector import Detector
+from detector.detector import model_directory
 from detector.quantize import HEADS, merge_lora
 from detector.text import segment
 
@@ -55,56 +56,21 @@ def torch_int8(classifier, skip_ffn_output: bool):
         return quantize_dynamic(model, spec, dtype=torch.qint8, inplace=True)
 
 
-class _Logits(nn.Module):
-    def __init__(self, classifier):
-        super().__init__()
-        self.classifier = classifier
-
-    def forward(self, input_ids, attention_mask, token_type_ids):
-        return self.classifier(input_ids=input_ids, attention_mask=attention_mask, token_type_ids=token_type_ids)["logits"]
+ORT_INT8 = "onnxruntime int8 (`--runtime onnxruntime --int8`)"
 
 
-def onnx_sessions(classifier, workdir: Path) -> dict:
-    """ONNX Runtime sessions for the exported classifier, fp32 and dynamic int8 (per channel)."""
-    import onnxruntime as ort
-    from onnxruntime.quantization import QuantType, quantize_dynamic
-
-    fp32, int8 = workdir / "model.onnx", workdir / "model-int8.onnx"
-    example = classifier.tokenize(["An example sentence."] * 2, ["Its context."] * 2)
-    names = ["input_ids", "attention_mask", "token_type_ids"]
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        torch.onnx.export(
-            _Logits(classifier).eval(), tuple(example[n] for n in names), str(fp32), input_names=names, output_names=["logits"],
-            dynamic_axes={**{n: {0: "batch", 1: "tokens"} for n in names}, "logits": {0: "batch"}}, opset_version=17, dynamo=False,
-        )
-    quantize_dynamic(str(fp32), str(int8), weight_type=QuantType.QInt8, per_channel=True)
-    options = ort.SessionOptions()
-    options.intra_op_num_threads = torch.get_num_threads()
-    return {
-        "onnxruntime fp32": ort.InferenceSession(str(fp32), options, providers=["CPUExecutionProvider"]),
-        "onnxruntime int8": ort.InferenceSession(str(int8), options, providers=["CPUExecutionProvider"]),
-    }
+def with_runtime(classifier, runtime):
+    """The same classifier, its inference sent through `runtime` (the shipped `--runtime` path)."""
+    other = copy.copy(classifier)  # shares the weights; only the runtime attribute differs
+    return other.use_runtime(runtime)
 
 
-def logits_fn(variant):
-    """A function from a tokenised batch to logits (numpy) for a torch module or an ORT session."""
-    if isinstance(variant, nn.Module):
-        def run(batch):
-            with torch.inference_mode():
-                return variant(**batch)["logits"].float().numpy()
-    else:
-        def run(batch):
-            feed = {k: batch[k].numpy() for k in ("input_ids", "attention_mask", "token_type_ids")}
-            return variant.run(["logits"], feed)[0]
-    return run
-
-
-def predict(classifier, run, sentences, contexts, batch_size: int) -> np.ndarray:
-    logits = np.zeros((len(sentences), len(classifier.config.outputs)), dtype=np.float32)
-    for idx, batch in classifier.sorted_batches(sentences, contexts, batch_size):
-        logits[idx] = run(batch)
-    return classifier.calibrate(logits)
+def timed(classifier, batches) -> float:
+    started = time.perf_counter()
+    with torch.inference_mode():
+        for batch in batches:
+            classifier.run_batch(batch)
+    return time.perf_counter() - started
 
 
 def main() -> None:
@@ -112,7 +78,8 @@ def main() -> None:
     parser.add_argument("--model", default="default")
     parser.add_argument("--docs", type=int, default=30)
     parser.add_argument("--repeats", type=int, default=3)
-    parser.add_argument("--batch-size", type=int, default=64)
+    parser.add_argument("--batch-size", type=int, default=16)
+    parser.add_argument("--sweep", type=int, nargs="*", default=[8, 32, 64], help="other batch sizes timed for torch fp32 and ORT int8")
     parser.add_argument("--data-dir", default=str(ROOT.parent / "shared" / "data"))
     parser.add_argument("--corpus", help="a corpus saved by training.corpus, for ROC-AUC per backend")
     parser.add_argument("--out", default=str(ROOT / "benchmarks" / "forward_backends"))
@@ -125,41 +92,45 @@ def main() -> None:
         raise SystemExit(f"{args.model} has no classifier: nothing to time")
     variants = {
         "torch fp32": classifier,
-        "torch int8 (shipped `--int8`)": torch_int8(classifier, skip_ffn_output=False),
+        "torch int8 (`--int8`)": torch_int8(classifier, skip_ffn_output=False),
         "torch int8, FFN output fp32": torch_int8(classifier, skip_ffn_output=True),
     }
-    workdir = Path(tempfile.mkdtemp(prefix="millcheck-onnx-"))
+    cache = Path(tempfile.mkdtemp(prefix="millcheck-onnx-"))  # a fresh export, as a first run makes it
     try:
-        variants.update(onnx_sessions(classifier, workdir))
+        from detector.onnx_runtime import cached_onnx_forward
+
+        model_dir = model_directory(args.model)
+        variants["onnxruntime fp32 (`--runtime onnxruntime`)"] = with_runtime(classifier, cached_onnx_forward(classifier, model_dir, False, cache))
+        variants[ORT_INT8] = with_runtime(classifier, cached_onnx_forward(classifier, model_dir, True, cache))
     except ImportError as exc:
         print(f"ONNX Runtime rows skipped: {exc}", file=sys.stderr)
-    runs = {name: logits_fn(v) for name, v in variants.items()}
 
     docs = [segment(t) for t in documents(args.docs, Path(args.data_dir))]
     sentences = [s.text for d in docs for s in d.sentences]
     contexts = [d.context(s.index, classifier.config.context_window) for d in docs for s in d.sentences]
-    batches = [b for _, b in classifier.sorted_batches(sentences, contexts, args.batch_size)]
-    for run in runs.values():  # warm-up
-        run(batches[0])
-    times: dict[str, list[float]] = {name: [] for name in runs}
+    sizes = sorted({args.batch_size, *args.sweep})
+    batches = {size: [b for _, b in classifier.sorted_batches(sentences, contexts, size)] for size in sizes}
+    runs = [(name, args.batch_size) for name in variants]
+    runs += [(name, size) for name in ("torch fp32", ORT_INT8) if name in variants for size in sizes if size != args.batch_size]
+    for name, size in runs:  # warm-up
+        timed(variants[name], batches[size][:1])
+    times: dict[tuple, list[float]] = {run: [] for run in runs}
     for _ in range(args.repeats):  # interleaved, so drift of the machine hits every variant alike
-        for name, run in runs.items():
-            started = time.perf_counter()
-            for batch in batches:
-                run(batch)
-            times[name].append(time.perf_counter() - started)
-    rate = {name: len(sentences) / statistics.median(t) for name, t in times.items()}
+        for name, size in runs:
+            times[name, size].append(timed(variants[name], batches[size]))
+    rates = {run: len(sentences) / statistics.median(t) for run, t in times.items()}
+    rate = {name: rates[name, args.batch_size] for name in variants}
 
-    reference = predict(classifier, runs["torch fp32"], sentences, contexts, args.batch_size)
-    diff = {name: float(np.abs(predict(classifier, run, sentences, contexts, args.batch_size) - reference).max()) for name, run in runs.items()}
+    reference = classifier.predict(sentences, contexts, args.batch_size)
+    diff = {name: float(np.abs(v.predict(sentences, contexts, args.batch_size) - reference).max()) for name, v in variants.items()}
     aucs: dict[str, dict] = {}
     if args.corpus:
         from datasets import load_from_disk
 
         test = load_from_disk(args.corpus)["test"]
         labels = np.asarray(test["labels"])
-        for name, run in runs.items():
-            probs = predict(classifier, run, test["sentence"], test["context"], args.batch_size)
+        for name, v in variants.items():
+            probs = v.predict(test["sentence"], test["context"], args.batch_size)
             aucs[name] = {o: roc_auc(probs[labels[:, k] == 1, k], probs[labels[:, k] == 0, k]) for k, o in enumerate(classifier.config.outputs)}
     base = "torch fp32"
     result = {
@@ -170,6 +141,8 @@ def main() -> None:
         "sentences": len(sentences),
         "sentences_per_s": {k: round(v, 1) for k, v in rate.items()},
         "speedup_over_torch_fp32": {k: round(v / rate[base], 2) for k, v in rate.items()},
+        "batch_size": args.batch_size,
+        "sentences_per_s_by_batch_size": {f"{name} @ {size}": round(r, 1) for (name, size), r in rates.items()},
         "max_probability_difference": {k: round(v, 4) for k, v in diff.items()},
         "roc_auc": aucs,
     }
@@ -178,16 +151,21 @@ def main() -> None:
         "",
         f"- command: `{result['command']}`",
         f"- date: {result['date']}; machine: {result['machine']}",
-        f"- model: {result['model']}; {len(sentences)} sentences from {len(docs)} documents; median of {args.repeats} interleaved repeats",
+        f"- model: {result['model']}; {len(sentences)} sentences from {len(docs)} documents; batch size {args.batch_size}; median of {args.repeats} interleaved repeats",
         "",
         "| backend | sent/s | speed-up | max prob. diff | spun ROC-AUC diff | MT ROC-AUC diff | overall ROC-AUC diff |",
         "|---|---|---|---|---|---|---|",
     ]
-    for name in runs:
+    for name in variants:
         deltas = [
             f"{aucs[name][o] - aucs[base][o]:+.4f}" if aucs else "n/a" for o in ("spun", "machine_translated", "overall")
         ]
         lines.append(f"| {name} | {rate[name]:.1f} | {rate[name] / rate[base]:.2f}x | {diff[name]:.4f} | {' | '.join(deltas)} |")
+    lines += ["", "Batch size (sentences per forward call, length-sorted as the pipeline feeds them):", ""]
+    lines += ["| backend (sent/s) | " + " | ".join(str(size) for size in sizes) + " |", "|---" * (len(sizes) + 1) + "|"]
+    for name in dict.fromkeys(n for n, _ in runs):
+        cells = [f"{rates[name, size]:.1f}" if (name, size) in rates else "" for size in sizes]
+        lines.append(f"| {name} | " + " | ".join(cells) + " |")
     lines.append("")
     write_report(Path(args.out), lines, result)
 

@@ -1,17 +1,18 @@
-"""Batch throughput on CPU: the `detector score` pipeline vs the bare model forward, fp32 vs int8.
+"""Batch throughput on CPU: the `detector score` pipeline vs the bare model forward, per runtime.
 
     python benchmarks/throughput.py --model default --docs 60 --repeats 3 \
         [--corpus artifacts/corpus-v3 --eval-examples 0] [--data-dir ../shared/data]
 
 Documents are the seeds plus distinct 20-line blocks of English news (WMT23 original English, then
-the human references), when the data folder is there. In one run, for the fp32 and the int8 model, it times
+the human references), when the data folder is there. In one run, for torch fp32, torch int8
+(`--int8`) and ONNX Runtime int8 (`--runtime onnxruntime --int8`, when installed), it times
   - bare forward: the classifier's forward pass alone over pre-tokenised, length-sorted batches of
     every sentence (with its context), as `detector score` would feed it;
   - pipeline: what `detector score` does per document: decode, segment, evidence finders (with
     their own encoder pass), classifier, aggregation, and the JSONL record;
-and reports sentences/second (median of the repeats), the pipeline/forward ratio, the int8/fp32
-speed-up, the largest probability difference, and with `--corpus` the ROC-AUC per type on the
-test split for both. Writes benchmarks/throughput.md and .json.
+and reports sentences/second (median of the repeats), the pipeline/forward ratio, the speed-up
+over torch fp32, the largest probability difference, and with `--corpus` the ROC-AUC per type on
+the test split for each. Writes benchmarks/throughput.md and .json.
 """
 
 from __future__ import annotations
@@ -35,6 +36,14 @@ sys.path.insert(0, str(ROOT))
 from detector import Detector
 from detector.detector import TextRecord
 from detector.text import segment
+
+
+BASE = "torch fp32"
+VARIANTS = {  # name -> Detector.from_pretrained options
+    BASE: {},
+    "torch int8 (`--int8`)": {"int8": True},
+    "onnxruntime int8 (`--runtime onnxruntime --int8`)": {"runtime": "onnxruntime", "int8": True},
+}
 
 
 def documents(n: int, data_dir: Path) -> list[str]:
@@ -70,7 +79,7 @@ def bare_forward(detector: Detector, texts: list[str], batch_size: int) -> tuple
     started = time.perf_counter()
     with torch.inference_mode():
         for batch in batches:
-            classifier(**batch)
+            classifier.run_batch(batch)
     return time.perf_counter() - started, len(sentences)
 
 
@@ -109,9 +118,9 @@ def main() -> None:
     parser.add_argument("--model", default="default")
     parser.add_argument("--docs", type=int, default=60)
     parser.add_argument("--repeats", type=int, default=3)
-    parser.add_argument("--batch-size", type=int, default=64)
+    parser.add_argument("--batch-size", type=int, default=16)
     parser.add_argument("--data-dir", default=str(ROOT.parent / "shared" / "data"))
-    parser.add_argument("--corpus", help="a corpus saved by training.corpus, for ROC-AUC fp32 vs int8")
+    parser.add_argument("--corpus", help="a corpus saved by training.corpus, for ROC-AUC per variant")
     parser.add_argument("--eval-examples", type=int, default=0, help="test examples for ROC-AUC (0: all)")
     parser.add_argument("--out", default=str(ROOT / "benchmarks" / "throughput"))
     args = parser.parse_args()
@@ -119,11 +128,13 @@ def main() -> None:
 
     hf_logging.disable_progress_bar()
     texts = documents(args.docs, Path(args.data_dir))
-    detectors = {
-        "fp32": Detector.from_pretrained(args.model, batch_size=args.batch_size),
-        "int8": Detector.from_pretrained(args.model, batch_size=args.batch_size, int8=True),
-    }
-    if detectors["fp32"].classifier is None:
+    detectors = {}
+    for name, options in VARIANTS.items():
+        try:
+            detectors[name] = Detector.from_pretrained(args.model, batch_size=args.batch_size, **options)
+        except ImportError as exc:  # the ONNX Runtime row needs the optional extra
+            print(f"{name} skipped: {exc}", file=sys.stderr)
+    if detectors[BASE].classifier is None:
         raise SystemExit(f"{args.model} has no classifier (the evidence baseline): nothing to time")
     for det in detectors.values():  # warm-up
         pipeline(det, texts[:2])
@@ -140,43 +151,49 @@ def main() -> None:
     segmented = [segment(t) for t in texts[:40]]
     sents = [s.text for d in segmented for s in d.sentences]
     ctxs = [d.context(s.index, 1) for d in segmented for s in d.sentences]
-    diff = float(np.abs(detectors["fp32"].classifier.predict(sents, ctxs) - detectors["int8"].classifier.predict(sents, ctxs)).max())
+    reference = detectors[BASE].classifier.predict(sents, ctxs)
+    diff = {k: round(float(np.abs(d.classifier.predict(sents, ctxs) - reference).max()), 4) for k, d in detectors.items()}
     aucs = {k: corpus_auc(d, args.corpus, args.eval_examples) for k, d in detectors.items()} if args.corpus else {}
     result = {
         "command": "python " + " ".join(sys.argv),
         "date": f"{datetime.now(timezone.utc):%Y-%m-%d %H:%M UTC}",
         "machine": f"{platform.machine()}, {os.cpu_count()} CPUs, {torch.get_num_threads()} torch threads, Python {platform.python_version()}, torch {torch.__version__}",
         "device": torch.cuda.get_device_name(0) if torch.cuda.is_available() else "cpu",
-        "model": detectors["fp32"].name,
+        "model": detectors[BASE].name,
+        "batch_size": args.batch_size,
         "documents": len(texts),
         "sentences": sentences,
         "repeats": args.repeats,
         "sentences_per_s": {k: {m: round(v, 1) for m, v in d.items()} for k, d in rate.items()},
         "pipeline_over_forward": {k: round(d["pipeline"] / d["forward"], 3) for k, d in rate.items()},
-        "int8_speedup": {m: round(rate["int8"][m] / rate["fp32"][m], 2) for m in ("forward", "pipeline")},
-        "max_probability_difference_int8": round(diff, 4),
+        "speedup_over_torch_fp32": {k: {m: round(rate[k][m] / rate[BASE][m], 2) for m in ("forward", "pipeline")} for k in rate},
+        "max_probability_difference": diff,
         "roc_auc": aucs,
     }
     lines = [
-        "# Batch throughput: pipeline vs bare forward, fp32 vs int8",
+        "# Batch throughput: pipeline vs bare forward, per runtime",
         "",
         f"- command: `{result['command']}`",
         f"- date: {result['date']}; machine: {result['machine']}; device: {result['device']}",
-        f"- model: {result['model']}; {len(texts)} documents, {sentences} sentences; median of {args.repeats} interleaved repeats",
+        f"- model: {result['model']}; {len(texts)} documents, {sentences} sentences; batch size {args.batch_size}; median of {args.repeats} interleaved repeats",
         "",
-        "| variant | bare forward (sent/s) | pipeline (sent/s) | pipeline / forward |",
-        "|---|---|---|---|",
-        *[f"| {k} | {rate[k]['forward']:.1f} | {rate[k]['pipeline']:.1f} | {rate[k]['pipeline'] / rate[k]['forward']:.2f} |" for k in rate],
+        "| variant | bare forward (sent/s) | pipeline (sent/s) | pipeline / forward | pipeline speed-up over torch fp32 | max prob. diff |",
+        "|---|---|---|---|---|---|",
+        *[
+            f"| {k} | {rate[k]['forward']:.1f} | {rate[k]['pipeline']:.1f} | {rate[k]['pipeline'] / rate[k]['forward']:.2f} "
+            f"| {rate[k]['pipeline'] / rate[BASE]['pipeline']:.2f}x | {diff[k]:.4f} |"
+            for k in rate
+        ],
         "",
-        f"int8 / fp32 speed-up: forward {result['int8_speedup']['forward']}x, pipeline {result['int8_speedup']['pipeline']}x.",
-        f"Largest probability difference int8 vs fp32 on {len(sents)} sentences: {diff:.4f}.",
+        f"Probability differences against torch fp32 on {len(sents)} sentences.",
         "",
     ]
     if aucs:
-        lines += ["| output | ROC-AUC fp32 | ROC-AUC int8 | difference |", "|---|---|---|---|"]
-        for name in aucs["fp32"]:
-            a, b = aucs["fp32"][name], aucs["int8"][name]
-            lines.append(f"| {name} | {a:.4f} | {b:.4f} | {b - a:+.4f} |" if a is not None and b is not None else f"| {name} | n/a | n/a | n/a |")
+        names = list(aucs)
+        lines += ["| output | " + " | ".join(f"ROC-AUC {k}" for k in names) + " |", "|---" * (len(names) + 1) + "|"]
+        for output in aucs[BASE]:
+            cells = [f"{aucs[k][output]:.4f}" if aucs[k][output] is not None else "n/a" for k in names]
+            lines.append(f"| {output} | " + " | ".join(cells) + " |")
         lines.append("")
     write_report(Path(args.out), lines, result)
 

@@ -43,8 +43,11 @@ def _top_k(values: list[float], top_share: float, min_top: int) -> float:
     return sum(sorted(values, reverse=True)[:k]) / k if k else 0.0
 
 
-def document_features(sentences: list[SentenceScore], threshold: float, top_share: float = 0.1, min_top: int = 2) -> list[float]:
-    """Per type: mean probability and top-decile mean over content sentences; then the boilerplate share.
+def document_features(
+    sentences: list[SentenceScore], threshold: float, top_share: float = 0.1, min_top: int = 2, roundtrip: float | None = None
+) -> list[float]:
+    """Per type: mean probability and top-decile mean over content sentences; then the boilerplate
+    share; then, with the MT check on, the mean round-trip similarity (detector.roundtrip).
 
     Dense signals (machine translation) show in the mean over many sentences even when each
     sentence is uncertain; sparse ones (a few reworded captions) show in the top decile.
@@ -55,6 +58,8 @@ def document_features(sentences: list[SentenceScore], threshold: float, top_shar
         values = [s.labels.get(t, 0.0) for s in content]
         features += [sum(values) / len(values) if values else 0.0, _top_k(values, top_share, min_top)]
     features.append(1.0 - len(content) / len(sentences) if sentences else 0.0)
+    if roundtrip is not None:
+        features.append(roundtrip)
     return features
 
 
@@ -107,6 +112,7 @@ def summarise(
     top_share: float = 0.1,
     min_top: int = 2,
     head: DocumentHead | None = None,
+    roundtrip: float | None = None,
 ) -> DocumentSummary:
     """Counts, shares, score and verdict.
 
@@ -128,7 +134,7 @@ def summarise(
         return DocumentSummary(0.0, VERDICT_CLEAN, counts, shares, flagged, 0)
     score, verdict = _rule(content, threshold, top_share, min_top)
     if head is not None and verdict != VERDICT_SPUN:
-        probs = head.probabilities(document_features(sentences, threshold, top_share, min_top))
+        probs = head.probabilities(document_features(sentences, threshold, top_share, min_top, roundtrip))
         score = 1.0 - probs.get(VERDICT_CLEAN, 0.0)
         verdict = VERDICT_CLEAN if score < head.threshold else max((c for c in probs if c != VERDICT_CLEAN), key=probs.get)
     return DocumentSummary(score, verdict, counts, shares, flagged, len(content))

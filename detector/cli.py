@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sys
+from collections import deque
 from enum import Enum
 from pathlib import Path
 from typing import List, Optional
@@ -23,6 +24,24 @@ class Engine(str, Enum):
     ray = "ray"
 
 
+class Runtime(str, Enum):
+    torch = "torch"
+    onnxruntime = "onnxruntime"
+
+
+# Speed options shared by `score` and `serve` (benchmarks/forward_backends.md measures each).
+INT8 = typer.Option(False, "--int8", help="int8-quantised encoders: faster on CPU (see benchmarks/forward_backends.md).")
+RUNTIME = typer.Option(
+    Runtime.torch, help="Where the classifier runs: torch, or onnxruntime (pip install 'millcheck[onnx]'; exported once, cached)."
+)
+MT_CHECK = typer.Option(
+    False, "--mt-check", help="Round-trip a sample of each document's sentences to spot machine translation (slow; pip install 'millcheck[mt]')."
+)
+MAX_LENGTH = typer.Option(
+    None, "--max-length", min=16, max=512, help="Cap on the classifier's input tokens (default: the model's); shorter is faster."
+)
+
+
 class OutputFormat(str, Enum):
     jsonl = "jsonl"
     csv = "csv"
@@ -37,15 +56,30 @@ def _quiet_transformers() -> None:
     hf_logging.set_verbosity_error()
 
 
-def load_detector(model: Optional[str], threshold: Optional[float], max_chars: int, int8: bool = False):
+def detector_options(
+    threshold: Optional[float], max_chars: int, int8: bool, runtime: Runtime, max_length: Optional[int], mt_check: bool = False
+) -> dict:
+    """`Detector.from_pretrained` overrides from the command line (None keeps the model's own)."""
+    return {
+        "threshold": threshold, "max_chars": max_chars, "int8": int8 or None, "runtime": runtime.value,
+        "max_length": max_length, "mt_check": mt_check or None,
+    }
+
+
+def load_detector(model: Optional[str], options: dict):
     from .detector import Detector
+    from .onnx_runtime import OnnxRuntimeMissing
+    from .roundtrip import RoundTripMissing
 
     _quiet_transformers()
     try:
-        return Detector.from_pretrained(model, threshold=threshold, max_chars=max_chars, int8=int8 or None)
+        return Detector.from_pretrained(model, **options)
     except ModelFilesError as exc:
         typer.echo(f"error: {exc}", err=True)
         raise typer.Exit(code=3)
+    except (OnnxRuntimeMissing, RoundTripMissing) as exc:
+        typer.echo(f"error: {exc}", err=True)
+        raise typer.Exit(code=2)
 
 
 @app.command()
@@ -66,7 +100,10 @@ def score(
     model: Optional[str] = typer.Option(None, help="A model folder, or a shipped model: default, evidence-baseline."),
     max_chars: int = typer.Option(DEFAULT_MAX_CHARS, help="Refuse documents longer than this many characters."),
     quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress bar."),
-    int8: bool = typer.Option(False, "--int8", help="int8-quantised encoders: faster on CPU (see benchmarks/throughput.md)."),
+    int8: bool = INT8,
+    runtime: Runtime = RUNTIME,
+    max_length: Optional[int] = MAX_LENGTH,
+    mt_check: bool = MT_CHECK,
 ) -> None:
     """Score documents for paraphrase-mill artifacts, one report per document."""
     from .outputs import ResumeError, skip_done
@@ -76,7 +113,8 @@ def score(
     except ResumeError as exc:
         typer.echo(f"error: {exc}", err=True)
         raise typer.Exit(code=2)
-    detector = load_detector(model, threshold, max_chars, int8)
+    options = detector_options(threshold, max_chars, int8, runtime, max_length, mt_check)
+    detector = load_detector(model, options)
     stream = sink = None
     if out is None:
         stream = output.open("w", encoding="utf-8", newline="") if output else sys.stdout
@@ -88,7 +126,7 @@ def score(
         with tqdm(desc="scoring", unit="doc", file=sys.stderr, disable=quiet, initial=skipped) as bar:
             todo = skip_done(records, out.done_ids) if out is not None else records
             if engine is Engine.ray:
-                reports = _ray_reports(todo, model, threshold, max_chars, actors, actor_cpus)
+                reports = _ray_reports(todo, model, options, actors, actor_cpus)
             else:
                 reports = detector.score_many(todo)
             for report in reports:
@@ -112,7 +150,7 @@ def score(
         raise typer.Exit(code=2)
 
 
-def _ray_reports(records, model, threshold, max_chars, actors: int, actor_cpus: float):
+def _ray_reports(records, model, options: dict, actors: int, actor_cpus: float):
     from .ray_engine import RayConfig, score_with_ray
 
     try:
@@ -123,7 +161,7 @@ def _ray_reports(records, model, threshold, max_chars, actors: int, actor_cpus: 
     from .report import DocumentReport
 
     config = RayConfig(actors=actors, cpus_per_actor=actor_cpus)
-    for data in score_with_ray(records, model, threshold, max_chars, config):
+    for data in score_with_ray(records, model, config=config, **options):
         yield DocumentReport.from_dict(data)
 
 
@@ -153,6 +191,10 @@ def filter_documents(
     model: Optional[str] = typer.Option(None, help="A model folder, or a shipped model: default, evidence-baseline."),
     max_chars: int = typer.Option(DEFAULT_MAX_CHARS, help="Refuse documents longer than this many characters."),
     quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress bar."),
+    int8: bool = INT8,
+    runtime: Runtime = RUNTIME,
+    max_length: Optional[int] = MAX_LENGTH,
+    mt_check: bool = MT_CHECK,
 ) -> None:
     """Keep or drop documents by their scores, as a corpus-building filter; the records pass through unchanged."""
     from .filtering import DocumentFilter, annotate
@@ -163,13 +205,14 @@ def filter_documents(
     except ValueError as exc:
         typer.echo(f"error: {exc}", err=True)
         raise typer.Exit(code=2)
-    detector = load_detector(model, None, max_chars)
+    detector = load_detector(model, detector_options(None, max_chars, int8, runtime, max_length, mt_check))
     kept_out, dropped_out = JsonlOutput(output), JsonlOutput(rejected) if rejected else None
     kept = dropped = failed = 0
     try:
         with tqdm(desc="filtering", unit="doc", file=sys.stderr, disable=quiet) as bar:
-            for record in iter_records(paths, max_chars):
-                report = detector.score_record(record)
+            read: deque = deque()  # records in flight: score_many batches them and answers in order
+            for report in detector.score_many(_remembered(iter_records(paths, max_chars), read)):
+                record = read.popleft()
                 decision = rule.decide(report)
                 annotated = annotate(_passthrough(record), report, decision)
                 if decision.keep:
@@ -187,6 +230,12 @@ def filter_documents(
             dropped_out.close()
     if not quiet:
         typer.echo(f"kept {kept}, dropped {dropped} ({failed} could not be scored)", err=True)
+
+
+def _remembered(records, into: deque):
+    for record in records:
+        into.append(record)
+        yield record
 
 
 def _passthrough(record) -> dict:
@@ -207,14 +256,17 @@ def serve(
     examples: Optional[Path] = typer.Option(Path("seeds"), help="A folder of .txt examples the page can load."),
     max_chars: int = typer.Option(DEFAULT_MAX_CHARS, help="Refuse articles longer than this many characters (413)."),
     timeout: float = typer.Option(60.0, help="Answer 503 when scoring one article takes longer than this many seconds."),
-    int8: bool = typer.Option(False, "--int8", help="int8-quantised encoders: faster on CPU (see benchmarks/throughput.md)."),
+    int8: bool = INT8,
+    runtime: Runtime = RUNTIME,
+    max_length: Optional[int] = MAX_LENGTH,
+    mt_check: bool = MT_CHECK,
 ) -> None:
     """Start the editor tool: a page that highlights suspect sentences, and its JSON API (/docs)."""
     import uvicorn
 
     from .web import create_app
 
-    detector = load_detector(model, None, max_chars, int8)
+    detector = load_detector(model, detector_options(None, max_chars, int8, runtime, max_length, mt_check))
     typer.echo(f"millcheck editor on http://{host}:{port}/ (API docs at /docs)", err=True)
     uvicorn.run(create_app(detector, examples, timeout_s=timeout), host=host, port=port, log_level="warning")
 

@@ -16,6 +16,7 @@ from typing import Iterable, Iterator, Sequence
 import numpy as np
 
 from .aggregate import DocumentHead, summarise
+from .roundtrip import RoundTripCheck, check_documents
 from .encoder import BASE_ENCODER, ModelFilesError, SentenceEncoder
 from .evidence import DuplicateFinder, default_finders, find_all
 from .html import looks_like_html, segment_html
@@ -33,17 +34,40 @@ BASELINE_MODEL_DIR = MODELS_DIR / "evidence-baseline"
 BASELINE_TYPE = "millcheck-evidence-baseline"
 
 
+RUNTIMES = ("torch", "onnxruntime")
+
+
+def model_directory(path: str | os.PathLike | None = None) -> Path:
+    """The folder of a model: a path, a shipped model's name ("default", "evidence-baseline"), or the default."""
+    directory = Path(path) if path is not None else DEFAULT_MODEL_DIR
+    if not directory.exists() and (MODELS_DIR / str(path)).is_dir() and "/" not in str(path):
+        directory = MODELS_DIR / str(path)
+    return directory
+
+
 @dataclass
 class DetectorConfig:
     threshold: float = 0.5
     max_chars: int = DEFAULT_MAX_CHARS
     language: str = "en"
-    batch_size: int = 64
+    # Sentences per classifier call. Small batches pad less and stay in cache: on 2 cores, 16 beat
+    # 64 by 10% in bulk and by a third on one 1,000-word article (benchmarks/forward_backends.md).
+    batch_size: int = 16
     # score_many runs the classifier over this many documents' sentences at once: fuller,
     # length-sorted batches than one document gives (the reports are the same).
     docs_per_batch: int = 16
     # int8 dynamic quantisation of both encoders (see detector/quantize.py and benchmarks/throughput.md).
     int8: bool = False
+    # Where the classifier's forward runs: "torch", or "onnxruntime" (pip install millcheck[onnx];
+    # exported once per checkpoint into `cache_dir`, see detector/onnx_runtime.py).
+    runtime: str = "torch"
+    cache_dir: str | None = None
+    # Cap on the classifier's input tokens (sentence + context); None keeps the length it was
+    # trained with. Shorter inputs trade context for speed: benchmarks/forward_backends.md.
+    max_length: int | None = None
+    # The MT check: round-trip a sample of each document's sentences (detector/roundtrip.py) and
+    # give the mean similarity to a document head fitted with it. Slow (~25 ms a sentence): opt-in.
+    mt_check: bool = False
 
 
 @dataclass
@@ -93,21 +117,24 @@ class Detector:
         encoder: SentenceEncoder,
         config: DetectorConfig | None = None,
         name: str = "evidence-baseline",
+        roundtrip=None,
     ):
+        """`roundtrip`: an en->pt->en engine (detector.roundtrip.MarianRoundTrip) for the MT check."""
         self.classifier = classifier
         self.encoder = encoder
         self.config = config or DetectorConfig()
         self.name = name
         self.finders = default_finders(encoder)
+        self.roundtrip = roundtrip
         head = classifier.config.document_head if classifier is not None else None
         self.document_head = DocumentHead.from_dict(head) if head else None
+        head = classifier.config.document_head_roundtrip if classifier is not None else None
+        self.roundtrip_head = DocumentHead.from_dict(head) if head else None
 
     @classmethod
     def from_pretrained(cls, path: str | os.PathLike | None = None, **overrides) -> "Detector":
         """Load a model folder, or a shipped model by name ("default", "evidence-baseline")."""
-        directory = Path(path) if path is not None else DEFAULT_MODEL_DIR
-        if not directory.exists() and (MODELS_DIR / str(path)).is_dir() and "/" not in str(path):
-            directory = MODELS_DIR / str(path)
+        directory = model_directory(path)
         config_file = directory / CONFIG_NAME
         if not config_file.is_file():
             raise ModelFilesError(
@@ -131,14 +158,32 @@ class Detector:
         for key, value in overrides.items():
             if value is not None:
                 setattr(config, key, value)
+        if config.runtime not in RUNTIMES:
+            raise ValueError(f"unknown runtime {config.runtime!r}; choose one of {', '.join(RUNTIMES)}")
         encoder = SentenceEncoder.from_pretrained(base)
+        if classifier is not None and config.max_length is not None:
+            classifier.config.max_length = config.max_length
+        if classifier is not None and config.runtime == "onnxruntime":
+            from .onnx_runtime import cached_onnx_forward
+
+            classifier.use_runtime(cached_onnx_forward(classifier, directory, int8=config.int8, cache_dir=config.cache_dir))
         if config.int8:
             from .quantize import quantize_int8
 
             quantize_int8(encoder.model)
-            if classifier is not None:
+            if classifier is not None and classifier.runtime is None:
                 quantize_int8(classifier)
-        return cls(classifier, encoder, config, name=meta.get("name", model_type))
+        roundtrip = None
+        if config.mt_check:
+            if classifier is None or not classifier.config.document_head_roundtrip:
+                raise ModelFilesError(
+                    f"the model at {directory} has no document head for the MT check; fit one with "
+                    "`python -m training.train --config CONFIG --document-head-only DIR --mt-check`"
+                )
+            from .roundtrip import MarianRoundTrip
+
+            roundtrip = MarianRoundTrip()
+        return cls(classifier, encoder, config, name=meta.get("name", model_type), roundtrip=roundtrip)
 
     # -- one document -----------------------------------------------------------------------
 
@@ -198,9 +243,12 @@ class Detector:
         threshold: float | None = None,
         model: ModelOutput | None = None,
         findings: Findings | None = None,
+        check: RoundTripCheck | None = None,
     ) -> DocumentReport:
-        """Score a segmented document; `model` and `findings` are given when a batch computed them."""
+        """Score a segmented document; `model`, `findings` and `check` are given when a batch computed them."""
         threshold = self.config.threshold if threshold is None else threshold
+        if check is None and self.roundtrip is not None:
+            check = self._mt_checks([doc])[0]
         findings = find_all(doc, self.finders) if findings is None else findings
         model = self._model_outputs([doc])[0] if model is None else model
         probs = model.probs
@@ -215,7 +263,10 @@ class Detector:
             sentences.append(
                 SentenceScore(s.index, s.start, s.end, s.text, score, labels, evidence, s.paragraph, s.kind)
             )
-        summary = summarise(sentences, threshold, head=self.document_head)
+        if check is not None and self.roundtrip_head is not None:
+            summary = summarise(sentences, threshold, head=self.roundtrip_head, roundtrip=check.similarity)
+        else:
+            summary = summarise(sentences, threshold, head=self.document_head)
         return DocumentReport(
             id=id,
             score=summary.score,
@@ -230,7 +281,14 @@ class Detector:
             source=doc.source,
             text=doc.text,
             model=self.name,
+            mt_check=check.to_dict() if check is not None else None,
         )
+
+    def _mt_checks(self, docs: Sequence[Document]) -> list[RoundTripCheck | None]:
+        """The MT check of each document, all their sampled sentences round-tripped in one call."""
+        if self.roundtrip is None:
+            return [None] * len(docs)
+        return check_documents([[(s.index, s.text) for s in d.sentences] for d in docs], self.roundtrip)
 
     def score(
         self, text_or_html: str | bytes, id: str | None = None, html: bool | None = None, threshold: float | None = None
@@ -263,11 +321,12 @@ class Detector:
         readable = [d for d in docs if isinstance(d, Document)]
         outputs = iter(self._model_outputs(readable))
         findings = iter(self._findings(readable))
+        checks = iter(self._mt_checks(readable))
         for record, doc in zip(records, docs):
             if isinstance(doc, InputError):
                 yield DocumentReport.failed(record.id, doc.to_dict(), self.config.threshold)
             else:
-                yield self.score_document(doc, record.id, model=next(outputs), findings=next(findings))
+                yield self.score_document(doc, record.id, model=next(outputs), findings=next(findings), check=next(checks))
 
     def score_many(self, records: Iterable[TextRecord | str]) -> Iterator[DocumentReport]:
         """Score documents in order; a bad record yields an error report and the run goes on.

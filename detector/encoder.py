@@ -49,7 +49,7 @@ def resolve_model_path(name_or_path: str | os.PathLike) -> str:
 class EncoderConfig:
     name_or_path: str = BASE_ENCODER
     max_length: int = 128
-    batch_size: int = 64
+    batch_size: int = 16  # small length-sorted batches pad less (see DetectorConfig.batch_size)
 
 
 class SentenceEncoder:

@@ -50,6 +50,8 @@ class ClassifierConfig:
     calibration: dict[str, list[float]] = field(default_factory=dict)
     # Document verdicts from sentence scores (detector.aggregate.DocumentHead), fitted on validation documents.
     document_head: dict = field(default_factory=dict)
+    # The same with the mean round-trip similarity as one more feature (the opt-in MT check).
+    document_head_roundtrip: dict = field(default_factory=dict)
     name: str = "millcheck-untrained"
     model_type: str = MODEL_TYPE
 
@@ -129,6 +131,9 @@ class ArtifactClassifier(nn.Module):
         self.dropout = nn.Dropout(config.dropout)
         self.head = nn.Linear(hidden, len(config.outputs))
         self.token_head = nn.Linear(hidden, 1) if config.token_head else None
+        # Inference may run elsewhere (detector.onnx_runtime.OnnxForward): a callable taking the
+        # tokenised batch and returning what `forward` returns. None: this module's own forward.
+        self.runtime = None
         self._freeze_lower_layers()
 
     # -- construction -------------------------------------------------------------------------
@@ -229,6 +234,15 @@ class ArtifactClassifier(nn.Module):
 
     # -- inference ----------------------------------------------------------------------------
 
+    def use_runtime(self, runtime) -> "ArtifactClassifier":
+        """Run inference through `runtime` (e.g. an ONNX Runtime session), or through torch again with None."""
+        self.runtime = runtime
+        return self
+
+    def run_batch(self, batch) -> dict[str, torch.Tensor]:
+        """One tokenised batch through this model's runtime: logits (and token logits)."""
+        return self.runtime(**batch) if self.runtime is not None else self.forward(**batch)
+
     def tokenize(self, sentences: Sequence[str], contexts: Sequence[str], offsets: bool = False):
         return self.tokenizer(
             list(sentences),
@@ -248,17 +262,17 @@ class ArtifactClassifier(nn.Module):
             yield idx, self.tokenize([sentences[i] for i in idx], [contexts[i] for i in idx], offsets)
 
     @torch.inference_mode()
-    def predict_logits(self, sentences: Sequence[str], contexts: Sequence[str], batch_size: int = 64) -> np.ndarray:
+    def predict_logits(self, sentences: Sequence[str], contexts: Sequence[str], batch_size: int = 16) -> np.ndarray:
         """Raw logits, shape (n, len(config.outputs)), in input order; batches sorted by length."""
         self.eval()
         out = np.zeros((len(sentences), len(self.config.outputs)), dtype=np.float32)
         for idx, batch in self.sorted_batches(sentences, contexts, batch_size):
-            out[idx] = self.forward(**batch)["logits"].float().numpy()
+            out[idx] = self.run_batch(batch)["logits"].float().numpy()
         return out
 
     @torch.inference_mode()
     def predict_with_words(
-        self, sentences: Sequence[str], contexts: Sequence[str], batch_size: int = 64, word_threshold: float = 0.5
+        self, sentences: Sequence[str], contexts: Sequence[str], batch_size: int = 16, word_threshold: float = 0.5
     ) -> tuple[np.ndarray, list[list[tuple[int, int, float]]]]:
         """Calibrated probabilities, and per sentence the words the token head marks as swapped.
 
@@ -272,7 +286,7 @@ class ArtifactClassifier(nn.Module):
         words: list[list[tuple[int, int, float]]] = [[] for _ in sentences]
         for idx, enc in self.sorted_batches(sentences, contexts, batch_size, offsets=True):
             offsets = enc.pop("offset_mapping").tolist()
-            out = self.forward(**enc)
+            out = self.run_batch(enc)
             logits[idx] = out["logits"].float().numpy()
             token_probs = torch.sigmoid(out["token_logits"].float()).numpy()
             for row, i in enumerate(idx):
@@ -285,6 +299,6 @@ class ArtifactClassifier(nn.Module):
         shift = np.array([self.config.calibration.get(o, [1.0, 0.0])[1] for o in self.config.outputs], dtype=np.float32)
         return (1.0 / (1.0 + np.exp(-(logits * scale + shift)))).astype(np.float32)
 
-    def predict(self, sentences: Sequence[str], contexts: Sequence[str], batch_size: int = 64) -> np.ndarray:
+    def predict(self, sentences: Sequence[str], contexts: Sequence[str], batch_size: int = 16) -> np.ndarray:
         """Calibrated probabilities, shape (n, len(config.outputs)), in input order."""
         return self.calibrate(self.predict_logits(sentences, contexts, batch_size))

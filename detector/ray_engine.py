@@ -59,14 +59,15 @@ def _record(row: dict) -> TextRecord:
 class ScoreBatch:
     """A Ray Data callable class: loads one detector per actor, scores a batch of rows."""
 
-    def __init__(self, model: str | None = None, threshold: float | None = None, max_chars: int | None = None):
-        self.detector = Detector.from_pretrained(model, threshold=threshold, max_chars=max_chars)
+    def __init__(self, model: str | None = None, **options):
+        """`options`: `Detector.from_pretrained` overrides (threshold, max_chars, int8, runtime, ...)."""
+        self.detector = Detector.from_pretrained(model, **options)
 
     def __call__(self, batch: dict) -> dict:
         columns = [c for c in _COLUMNS if c in batch]
         n = len(batch[columns[0]])
         rows = [{c: _plain(batch[c][i]) for c in columns} for i in range(n)]
-        reports = [self.detector.score_record(_record(row)) for row in rows]
+        reports = list(self.detector.score_many(_record(row) for row in rows))  # one classifier pass per batch
         return {
             "position": [row.get("position", i) for i, row in enumerate(rows)],
             "id": [r.id for r in reports],
@@ -97,11 +98,13 @@ def _chunks(records: Iterable[TextRecord], size: int) -> Iterator[list[tuple[int
 def score_with_ray(
     records: Iterable[TextRecord],
     model: str | None = None,
-    threshold: float | None = None,
-    max_chars: int | None = None,
     config: RayConfig | None = None,
+    **options,
 ) -> Iterator[dict]:
-    """Report dicts (as `DocumentReport.to_dict()`), in input order, scored by a Ray actor pool."""
+    """Report dicts (as `DocumentReport.to_dict()`), in input order, scored by a Ray actor pool.
+
+    `options` go to each actor's `Detector.from_pretrained` (threshold, max_chars, int8, runtime, ...).
+    """
     import ray
 
     config = config or RayConfig()
@@ -116,7 +119,7 @@ def score_with_ray(
             dataset = ray.data.from_items([_row(p, r) for p, r in chunk], override_num_blocks=max(1, min(len(chunk), 4 * config.actors)))
             scored = dataset.map_batches(
                 ScoreBatch,
-                fn_constructor_kwargs={"model": model, "threshold": threshold, "max_chars": max_chars},
+                fn_constructor_kwargs={"model": model, **options},
                 batch_size=config.batch_size,
                 compute=ray.data.ActorPoolStrategy(size=config.actors),
                 num_cpus=config.cpus_per_actor,

@@ -78,6 +78,7 @@ class DocumentReport:
     text: str | None = None
     model: str | None = None
     error: dict | None = None
+    mt_check: dict | None = None  # with the MT check on: {"similarity", "sentences": [[index, similarity]]}
 
     @classmethod
     def failed(cls, id: str | None, error: dict, threshold: float = 0.5) -> "DocumentReport":
@@ -103,6 +104,8 @@ class DocumentReport:
             data["text"] = self.text
         if self.error is not None:
             data["error"] = self.error
+        if self.mt_check is not None:
+            data["mt_check"] = self.mt_check
         return data
 
     def to_json(self, **kwargs) -> str:
@@ -125,4 +128,5 @@ class DocumentReport:
             text=data.get("text"),
             model=data.get("model"),
             error=data.get("error"),
+            mt_check=data.get("mt_check"),
         )

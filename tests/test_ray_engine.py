@@ -34,3 +34,22 @@ def test_ray_engine_gives_the_local_engine_output(tmp_path, seeds):
     assert len(local_records) == 12
     assert ray_records == local_records  # byte for byte, in input order, errors included
     assert sum(json.loads(r)["verdict"] == "error" for r in ray_records) == 2
+
+
+def test_actors_load_the_options_they_are_given_and_score_a_batch_like_the_local_engine(seeds, detector):
+    """What `--int8`/`--runtime`/`--threshold` become in each actor; a batch of rows is scored in one go."""
+    import numpy as np
+
+    from detector.detector import TextRecord
+    from detector.ray_engine import ScoreBatch
+
+    actor = ScoreBatch(None, threshold=0.6, int8=True)
+    assert actor.detector.config.threshold == 0.6 and actor.detector.config.int8
+    plain = ScoreBatch(None)
+    ids = sorted(seeds)
+    out = plain({"position": np.arange(len(ids)), "id": np.array(ids, dtype=object), "text": np.array([seeds[i] for i in ids], dtype=object)})
+    assert list(out["id"]) == ids
+    for i, report in zip(ids, out["report"]):
+        got, want = json.loads(report), detector.score_record(TextRecord(id=i, text=seeds[i])).to_dict()
+        assert (got["id"], got["verdict"], got["sentences_total"]) == (want["id"], want["verdict"], want["sentences_total"])
+        assert abs(got["score"] - want["score"]) < 1e-3

@@ -113,7 +113,7 @@ def seed_verdicts(detector: Detector) -> dict:
     return out
 
 
-def evaluate(model_dir: str, config: TrainConfig, corpus, docs_per_kind: int = 20) -> dict:
+def evaluate(model_dir: str, config: TrainConfig, corpus, docs_per_kind: int = 20, mt_check: bool = False) -> dict:
     started = time.time()
     model = ArtifactClassifier.from_pretrained(model_dir)
     threshold = model.config.threshold(OVERALL, 0.5)
@@ -140,6 +140,9 @@ def evaluate(model_dir: str, config: TrainConfig, corpus, docs_per_kind: int = 2
     results["model"]["documents"] = document_accuracy(detector, docs)
     results["model"]["seeds"] = seed_verdicts(detector)
     results["evidence_only"] = {"documents": document_accuracy(evidence_only, docs), "seeds": seed_verdicts(evidence_only)}
+    if mt_check:  # the same documents with the round-trip MT check on (detector/roundtrip.py)
+        checked = Detector.from_pretrained(model_dir, mt_check=True)
+        results["model_mt_check"] = {"documents": document_accuracy(checked, docs), "seeds": seed_verdicts(checked)}
     results["runtime_s"] = time.time() - started
     return results
 
@@ -150,6 +153,7 @@ def _f(x) -> str:
 
 def render_markdown(name: str, results: dict, command: str) -> str:
     m, t, e = results["model"], results["tfidf_logreg"], results["evidence_only"]
+    c = results.get("model_mt_check")
     lines = [
         f"# Evaluation: {name}",
         "",
@@ -170,6 +174,15 @@ def render_markdown(name: str, results: dict, command: str) -> str:
         f"| false-positive rate, human sentences (test examples) | <= 0.05 | {_f(m['fpr_human_sentences'])} | n/a | n/a |",
         f"| false-positive rate, content sentences of clean documents | <= 0.05 | {_f(m['documents']['fpr_human_sentences_in_clean_documents'])} | n/a | {_f(e['documents']['fpr_human_sentences_in_clean_documents'])} |",
         f"| seed verdicts correct (000 spun, 003 MT, others clean) | 5/5 | {m['seeds']['accuracy'] * 5:.0f}/5 | n/a | {e['seeds']['accuracy'] * 5:.0f}/5 |",
+        *(
+            [
+                f"| document accuracy, held-out documents, with the MT check (`--mt-check`) | >= 0.90 | {_f(c['documents']['accuracy'])} | n/a | n/a |",
+                f"| false-positive rate, content sentences of clean documents, with the MT check | <= 0.05 | {_f(c['documents']['fpr_human_sentences_in_clean_documents'])} | n/a | n/a |",
+                f"| seed verdicts correct, with the MT check | 5/5 | {c['seeds']['accuracy'] * 5:.0f}/5 | n/a | n/a |",
+            ]
+            if c
+            else []
+        ),
         "",
         "## Sentence-level metrics per type (test split, model)",
         "",
@@ -186,13 +199,16 @@ def render_markdown(name: str, results: dict, command: str) -> str:
         lines.append(
             f"| {row['generator']} | {row['n']} | {row.get('type') or 'clean'} | {_f(row.get('mean_prob'))} | {_f(row.get('recall'))} | {_f(row.get('roc_auc_vs_clean'))} | {_f(row.get('flagged_rate'))} |"
         )
-    lines += ["", "## Documents (held-out blocks scored by the full detector)", "", "| generator | n | model accuracy | evidence-only accuracy |", "|---|---|---|---|"]
+    extra = " model + MT check |" if c else ""
+    lines += ["", "## Documents (held-out blocks scored by the full detector)", "", f"| generator | n | model accuracy | evidence-only accuracy |{extra}", "|---|---|---|---|" + ("---|" if c else "")]
     for g, row in m["documents"]["per_generator"].items():
-        lines.append(f"| {g} | {row['n']} | {_f(row['accuracy'])} | {_f(e['documents']['per_generator'][g]['accuracy'])} |")
-    lines += ["", "## Seeds", "", "| seed | expected | model | score | evidence only |", "|---|---|---|---|---|"]
+        checked = f" {_f(c['documents']['per_generator'][g]['accuracy'])} |" if c else ""
+        lines.append(f"| {g} | {row['n']} | {_f(row['accuracy'])} | {_f(e['documents']['per_generator'][g]['accuracy'])} |{checked}")
+    lines += ["", "## Seeds", "", f"| seed | expected | model | score | evidence only |{extra}", "|---|---|---|---|---|" + ("---|" if c else "")]
     for k, v in m["seeds"].items():
         if isinstance(v, dict):
-            lines.append(f"| {k} | {v['expected']} | {v['verdict']} | {v['score']:.3f} | {e['seeds'][k]['verdict']} |")
+            checked = f" {c['seeds'][k]['verdict']} ({c['seeds'][k]['score']:.3f}) |" if c else ""
+            lines.append(f"| {k} | {v['expected']} | {v['verdict']} | {v['score']:.3f} | {e['seeds'][k]['verdict']} |{checked}")
     lines += ["", f"Evaluation took {results['runtime_s']:.0f} s.", ""]
     return "\n".join(lines)
 
@@ -205,6 +221,7 @@ def main() -> None:
     parser.add_argument("--data-dir")
     parser.add_argument("--report", help="path prefix for the .md and .json report (default: reports/<name>)")
     parser.add_argument("--docs-per-kind", type=int, default=20)
+    parser.add_argument("--mt-check", action="store_true", help="also score the documents with the round-trip MT check")
     args = parser.parse_args()
     from transformers.utils import logging as hf_logging
 
@@ -221,7 +238,7 @@ def main() -> None:
         from .corpus import build_corpus
 
         corpus = build_corpus(config)
-    results = evaluate(args.model, config, corpus, args.docs_per_kind)
+    results = evaluate(args.model, config, corpus, args.docs_per_kind, args.mt_check)
     results["date"] = datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
     results["machine"] = f"{platform.machine()}, {torch.get_num_threads()} torch threads, {platform.python_implementation()} {platform.python_version()}"
     prefix = Path(args.report or ROOT / "reports" / config.name)

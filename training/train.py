@@ -104,8 +104,12 @@ def pick_threshold(
     return float(min(ceiling, max(floor, np.nextafter(cut, 1.0))))
 
 
-def fit_document_head(model: ArtifactClassifier, config: TrainConfig, threshold: float) -> tuple[dict, dict]:
-    """Fit the document head on validation documents scored by the full detector (evidence included)."""
+def fit_document_head(model: ArtifactClassifier, config: TrainConfig, threshold: float, roundtrip=None) -> tuple[dict, dict]:
+    """Fit the document head on validation documents scored by the full detector (evidence included).
+
+    With a `roundtrip` engine, the head for the MT check: the documents' mean round-trip
+    similarity is one more feature.
+    """
     from sklearn.linear_model import LogisticRegression
 
     from detector.aggregate import DocumentHead, document_features
@@ -119,8 +123,14 @@ def fit_document_head(model: ArtifactClassifier, config: TrainConfig, threshold:
     docs = make_documents(
         CorpusBuilder(config.corpus), VALIDATION, config.document_examples, config.seed, tuple(config.corpus.held_out_generators)
     )
-    detector = Detector(model, SentenceEncoder.from_pretrained(model.config.base_model), DetectorConfig(threshold=threshold))
-    x = np.array([document_features(detector.score(d.text).sentences, threshold) for d in docs])
+    detector = Detector(
+        model, SentenceEncoder.from_pretrained(model.config.base_model), DetectorConfig(threshold=threshold), roundtrip=roundtrip
+    )
+    reports = list(detector.score_many(d.text for d in docs))
+    x = np.array([document_features(r.sentences, threshold, roundtrip=_similarity(r) if roundtrip else None) for r in reports])
+    if roundtrip is not None:  # a document with no sentence to round-trip takes the mean
+        column = x[:, -1]
+        column[np.isnan(column)] = np.nanmean(column)
     y = np.array([d.expected for d in docs])
     center, scale = x.mean(axis=0), np.where(x.std(axis=0) > 1e-6, x.std(axis=0), 1.0)
     z = (x - center) / scale
@@ -142,6 +152,10 @@ def fit_document_head(model: ArtifactClassifier, config: TrainConfig, threshold:
         "clean_flagged_at_threshold": flagged_clean,
         "artifact_documents_caught_at_threshold": caught,
     }
+
+
+def _similarity(report) -> float:
+    return report.mt_check["similarity"] if report.mt_check else float("nan")
 
 
 def sentence_scores(probs: np.ndarray) -> np.ndarray:
@@ -238,16 +252,27 @@ def train(config: TrainConfig, corpus=None):
     return model, summary
 
 
-def refit_document_head(model_dir: str, config: TrainConfig) -> dict:
-    """Fit (or refit) the document head of a saved model without retraining its sentence layers."""
+def refit_document_head(model_dir: str, config: TrainConfig, mt_check: bool = False) -> dict:
+    """Fit (or refit) a document head of a saved model; only its config changes, not its weights.
+
+    `mt_check`: the head used with the round-trip MT check (`document_head_roundtrip`).
+    """
+    from detector.model import CONFIG_NAME
+    from detector.roundtrip import MarianRoundTrip
+
     model = ArtifactClassifier.from_pretrained(model_dir)
     threshold = model.config.threshold(OVERALL, 0.5)
-    model.config.document_head, document_fit = fit_document_head(model, config, threshold)
-    model.save_pretrained(model_dir)
+    if mt_check:
+        engine = MarianRoundTrip(config.corpus.cache_dir)
+        model.config.document_head_roundtrip, document_fit = fit_document_head(model, config, threshold, roundtrip=engine)
+    else:
+        model.config.document_head, document_fit = fit_document_head(model, config, threshold)
+    config_path = Path(model_dir) / CONFIG_NAME
+    config_path.write_text(json.dumps(model.config.to_dict(), indent=2) + "\n", encoding="utf-8")
     metrics_path = Path(model_dir) / "training_metrics.json"
     if metrics_path.exists():
         summary = json.loads(metrics_path.read_text(encoding="utf-8"))
-        summary["document_head_fit"] = document_fit
+        summary["document_head_roundtrip_fit" if mt_check else "document_head_fit"] = document_fit
         metrics_path.write_text(json.dumps(summary, indent=2) + "\n", encoding="utf-8")
     return document_fit
 
@@ -259,13 +284,14 @@ def main() -> None:
     parser.add_argument("--corpus", help="a corpus saved by training.corpus (default: build it now)")
     parser.add_argument("--output-dir")
     parser.add_argument("--document-head-only", metavar="MODEL_DIR", help="only (re)fit the document head of a saved model")
+    parser.add_argument("--mt-check", action="store_true", help="with --document-head-only: the head for the round-trip MT check")
     args = parser.parse_args()
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
     config = TrainConfig.from_yaml(args.config, output_dir=args.output_dir)
     if args.data_dir:
         config.corpus.data_dir = args.data_dir
     if args.document_head_only:
-        print(json.dumps(refit_document_head(args.document_head_only, config), indent=2))
+        print(json.dumps(refit_document_head(args.document_head_only, config, args.mt_check), indent=2))
         return
     corpus = None
     if args.corpus:

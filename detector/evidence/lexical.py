@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from functools import lru_cache
 
 WORD = re.compile(r"[^\W_]+(?:['’][^\W_]+)*", re.UNICODE)
 
@@ -22,6 +23,7 @@ def words(text: str) -> list[str]:
     return WORD.findall(text)
 
 
+@lru_cache(maxsize=1 << 16)  # called for every word of every sentence, news repeats its words
 def fold(word: str) -> str:
     """Lower-case, strip accents, unify apostrophes and drop a possessive ending."""
     w = unicodedata.normalize("NFKD", word.lower())
@@ -31,7 +33,8 @@ def fold(word: str) -> str:
 
 def content_stems(text: str) -> set[str]:
     """Content words cut to a 5-letter stem, enough to match 'drills'/'drill' and 'staged'/'stage'."""
-    return {fold(w)[:5] for w in words(text) if fold(w) not in STOP_WORDS and not fold(w).isdigit()}
+    folded = (fold(w) for w in words(text))
+    return {w[:5] for w in folded if w not in STOP_WORDS and not w.isdigit()}
 
 
 def normalise(text: str) -> str:

@@ -1,0 +1,157 @@
+"""The classifier's forward pass under ONNX Runtime, fp32 or dynamically quantised to int8.
+
+On this project's 2-core CPU, ONNX Runtime's int8 kernels beat torch's dynamic quantisation
+(`benchmarks/forward_backends.md`). The model is exported once per checkpoint and cached on disk:
+the cache key hashes the checkpoint's files and the library versions, and files are written under
+a temporary name and renamed, so several processes (Ray actors) can share one cache safely.
+
+    pip install millcheck[onnx]   # onnxruntime, onnx
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import tempfile
+import warnings
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import torch
+from torch import nn
+
+INPUT_NAMES = ("input_ids", "attention_mask", "token_type_ids")
+CACHE_ENV = "MILLCHECK_CACHE_DIR"
+
+
+class OnnxRuntimeMissing(ImportError):
+    """The ONNX path was asked for but its optional dependencies are not installed."""
+
+
+def default_cache_dir() -> Path:
+    """$MILLCHECK_CACHE_DIR, else $XDG_CACHE_HOME/millcheck, else ~/.cache/millcheck."""
+    if os.environ.get(CACHE_ENV):
+        return Path(os.environ[CACHE_ENV])
+    return Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "millcheck"
+
+
+def _require() -> None:
+    try:
+        import onnx  # noqa: F401  (the exporter writes through it)
+        import onnxruntime  # noqa: F401
+    except ImportError as exc:
+        raise OnnxRuntimeMissing(
+            f"the ONNX Runtime backend needs the optional extra: pip install 'millcheck[onnx]' ({exc})"
+        ) from exc
+
+
+class _ExportedForward(nn.Module):
+    """What gets exported: the classifier's logits, and its token logits when it has a token head."""
+
+    def __init__(self, classifier: nn.Module):
+        super().__init__()
+        self.classifier = classifier
+
+    def forward(self, input_ids, attention_mask, token_type_ids):
+        out = self.classifier(input_ids=input_ids, attention_mask=attention_mask, token_type_ids=token_type_ids)
+        return (out["logits"], out["token_logits"]) if "token_logits" in out else (out["logits"],)
+
+
+def output_names(classifier) -> tuple[str, ...]:
+    return ("logits", "token_logits") if classifier.token_head is not None else ("logits",)
+
+
+def export_onnx(classifier, path: str | os.PathLike) -> Path:
+    """Export `classifier` (LoRA already merged) with dynamic batch and length axes."""
+    _require()
+    path = Path(path)
+    example = classifier.tokenize(["An example sentence."] * 2, ["Its context, a little longer."] * 2)
+    names = output_names(classifier)
+    axes = {n: {0: "batch", 1: "tokens"} for n in INPUT_NAMES}
+    axes["logits"] = {0: "batch"}
+    if "token_logits" in names:
+        axes["token_logits"] = {0: "batch", 1: "tokens"}
+    with warnings.catch_warnings():  # the TorchScript exporter warns about its own deprecation
+        warnings.simplefilter("ignore")
+        torch.onnx.export(
+            _ExportedForward(classifier).eval(),
+            tuple(example[n] for n in INPUT_NAMES),
+            str(path),
+            input_names=list(INPUT_NAMES),
+            output_names=list(names),
+            dynamic_axes=axes,
+            opset_version=17,
+            dynamo=False,
+        )
+    return path
+
+
+def quantize_onnx(source: str | os.PathLike, target: str | os.PathLike) -> Path:
+    """Dynamic int8: weights signed 8-bit per output channel, activations quantised per batch."""
+    _require()
+    import logging
+
+    from onnxruntime.quantization import QuantType, quantize_dynamic
+
+    logging.getLogger().setLevel(max(logging.getLogger().level, logging.ERROR))  # a pre-processing hint, not an error
+    quantize_dynamic(str(source), str(target), weight_type=QuantType.QInt8, per_channel=True)
+    return Path(target)
+
+
+def fingerprint(model_dir: str | os.PathLike, base_dir: str | os.PathLike, int8: bool) -> str:
+    """A key for the exported files: the checkpoint's bytes, the base encoder's files (name, size,
+    time), the precision and the library versions."""
+    import onnxruntime
+
+    digest = hashlib.sha256(f"{torch.__version__}|{onnxruntime.__version__}|int8={int8}".encode())
+    for file in sorted(Path(model_dir).iterdir()):
+        if file.is_file():
+            digest.update(file.name.encode())
+            digest.update(file.read_bytes())
+    for file in sorted(Path(base_dir).iterdir()) if Path(base_dir).is_dir() else ():
+        if file.is_file():
+            stat = file.stat()
+            digest.update(f"{file.name}|{stat.st_size}|{stat.st_mtime_ns}".encode())
+    return digest.hexdigest()[:20]
+
+
+@dataclass
+class OnnxForward:
+    """Runs a tokenised batch through an ONNX Runtime session; returns what the torch forward returns."""
+
+    session: object
+    names: tuple[str, ...]
+    path: Path
+
+    @classmethod
+    def load(cls, path: str | os.PathLike, threads: int | None = None) -> "OnnxForward":
+        _require()
+        import onnxruntime as ort
+
+        options = ort.SessionOptions()
+        options.intra_op_num_threads = threads or torch.get_num_threads()
+        options.inter_op_num_threads = 1
+        session = ort.InferenceSession(str(path), options, providers=["CPUExecutionProvider"])
+        return cls(session, tuple(o.name for o in session.get_outputs()), Path(path))
+
+    def __call__(self, **batch) -> dict[str, torch.Tensor]:
+        feed = {n: np.ascontiguousarray(batch[n].numpy(), dtype=np.int64) for n in INPUT_NAMES}
+        return {n: torch.from_numpy(v) for n, v in zip(self.names, self.session.run(list(self.names), feed))}
+
+
+def cached_onnx_forward(classifier, model_dir: str | os.PathLike, int8: bool = True, cache_dir: str | os.PathLike | None = None) -> OnnxForward:
+    """The checkpoint's ONNX forward, exported (and quantised) on first use and cached on disk."""
+    _require()
+    folder = Path(cache_dir) if cache_dir is not None else default_cache_dir()
+    from .encoder import resolve_model_path
+
+    folder = folder / "onnx" / fingerprint(model_dir, resolve_model_path(classifier.config.base_model), int8)
+    target = folder / ("model-int8.onnx" if int8 else "model.onnx")
+    if not target.is_file():
+        folder.mkdir(parents=True, exist_ok=True)
+        with tempfile.TemporaryDirectory(dir=folder) as work:
+            exported = export_onnx(classifier, Path(work) / "model.onnx")
+            built = quantize_onnx(exported, Path(work) / "model-int8.onnx") if int8 else exported
+            os.replace(built, target)  # atomic: a reader sees the whole file or none
+    return OnnxForward.load(target)

