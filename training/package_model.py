@@ -33,6 +33,15 @@ def model_card(config: dict, training: dict, report: dict) -> str:
     )
     lora = f", with rank-{config['lora_rank']} LoRA adapters on the layers below" if config.get("lora_rank") else ""
     head = config.get("document_head") or {}
+    rt = config.get("document_head_roundtrip") or {}
+    c = report.get("model_mt_check")
+    checked = f"\n| document accuracy, held-out documents, with `--mt-check` | >= 0.90 | {_f(c['documents']['accuracy'])} |" if c else ""
+    mt_line = (
+        "\n- With `--mt-check`, a second document head adds the mean en->pt->en round-trip similarity of up to"
+        f"\n  12 sentences as a feature (`detector/roundtrip.py`), flagging at 1 - P(clean) >= {rt.get('threshold', 0.5):.3f}."
+        if rt
+        else ""
+    )
     return f"""# {config['name']}
 
 A sentence classifier for paraphrase-mill artifacts in English news, shipped with millcheck as the
@@ -49,7 +58,7 @@ base. The delta is stored in float16 and loaded as float32.
 - Document verdicts: a logistic regression over per-type sentence-score statistics
   (`detector/aggregate.py`), fitted on validation documents, flags a document at
   1 - P(clean) >= {head.get('threshold', 0.5):.3f} (at most {training['config'].get('max_document_fpr', 0.1):.0%} of clean validation documents);
-  a document the top-decile rule finds spun (evidence such as reworded captions) stays spun.
+  a document the top-decile rule finds spun (evidence such as reworded captions) stays spun.{mt_line}
 
 ## Intended use
 
@@ -81,7 +90,7 @@ Command: `{report['command']}`
 | spun ROC-AUC, held-out spinner | transfer | {_f(t['spun_roc_auc_held_out_spinner'])} |
 | MT ROC-AUC, WMT18 human translation vs DeepL/Google | >= 0.75 | {_f(t['wmt18_mt_roc_auc'])} |
 | MT ROC-AUC, held-out engine (NLLB) | transfer | {_f(t['mt_roc_auc_held_out_engine_nllb'])} |
-| document accuracy, held-out documents | >= 0.90 | {_f(m['documents']['accuracy'])} |
+| document accuracy, held-out documents | >= 0.90 | {_f(m['documents']['accuracy'])} |{checked}
 | false-positive rate, human test sentences | <= 0.05 | {_f(m['fpr_human_sentences'])} |
 | seeds correct | 5/5 | {m['seeds']['accuracy'] * 5:.0f}/5 |
 
