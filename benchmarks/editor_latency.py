@@ -38,10 +38,10 @@ def article(words: int = 1000) -> str:
 
 
 VARIANTS = {  # name -> Detector.from_pretrained arguments
-    "default fp32": ("default", {}),
-    "default torch int8 (`serve --int8`)": ("default", {"int8": True}),
-    "default onnxruntime int8 (`serve --runtime onnxruntime --int8`)": ("default", {"runtime": "onnxruntime", "int8": True}),
-    "evidence-baseline": ("evidence-baseline", {}),
+    "`serve` (its default: onnxruntime int8)": ("default", {"runtime": "onnxruntime", "int8": True}),
+    "`serve --runtime torch` (torch int8)": ("default", {"int8": True}),
+    "`serve --runtime torch --no-int8` (torch fp32)": ("default", {}),
+    "`serve --model evidence-baseline`": ("evidence-baseline", {}),
 }
 
 

@@ -149,9 +149,19 @@ def cached_onnx_forward(classifier, model_dir: str | os.PathLike, int8: bool = T
     folder = folder / "onnx" / fingerprint(model_dir, resolve_model_path(classifier.config.base_model), int8)
     target = folder / ("model-int8.onnx" if int8 else "model.onnx")
     if not target.is_file():
-        folder.mkdir(parents=True, exist_ok=True)
-        with tempfile.TemporaryDirectory(dir=folder) as work:
-            exported = export_onnx(classifier, Path(work) / "model.onnx")
-            built = quantize_onnx(exported, Path(work) / "model-int8.onnx") if int8 else exported
-            os.replace(built, target)  # atomic: a reader sees the whole file or none
+        try:
+            folder.mkdir(parents=True, exist_ok=True)
+            _build(classifier, folder, target, int8)
+        except OSError as exc:  # a read-only or odd cache folder: export for this process only
+            warnings.warn(f"cannot cache the ONNX export under {folder} ({exc}); exporting to a temporary folder")
+            scratch = Path(tempfile.mkdtemp(prefix="millcheck-onnx-"))
+            target = scratch / target.name
+            _build(classifier, scratch, target, int8)
     return OnnxForward.load(target)
+
+
+def _build(classifier, folder: Path, target: Path, int8: bool) -> None:
+    with tempfile.TemporaryDirectory(dir=folder) as work:
+        exported = export_onnx(classifier, Path(work) / "model.onnx")
+        built = quantize_onnx(exported, Path(work) / "model-int8.onnx") if int8 else exported
+        os.replace(built, target)  # atomic: a reader sees the whole file or none

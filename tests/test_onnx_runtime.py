@@ -130,3 +130,30 @@ def test_the_fast_editor_setting_marks_seed_000_like_the_default(detector, cache
         want = {s.index for s in reference.sentences if s.labels[kind] >= reference.threshold}
         got = {s.index for s in report.sentences if s.labels[kind] >= report.threshold}
         assert want and len(want & got) / len(want | got) >= 0.9, (kind, want ^ got)
+
+
+def test_an_unwritable_cache_falls_back_to_a_temporary_export(tmp_path):
+    blocked = tmp_path / "not-a-folder"
+    blocked.write_text("a file where the cache folder should be")
+    with pytest.warns(UserWarning, match="cannot cache the ONNX export"):
+        loaded = Detector.from_pretrained(runtime="onnxruntime", cache_dir=str(blocked))
+    assert loaded.classifier.runtime.path.is_file()
+    assert not str(loaded.classifier.runtime.path).startswith(str(blocked))
+
+
+def test_serve_starts_the_fast_way_unless_told_otherwise(monkeypatch):
+    """The editor's defaults are ONNX Runtime int8 (sub-second); --runtime torch --no-int8 opts out."""
+    import uvicorn
+    from typer.testing import CliRunner
+
+    from detector import cli
+
+    seen = []
+    monkeypatch.setattr(cli, "load_detector", lambda model, options: seen.append(options) or object())
+    monkeypatch.setattr("detector.web.create_app", lambda *a, **k: None)
+    monkeypatch.setattr(uvicorn, "run", lambda *a, **k: None)
+    runner = CliRunner()
+    assert runner.invoke(cli.app, ["serve"]).exit_code == 0
+    assert runner.invoke(cli.app, ["serve", "--runtime", "torch", "--no-int8"]).exit_code == 0
+    assert (seen[0]["runtime"], seen[0]["int8"]) == ("onnxruntime", True)
+    assert (seen[1]["runtime"], seen[1]["int8"]) == ("torch", None)
