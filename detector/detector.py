@@ -16,7 +16,6 @@ from typing import Iterable, Iterator, Sequence
 import numpy as np
 
 from .aggregate import DocumentHead, summarise
-from .roundtrip import RoundTripCheck, check_documents
 from .encoder import BASE_ENCODER, ModelFilesError, SentenceEncoder
 from .evidence import DuplicateFinder, default_finders, find_all
 from .html import looks_like_html, segment_html
@@ -26,6 +25,7 @@ from .labels import ARTIFACT_TYPES, SPUN
 from .model import CONFIG_NAME, MODEL_TYPE, OVERALL, ArtifactClassifier
 from .quantize import merge_lora
 from .report import DocumentReport, SentenceScore
+from .roundtrip import RoundTripCheck, check_documents
 from .text import Document, segment
 
 MODELS_DIR = Path(__file__).resolve().parent / "models"
@@ -50,8 +50,8 @@ class DetectorConfig:
     threshold: float = 0.5
     max_chars: int = DEFAULT_MAX_CHARS
     language: str = "en"
-    # Sentences per classifier call. Small batches pad less and stay in cache: on 2 cores, 16 beat
-    # 64 by 10% in bulk and by a third on one 1,000-word article (benchmarks/forward_backends.md).
+    # Sentences per classifier call. Small batches pad less and stay in cache: on 2 cores, 16 gave
+    # 70 sentences/s where 64 gave 60 (benchmarks/forward_backends.md, batch-size table).
     batch_size: int = 16
     # score_many runs the classifier over this many documents' sentences at once: fuller,
     # length-sorted batches than one document gives (the reports are the same).
@@ -66,7 +66,7 @@ class DetectorConfig:
     # trained with. Shorter inputs trade context for speed: benchmarks/forward_backends.md.
     max_length: int | None = None
     # The MT check: round-trip a sample of each document's sentences (detector/roundtrip.py) and
-    # give the mean similarity to a document head fitted with it. Slow (~25 ms a sentence): opt-in.
+    # give the mean similarity to a document head fitted with it. Two translations a sentence: opt-in.
     mt_check: bool = False
 
 

