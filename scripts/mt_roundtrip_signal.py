@@ -14,8 +14,6 @@ fitted, so every number is a held-out number. Writes a Markdown report and its J
 from __future__ import annotations
 
 import argparse
-import difflib
-import json
 import os
 import platform
 import sys
@@ -28,18 +26,13 @@ import numpy as np
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from benchmarks.throughput import roc_auc  # noqa: E402
+from benchmarks.throughput import roc_auc, write_report  # noqa: E402
 from detector import Detector  # noqa: E402
 from detector.labels import MACHINE_TRANSLATED  # noqa: E402
-from training.roundtrip import MarianRoundTrip  # noqa: E402
+from detector.roundtrip import MarianRoundTrip, similarity  # noqa: E402
 
 KINDS = {"human-translation": False, "deepl": True, "google": True}
 BLOCK = 20
-
-
-def similarity(a: str, b: str) -> float:
-    """Share of lower-cased tokens a sentence keeps through the round trip (difflib ratio)."""
-    return difflib.SequenceMatcher(None, a.lower().split(), b.lower().split()).ratio()
 
 
 def ranks(x: np.ndarray) -> np.ndarray:
@@ -117,10 +110,7 @@ def main() -> None:
             f"| {name} | {result['sentence_auc'][name]:.3f} | {engines['deepl']:.3f} | {engines['google']:.3f} | {result['block_auc'][name]:.3f} |"
         )
     lines_md += ["", "Mean round-trip similarity: " + ", ".join(f"{k} {v['roundtrip']:.3f}" for k, v in result["means"].items()) + ".", ""]
-    out = Path(args.out)
-    out.with_suffix(".md").write_text("\n".join(lines_md), encoding="utf-8")
-    out.with_suffix(".json").write_text(json.dumps(result, indent=2) + "\n", encoding="utf-8")
-    print("\n".join(lines_md))
+    write_report(Path(args.out), lines_md, result)
 
 
 if __name__ == "__main__":
