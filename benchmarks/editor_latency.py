@@ -11,8 +11,6 @@ machine it ran on. The result is written to benchmarks/editor_latency.md.
 from __future__ import annotations
 
 import argparse
-import os
-import platform
 import statistics
 import sys
 import time
@@ -20,6 +18,9 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from benchmarks.machine import describe_machine  # noqa: E402
 
 
 def article(words: int = 1000) -> str:
@@ -73,7 +74,7 @@ def main() -> None:
         "# Editor API latency, 1,000-word article",
         "",
         f"- command: `python {' '.join(sys.argv)}`",
-        f"- date: {datetime.now(timezone.utc):%Y-%m-%d %H:%M UTC}; machine: {platform.machine()}, {os.cpu_count()} CPUs, Python {platform.python_version()}",
+        f"- date: {datetime.now(timezone.utc):%Y-%m-%d %H:%M UTC}; machine: {describe_machine()}",
         f"- article: {len(text.split())} words, {sentences} sentences (seeds 000 then 002)",
         f"- runs: {args.runs} per variant, interleaved, after one warm-up; `POST /api/score` through the app's test client",
         "",

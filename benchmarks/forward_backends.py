@@ -15,8 +15,6 @@ from __future__ import annotations
 
 import argparse
 import copy
-import os
-import platform
 import statistics
 import sys
 import tempfile
@@ -32,6 +30,7 @@ from torch import nn
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from benchmarks.machine import describe_machine
 from benchmarks.throughput import documents, roc_auc, write_report
 from detector import Detector
 from detector.detector import model_directory
@@ -136,7 +135,7 @@ def main() -> None:
     result = {
         "command": "python " + " ".join(sys.argv),
         "date": f"{datetime.now(timezone.utc):%Y-%m-%d %H:%M UTC}",
-        "machine": f"{platform.machine()}, {os.cpu_count()} CPUs, {torch.get_num_threads()} threads, Python {platform.python_version()}, torch {torch.__version__}",
+        "machine": f"{describe_machine(torch.get_num_threads())}, torch {torch.__version__}",
         "model": classifier.config.name,
         "sentences": len(sentences),
         "sentences_per_s": {k: round(v, 1) for k, v in rate.items()},

@@ -11,8 +11,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
-import platform
 import socket
 import statistics
 import subprocess
@@ -25,6 +23,9 @@ from pathlib import Path
 import httpx
 
 ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from benchmarks.machine import describe_machine  # noqa: E402
 
 
 def free_port() -> int:
@@ -122,7 +123,7 @@ def main() -> None:
     result.update(
         command=f"python benchmarks/load_test.py --clients {args.clients} --seconds {args.seconds:g}",
         date=f"{datetime.now(timezone.utc):%Y-%m-%d %H:%M UTC}",
-        machine=f"{platform.machine()}, {os.cpu_count()} CPUs, Python {platform.python_version()}",
+        machine=describe_machine(),
         model=model,
         article=f"seed 000: {len(text.split())} words",
     )

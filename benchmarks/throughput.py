@@ -19,8 +19,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
-import platform
 import statistics
 import sys
 import time
@@ -33,6 +31,7 @@ import torch
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from benchmarks.machine import describe_machine
 from detector import Detector
 from detector.detector import TextRecord
 from detector.text import segment
@@ -157,7 +156,7 @@ def main() -> None:
     result = {
         "command": "python " + " ".join(sys.argv),
         "date": f"{datetime.now(timezone.utc):%Y-%m-%d %H:%M UTC}",
-        "machine": f"{platform.machine()}, {os.cpu_count()} CPUs, {torch.get_num_threads()} torch threads, Python {platform.python_version()}, torch {torch.__version__}",
+        "machine": f"{describe_machine(torch.get_num_threads())}, torch {torch.__version__}",
         "device": torch.cuda.get_device_name(0) if torch.cuda.is_available() else "cpu",
         "model": detectors[BASE].name,
         "batch_size": args.batch_size,

@@ -10,6 +10,17 @@ ROOT = Path(__file__).resolve().parents[1]
 SEEDS = ROOT / "seeds"
 
 
+# Written the way a spinner rewrites a wire story: leaders -> pioneers, agreed -> concurred,
+# massive consequences -> gigantic outcomes, border -> periphery, sanctions -> approvals.
+SPUN_PASSAGE = """Russian President Vladimir Putin held a video call with Chinese leader Xi Jinping on Wednesday.
+The two heads talked about the grave circumstance close to the Ukrainian periphery and the Western approvals.
+Xi said that relations between the two nations had endured the exam of time and stayed firmly unflinching.
+The Kremlin said the pioneers concurred to meet face to face in Beijing one month from now.
+Officials in Washington have cautioned of gigantic outcomes should Moscow attack its neighbour.
+The call lasted for about an hour and a half, according to the Kremlin."""
+SWAPPED = {"heads", "circumstance", "periphery", "approvals", "exam", "unflinching", "pioneers", "concurred", "cautioned", "gigantic", "outcomes"}
+
+
 def seed_text(prefix: str) -> str:
     (path,) = SEEDS.glob(f"{prefix}_*.txt")
     return path.read_text(encoding="utf-8")

@@ -97,3 +97,61 @@ def test_marian_round_trip_is_real_and_cached(tmp_path):
     assert out[0] and out[0] != source[0]
     assert "brother" in out[0].lower()
     assert MarianRoundTrip(tmp_path).cache  # written to disk and read back
+
+
+def _block(key, generator, mt, lines, split=TRAIN, source="wmt16"):
+    from training.sources import Block
+
+    return Block(key, source, generator, mt, tuple(lines), split)
+
+
+def test_twins_bring_the_machine_translations_of_the_same_lines():
+    from training.corpus import with_twins
+
+    ht = _block("wmt16-de:3", "human-translation", False, ["A human translation."])
+    pool = [
+        ht,
+        _block("wmt16-de:3", "deepl", True, ["A DeepL translation."]),
+        _block("wmt16-de:3", "google", True, ["A Google translation."]),
+        _block("wmt16-de:4", "deepl", True, ["Another stretch of lines."]),
+        _block("wmt16-en:3", "deepl-roundtrip", True, ["Same number, other source."]),
+    ]
+    drawn = [pool[2]]  # Google's version was already drawn: not added twice
+    out = with_twins([ht, _block("wmt16-en:3", "human", False, ["Native English."])], drawn, pool)
+    assert sorted(b.generator for b in out) == ["deepl", "google"]
+    assert {b.key for b in out} == {"wmt16-de:3"}
+
+
+def test_spun_documents_skip_copies_the_spinner_barely_touched():
+    from training.documents import MIN_SPUN_SENTENCES, spun_documents
+
+    spinner = WordSwapSpinner(Thesaurus("t", {"large": ["huge"], "meeting": ["appointment"]}), rate=1.0)
+    damaged = _block("k:1", "human", False, ["A large crowd came to the meeting."] * 3)
+    touched_once = _block("k:2", "human", False, ["A large crowd came to the rally.", "Nothing here to swap."])
+    untouched = _block("k:3", "human", False, ["Nothing here to swap.", "Nor in this line."])
+    docs = spun_documents([damaged, touched_once, untouched], spinner, "spinner-x", 5, 2, random.Random(0))
+    assert len(docs) == 1 and MIN_SPUN_SENTENCES <= 3
+    assert docs[0].expected == "spun" and docs[0].text.count("huge crowd came to the appointment") == 3
+
+
+def test_spinner_roundtrip_examples_are_really_round_tripped():
+    from training.config import CorpusConfig
+    from training.corpus import CorpusBuilder
+
+    class Engine:  # stands for Marian: marks what it translated
+        def __call__(self, sentences):
+            return [f"{s} (via pt)" for s in sentences]
+
+    builder = CorpusBuilder.__new__(CorpusBuilder)
+    builder.config = CorpusConfig(max_spun_blocks=3, min_spun_swaps=1)
+    builder.rng = random.Random(0)
+    builder.blocks = [_block(f"wmt16-en:{i}", "human", False, [f"A large crowd came to meeting {i}.", f"Line two of {i}."]) for i in range(3)]
+    spinner = WordSwapSpinner(Thesaurus("t", {"large": ["huge"]}), rate=1.0)
+    builder.embedding_spinner = builder.tortured_spinner = spinner
+    builder._roundtrip = Engine()
+    known = {"A large crowd came to meeting 0.": "A big crowd came to meeting 0."}  # only one sentence has a round trip
+    examples = builder.spun(TRAIN, 1.0, known)
+    rt = [e for e in examples if e.generator == "spinner-roundtrip"]
+    assert rt, "the third block is spun after a round trip"
+    assert all(e.labels.get("machine_translated") == 1 for e in rt)
+    assert all("(via pt)" in e.sentence or "big crowd" in e.sentence for e in rt)  # none left as written

@@ -2,6 +2,8 @@ import json
 
 import pytest
 
+from conftest import SPUN_PASSAGE, SWAPPED
+
 from detector import ARTIFACT_TYPES, Detector, DocumentReport, InputError, TextRecord
 from detector.encoder import ModelFilesError
 from detector.labels import DUPLICATE, GARBLED_LIST, VERDICT_CLEAN, VERDICT_ERROR, VERDICT_SPUN
@@ -125,16 +127,15 @@ def test_word_pieces_join_into_words_and_keep_the_marked_ones():
     assert _marked_words(offsets, sequence, probs, 0.5) == [(0, 9, pytest.approx(0.8))]
 
 
-def test_swapped_word_evidence_points_at_words_inside_its_sentence(detector, seeds):
+def test_swapped_word_evidence_points_at_words_inside_its_sentence(detector):
     assert detector.classifier is not None and detector.classifier.token_head is not None
-    found = 0
-    for text in seeds.values():
-        report = detector.score(text)
-        for s in report.sentences:
-            for e in s.evidence:
-                if e.rule == "swapped_words":
-                    found += 1
-                    assert e.type == "spun" and s.labels["spun"] >= report.threshold
-                    for span in e.spans:
-                        assert s.start <= span.start < span.end <= s.end and text[span.start : span.end] == span.text
-    assert found >= 1  # the shipped model marks words in some seed sentence
+    report = detector.score(SPUN_PASSAGE, threshold=0.5)
+    marked = []
+    for s in report.sentences:
+        for e in s.evidence:
+            if e.rule == "swapped_words":
+                assert e.type == "spun" and s.labels["spun"] >= report.threshold
+                for span in e.spans:
+                    assert s.start <= span.start < span.end <= s.end and SPUN_PASSAGE[span.start : span.end] == span.text
+                    marked.append(span.text.strip(".,").lower())
+    assert set(marked) & SWAPPED, marked  # the token head finds some of the swapped words

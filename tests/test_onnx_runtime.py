@@ -8,7 +8,7 @@ import sys
 import numpy as np
 import pytest
 
-from conftest import seed_text
+from conftest import SPUN_PASSAGE, seed_text
 
 pytest.importorskip("onnxruntime")
 pytest.importorskip("onnx")
@@ -25,7 +25,7 @@ def cache_dir(tmp_path_factory):
 
 @pytest.fixture(scope="module")
 def seed_pairs(detector):
-    docs = [segment(seed_text(p)) for p in ("000", "003")]
+    docs = [segment(seed_text(p)) for p in ("000", "003")] + [segment(SPUN_PASSAGE)]
     window = detector.classifier.config.context_window
     sentences = [s.text for d in docs for s in d.sentences]
     contexts = [d.context(s.index, window) for d in docs for s in d.sentences]
@@ -40,7 +40,7 @@ def test_onnx_fp32_gives_the_torch_scores_and_marked_words(detector, seed_pairs,
     reference, reference_words = detector.classifier.predict_with_words(sentences, contexts)
     assert np.abs(probs - reference).max() < 1e-4
     assert [[(a, b) for a, b, _ in w] for w in words] == [[(a, b) for a, b, _ in w] for w in reference_words]
-    assert any(reference_words), "the seeds should have words the token head marks"
+    assert any(reference_words), "the spun passage has words the token head marks"
 
 
 def test_onnx_int8_scores_stay_close_and_the_verdicts_agree(detector, seed_pairs, cache_dir):
@@ -157,3 +157,17 @@ def test_serve_starts_the_fast_way_unless_told_otherwise(monkeypatch):
     assert runner.invoke(cli.app, ["serve", "--runtime", "torch", "--no-int8"]).exit_code == 0
     assert (seen[0]["runtime"], seen[0]["int8"]) == ("onnxruntime", True)
     assert (seen[1]["runtime"], seen[1]["int8"]) == ("torch", None)
+
+
+def test_onnx_int8_leaves_the_duplicate_finders_encoder_fp32(cache_dir):
+    """Only the classifier's graph is int8 under ONNX Runtime; torch int8 quantises both encoders."""
+    from torch import nn
+
+    fast = Detector.from_pretrained(runtime="onnxruntime", int8=True, cache_dir=str(cache_dir))
+    torch_int8 = Detector.from_pretrained(int8=True)
+
+    def plain_linears(detector):
+        return sum(type(m) is nn.Linear for m in detector.encoder.model.modules())
+
+    assert plain_linears(fast) > 0
+    assert plain_linears(torch_int8) == 0

@@ -33,6 +33,9 @@ class CorpusConfig:
     # dropped, since one swapped word is often a fair synonym and teaches the model noise.
     min_spun_swaps: int = 1
     use_roundtrip: bool = True
+    # Each sampled human translation brings its machine-translated twins (DeepL and Google for WMT,
+    # GPT-4 and ONLINE-B for WMT23): the same source lines, so only the translator differs.
+    mt_twins: bool = False
     held_out_generators: list[str] = field(default_factory=lambda: ["spinner-tortured", "nllb"])
     seed: int = 13
 

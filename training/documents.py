@@ -14,6 +14,9 @@ from detector.labels import VERDICT_CLEAN, VERDICT_MACHINE_TRANSLATED, VERDICT_S
 
 from .sources import TEST
 
+# A spun document has at least this many sentences with enough swaps to count as spun.
+MIN_SPUN_SENTENCES = 2
+
 
 @dataclass(frozen=True)
 class LabelledDocument:
@@ -35,12 +38,23 @@ def make_documents(builder, split: str, per_kind: int, seed: int, held_out: tupl
         expected = VERDICT_MACHINE_TRANSLATED if group[0].machine_translated else VERDICT_CLEAN
         for b in rng.sample(group, min(per_kind, len(group))):
             docs.append(LabelledDocument(gen, expected, "\n".join(b.lines)))
-    humans = rng.sample(by_gen["human"], min(per_kind, len(by_gen["human"])))
     spinners = [("spinner-embedding", builder.embedding_spinner), ("spinner-tortured", builder.tortured_spinner)]
     for name, spinner in spinners:
         if name in held_out and split != TEST:
             continue
-        for b in humans:
-            lines = [spinner.spin(line, rng).text for line in b.lines]
-            docs.append(LabelledDocument(name, VERDICT_SPUN, "\n".join(lines)))
+        docs += spun_documents(by_gen["human"], spinner, name, per_kind, builder.config.min_spun_swaps, rng)
+    return docs
+
+
+def spun_documents(humans, spinner, name: str, per_kind: int, min_swaps: int, rng: random.Random) -> list[LabelledDocument]:
+    """Up to `per_kind` spun copies of human blocks, each with at least MIN_SPUN_SENTENCES sentences
+    that count as spun (`min_swaps` swaps, as in the sentence corpus). A spinner whose thesaurus
+    barely matches a block leaves it human; such a copy is skipped, not labelled spun."""
+    docs = []
+    for b in rng.sample(humans, len(humans)):
+        if len(docs) >= per_kind:
+            break
+        spun = [spinner.spin(line, rng) for line in b.lines]
+        if sum(len(s.spans) >= min_swaps for s in spun) >= MIN_SPUN_SENTENCES:
+            docs.append(LabelledDocument(name, VERDICT_SPUN, "\n".join(s.text for s in spun)))
     return docs
