@@ -30,7 +30,7 @@ class Runtime(str, Enum):
 
 
 # Speed options shared by `score` and `serve` (benchmarks/forward_backends.md measures each).
-INT8 = typer.Option(False, "--int8", help="int8-quantised encoders: faster on CPU (see benchmarks/forward_backends.md).")
+INT8 = typer.Option(False, "--int8", help="int8 quantisation: both encoders under torch, the classifier under onnxruntime; faster on CPU (see benchmarks/forward_backends.md).")
 RUNTIME = typer.Option(
     Runtime.torch, help="Where the classifier runs: torch, or onnxruntime (pip install 'millcheck[onnx]'; exported once, cached)."
 )

@@ -56,7 +56,8 @@ class DetectorConfig:
     # score_many runs the classifier over this many documents' sentences at once: fuller,
     # length-sorted batches than one document gives (the reports are the same).
     docs_per_batch: int = 16
-    # int8 dynamic quantisation of both encoders (see detector/quantize.py and benchmarks/throughput.md).
+    # int8 dynamic quantisation: with the torch runtime both encoders (detector/quantize.py); with
+    # onnxruntime the classifier's graph only (benchmarks/throughput.md, forward_backends.md).
     int8: bool = False
     # Where the classifier's forward runs: "torch", or "onnxruntime" (pip install millcheck[onnx];
     # exported once per checkpoint into `cache_dir`, see detector/onnx_runtime.py).

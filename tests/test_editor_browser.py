@@ -176,12 +176,11 @@ def test_swapped_words_are_marked_inside_their_sentence(page, server, model_serv
     )
     report = json.load(urllib.request.urlopen(request, timeout=120))
     hits = [(s, e) for s in report["sentences"] for e in s["evidence"] if e["rule"] == "swapped_words"]
-    found = ("900", hits[0]) if hits else None
-    assert found, "the default model marks swapped words in the spun passage"
-    key, (sentence, evidence) = found
+    assert hits, "the default model marks swapped words in the spun passage"
+    sentence, evidence = hits[0]
     try:
         page.goto(model_server)
-        load_seed(page, key)
+        load_seed(page, "900")  # the passage, among the examples as 900_spun_passage.txt
         node = page.locator(f'.sentence[data-index="{sentence["index"]}"]')
         marked = {m.text_content() for m in node.locator("mark.evidence").all()}
         words = {span["text"] for span in evidence["spans"]}
