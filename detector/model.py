@@ -22,7 +22,8 @@ from torch import nn
 from transformers import AutoModel, AutoTokenizer
 
 from .encoder import BASE_ENCODER, ModelFilesError, resolve_model_path
-from .labels import ARTIFACT_TYPES
+from .labels import ARTIFACT_TYPES, MACHINE_TRANSLATED
+from .lexical import LEXICAL_NAME, LexicalMTScorer
 
 CONFIG_NAME = "config.json"
 WEIGHTS_NAME = "delta.safetensors"
@@ -52,6 +53,9 @@ class ClassifierConfig:
     document_head: dict = field(default_factory=dict)
     # The same with the mean round-trip similarity as one more feature (the opt-in MT check).
     document_head_roundtrip: dict = field(default_factory=dict)
+    # The machine_translated logit stacked with the lexical scorer's (detector/lexical.py):
+    # [w_encoder, w_lexical, bias], fitted on validation data; empty: the encoder's logit alone.
+    lexical_stack: list[float] = field(default_factory=list)
     name: str = "millcheck-untrained"
     model_type: str = MODEL_TYPE
 
@@ -131,6 +135,8 @@ class ArtifactClassifier(nn.Module):
         self.dropout = nn.Dropout(config.dropout)
         self.head = nn.Linear(hidden, len(config.outputs))
         self.token_head = nn.Linear(hidden, 1) if config.token_head else None
+        # The lexical MT scorer whose logit is stacked with the head's (None: the head's alone).
+        self.lexical: LexicalMTScorer | None = None
         # Inference may run elsewhere (detector.onnx_runtime.OnnxForward): a callable taking the
         # tokenised batch and returning what `forward` returns. None: this module's own forward.
         self.runtime = None
@@ -177,6 +183,8 @@ class ArtifactClassifier(nn.Module):
         directory.mkdir(parents=True, exist_ok=True)
         (directory / CONFIG_NAME).write_text(json.dumps(self.config.to_dict(), indent=2) + "\n", encoding="utf-8")
         save_file(self.delta_state_dict(), str(directory / WEIGHTS_NAME), metadata={"format": "pt"})
+        if self.lexical is not None:
+            self.lexical.save_pretrained(directory)
 
     @classmethod
     def from_pretrained(cls, directory: str | os.PathLike) -> "ArtifactClassifier":
@@ -197,6 +205,14 @@ class ArtifactClassifier(nn.Module):
                 f"({len(set(delta) ^ expected)} tensors differ); retrain or reinstall"
             )
         model.load_state_dict(delta, strict=False)
+        if config.lexical_stack:
+            try:
+                model.lexical = LexicalMTScorer.from_pretrained(directory)
+            except Exception as exc:  # a missing or truncated file; safetensors raises several types
+                raise ModelFilesError(
+                    f"the model at {directory} stacks a lexical MT scorer but {LEXICAL_NAME} is missing or corrupted ({exc}); "
+                    "reinstall the package or retrain"
+                ) from exc
         return model.eval()
 
     # -- forward ------------------------------------------------------------------------------
@@ -268,7 +284,16 @@ class ArtifactClassifier(nn.Module):
         out = np.zeros((len(sentences), len(self.config.outputs)), dtype=np.float32)
         for idx, batch in self.sorted_batches(sentences, contexts, batch_size):
             out[idx] = self.run_batch(batch)["logits"].float().numpy()
-        return out
+        return self.stack_lexical(out, sentences)
+
+    def stack_lexical(self, logits: np.ndarray, sentences: Sequence[str]) -> np.ndarray:
+        """Replace the machine_translated logit by its stack with the lexical scorer's (in place)."""
+        if self.lexical is None or not self.config.lexical_stack or len(sentences) == 0:
+            return logits
+        k = self.config.outputs.index(MACHINE_TRANSLATED)
+        w_encoder, w_lexical, bias = self.config.lexical_stack
+        logits[:, k] = w_encoder * logits[:, k] + w_lexical * self.lexical.logits(sentences) + bias
+        return logits
 
     @torch.inference_mode()
     def predict_with_words(
@@ -291,7 +316,7 @@ class ArtifactClassifier(nn.Module):
             token_probs = torch.sigmoid(out["token_logits"].float()).numpy()
             for row, i in enumerate(idx):
                 words[i] = _marked_words(offsets[row], enc.sequence_ids(row), token_probs[row], word_threshold)
-        return self.calibrate(logits), words
+        return self.calibrate(self.stack_lexical(logits, sentences)), words
 
     def calibrate(self, logits: np.ndarray) -> np.ndarray:
         """Calibrated probabilities from logits (plain sigmoid for outputs without a calibration)."""

@@ -74,6 +74,8 @@ def test_tiny_training_end_to_end(tiny_config, tiny_corpus):
     after = reloaded.predict(sentences, contexts)
     np.testing.assert_allclose(before, after, atol=1e-6)
     assert reloaded.config.calibration and reloaded.config.thresholds
+    assert reloaded.lexical is not None and len(reloaded.config.lexical_stack) == 3  # tiny.yaml stacks the lexical MT scorer
+    assert summary["lexical_mt"]["validation_mt_roc_auc"]["stacked"] is not None
     metrics = json.loads((out / "training_metrics.json").read_text())
     assert set(metrics["validation"]) >= {"spun", "machine_translated", "overall"}
 

@@ -62,7 +62,13 @@ class TrainConfig:
     # Per-output weights of the sentence loss (unlisted outputs weigh 1), e.g. to keep the hard
     # sentence-level MT task from drowning the spinner types.
     loss_weights: dict[str, float] = field(default_factory=dict)
-    max_fpr: float = 0.04  # the default threshold keeps false positives on clean sentences under this
+    # Stack a lexical MT scorer (hashed n-grams, detector/lexical.py) with the encoder's MT logit.
+    lexical_mt: bool = False
+    lexical_c: float = 4.0  # inverse regularisation of its logistic regression
+    max_fpr: float = 0.04
+    # The default threshold never rises above this: the evidence finders' strong findings carry
+    # 0.85 (glued quotes, link lists, bare URLs) and must still flag a sentence at the default.
+    threshold_ceiling: float = 0.85  # the default threshold keeps false positives on clean sentences under this
     max_document_fpr: float = 0.1  # the document head's threshold keeps flagged clean validation documents under this
     seed: int = 13
     num_threads: int = 0  # 0: torch's default

@@ -21,7 +21,7 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from detector.labels import VERDICT_CLEAN
+from detector.labels import MACHINE_TRANSLATED, VERDICT_CLEAN
 from detector.model import OVERALL, ArtifactClassifier, ClassifierConfig
 
 from .config import TrainConfig
@@ -172,8 +172,6 @@ def train(config: TrainConfig, corpus=None):
     from transformers import Trainer, TrainingArguments, set_seed
     from transformers.utils import logging as hf_logging
 
-    from .metrics import load_metric
-
     hf_logging.disable_progress_bar()
     hf_logging.set_verbosity_error()
     if config.num_threads:
@@ -218,17 +216,7 @@ def train(config: TrainConfig, corpus=None):
     result = trainer.train()
     losses = [h["loss"] for h in trainer.state.log_history if "loss" in h]
     model.eval()
-
-    val_logits, val_labels = evaluate_split(model, corpus["validation"])
-    model.config.calibration = fit_platt(val_logits, val_labels)
-    val_probs = model.calibrate(val_logits)
-    clean = val_labels[:, OUTPUTS.index(OVERALL)] == 0
-    threshold = pick_threshold(sentence_scores(val_probs), clean, config.max_fpr)
-    model.config.thresholds = {OVERALL: threshold}
-    model.config.document_head, document_fit = fit_document_head(model, config, threshold)
-
-    metric = load_metric()
-    validation = metric.compute(predictions=val_probs.tolist(), references=val_labels.tolist(), label_names=list(OUTPUTS), threshold=threshold)
+    fitted = fit_heads(model, corpus, config)
     summary = {
         "name": config.name,
         "train_examples": len(corpus["train"]),
@@ -239,10 +227,7 @@ def train(config: TrainConfig, corpus=None):
         "train_loss_curve": losses,
         "train_runtime_s": result.metrics.get("train_runtime"),
         "total_runtime_s": time.time() - started,
-        "threshold": threshold,
-        "validation_fpr_clean": float(np.mean(sentence_scores(val_probs)[clean] >= threshold)) if clean.any() else None,
-        "validation": validation,
-        "document_head_fit": document_fit,
+        **fitted,
         "config": config.to_dict(),
         "torch_threads": torch.get_num_threads(),
     }
@@ -250,6 +235,64 @@ def train(config: TrainConfig, corpus=None):
     model.save_pretrained(out)
     (out / "training_metrics.json").write_text(json.dumps(summary, indent=2) + "\n", encoding="utf-8")
     return model, summary
+
+
+def fit_heads(model: ArtifactClassifier, corpus, config: TrainConfig) -> dict:
+    """Everything fitted on validation data after the encoder is trained: the lexical MT stack (when
+    configured; its scorer is fitted on the train split), Platt scaling, the default threshold and
+    the document head. Returns the validation summary."""
+    from .metrics import load_metric
+
+    model.lexical, model.config.lexical_stack = None, []
+    val_logits, val_labels = evaluate_split(model, corpus["validation"])
+    lexical = None
+    if config.lexical_mt:
+        from .lexical import fit_lexical, fit_stack
+
+        mt = OUTPUTS.index(MACHINE_TRANSLATED)
+        sentences = list(corpus["validation"]["sentence"])
+        scorer = fit_lexical(corpus["train"], config.lexical_c, seed=config.seed)
+        is_mt = val_labels[:, mt] >= 0.5
+        encoder_auc = _auc(val_logits[:, mt], is_mt)
+        model.config.lexical_stack = fit_stack(val_logits[:, mt], scorer.logits(sentences), is_mt)
+        model.lexical = scorer
+        val_logits = model.stack_lexical(val_logits, sentences)
+        lexical = {"stack": model.config.lexical_stack, "validation_mt_roc_auc": {"encoder": encoder_auc, "stacked": _auc(val_logits[:, mt], is_mt)}}
+    model.config.calibration = fit_platt(val_logits, val_labels)
+    val_probs = model.calibrate(val_logits)
+    clean = val_labels[:, OUTPUTS.index(OVERALL)] == 0
+    threshold = pick_threshold(sentence_scores(val_probs), clean, config.max_fpr, ceiling=config.threshold_ceiling)
+    model.config.thresholds = {OVERALL: threshold}
+    model.config.document_head, document_fit = fit_document_head(model, config, threshold)
+    validation = load_metric().compute(
+        predictions=val_probs.tolist(), references=val_labels.tolist(), label_names=list(OUTPUTS), threshold=threshold
+    )
+    return {
+        "threshold": threshold,
+        "validation_fpr_clean": float(np.mean(sentence_scores(val_probs)[clean] >= threshold)) if clean.any() else None,
+        "validation": validation,
+        "document_head_fit": document_fit,
+        "lexical_mt": lexical,
+    }
+
+
+def _auc(scores: np.ndarray, positive: np.ndarray) -> float | None:
+    from sklearn.metrics import roc_auc_score
+
+    return float(roc_auc_score(positive, scores)) if 0 < positive.sum() < len(positive) else None
+
+
+def refit_heads(model_dir: str, config: TrainConfig, corpus) -> dict:
+    """Refit what `fit_heads` fits on a saved model (its encoder untouched), e.g. to add the lexical stack."""
+    model = ArtifactClassifier.from_pretrained(model_dir)
+    fitted = fit_heads(model, corpus, config)
+    model.config.name = config.name
+    model.save_pretrained(model_dir)
+    metrics_path = Path(model_dir) / "training_metrics.json"
+    summary = json.loads(metrics_path.read_text(encoding="utf-8")) if metrics_path.exists() else {}
+    summary.update(fitted, name=config.name, heads_refit_from_config=config.to_dict())
+    metrics_path.write_text(json.dumps(summary, indent=2) + "\n", encoding="utf-8")
+    return {k: v for k, v in fitted.items() if k != "validation"}
 
 
 def refit_document_head(model_dir: str, config: TrainConfig, mt_check: bool = False) -> dict:
@@ -285,6 +328,9 @@ def main() -> None:
     parser.add_argument("--output-dir")
     parser.add_argument("--document-head-only", metavar="MODEL_DIR", help="only (re)fit the document head of a saved model")
     parser.add_argument("--mt-check", action="store_true", help="with --document-head-only: the head for the round-trip MT check")
+    parser.add_argument(
+        "--heads-only", metavar="MODEL_DIR", help="refit a saved model's lexical MT stack, calibration, threshold and document head"
+    )
     args = parser.parse_args()
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
     config = TrainConfig.from_yaml(args.config, output_dir=args.output_dir)
@@ -298,6 +344,9 @@ def main() -> None:
         from datasets import load_from_disk
 
         corpus = load_from_disk(args.corpus)
+    if args.heads_only:
+        print(json.dumps(refit_heads(args.heads_only, config, corpus if corpus is not None else build_corpus(config)), indent=2))
+        return
     os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
     _, summary = train(config, corpus)
     print(json.dumps({k: v for k, v in summary.items() if k not in ("config", "train_loss_curve", "validation")}, indent=2))
