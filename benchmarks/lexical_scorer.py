@@ -1,0 +1,98 @@
+"""What the lexical MT scorer (detector/lexical.py) adds to scoring: its time per sentence next to
+the classifier's forward, in one run on the same sentences.
+
+    python benchmarks/lexical_scorer.py --model default --sentences 1000 --repeats 5
+
+Sentences are WMT18 DeepL output and human translations (the data folder), with their neighbours
+as context, as `detector score` feeds them. Times the encoder's forward alone (torch fp32, batch 16,
+length-sorted) and the lexical scorer's logits alone; reports medians and their ratio.
+Writes benchmarks/lexical_scorer.md and .json.
+"""
+
+from __future__ import annotations
+
+import argparse
+import statistics
+import sys
+import time
+from datetime import datetime, timezone
+from pathlib import Path
+
+import torch
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from benchmarks.machine import describe_machine
+from benchmarks.throughput import write_report
+from detector.detector import model_directory
+from detector.model import ArtifactClassifier
+from training.config import DEFAULT_DATA_DIR
+
+
+def sentences(data_dir: Path, n: int) -> tuple[list[str], list[str]]:
+    lines: list[str] = []
+    for kind in ("deepl", "human-translation"):
+        lines += (data_dir / "wmt-ht-mt" / "dev" / f"wmt18.de-original.{kind}.en").read_text(encoding="utf-8").splitlines()[: n // 2]
+    contexts = [" ".join(lines[j] for j in (i - 1, i + 1) if 0 <= j < len(lines)) for i in range(len(lines))]
+    return lines, contexts
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--model", default="default")
+    parser.add_argument("--sentences", type=int, default=1000)
+    parser.add_argument("--repeats", type=int, default=5)
+    parser.add_argument("--batch-size", type=int, default=16)
+    parser.add_argument("--data-dir", default=str(DEFAULT_DATA_DIR))
+    parser.add_argument("--out", default=str(ROOT / "benchmarks" / "lexical_scorer"))
+    args = parser.parse_args()
+    model = ArtifactClassifier.from_pretrained(model_directory(args.model))
+    if model.lexical is None:
+        raise SystemExit(f"the model at {model_directory(args.model)} has no lexical MT scorer")
+    texts, contexts = sentences(Path(args.data_dir), args.sentences)
+    lexical, model.lexical = model.lexical, None  # the forward alone, without the stack
+    forward, scorer = [], []
+    for _ in range(args.repeats):  # interleaved, so drift in the machine hits both alike
+        started = time.perf_counter()
+        model.predict_logits(texts, contexts, batch_size=args.batch_size)
+        forward.append(time.perf_counter() - started)
+        started = time.perf_counter()
+        lexical.logits(texts)
+        scorer.append(time.perf_counter() - started)
+    f, s = statistics.median(forward), statistics.median(scorer)
+    n = len(texts)
+    result = {
+        "command": "python " + " ".join(sys.argv),
+        "date": datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC"),
+        "machine": describe_machine(torch.get_num_threads()),
+        "model": model.config.name,
+        "sentences": n,
+        "repeats": args.repeats,
+        "forward_s": forward,
+        "lexical_s": scorer,
+        "forward_ms_per_sentence": 1000 * f / n,
+        "lexical_ms_per_sentence": 1000 * s / n,
+        "lexical_over_forward": s / f,
+    }
+    lines = [
+        "# Lexical MT scorer vs the classifier's forward",
+        "",
+        f"- command: `{result['command']}`",
+        f"- date: {result['date']}; model: {result['model']}",
+        f"- machine: {result['machine']}",
+        f"- {n} WMT18 sentences (DeepL and human translations) with context; median of {args.repeats} interleaved repeats",
+        "",
+        "| step | ms per sentence | sentences/s |",
+        "|---|---|---|",
+        f"| classifier forward, torch fp32, batch {args.batch_size} | {result['forward_ms_per_sentence']:.2f} | {n / f:.1f} |",
+        f"| lexical scorer (hashed n-grams, Python) | {result['lexical_ms_per_sentence']:.2f} | {n / s:.1f} |",
+        "",
+        f"The lexical scorer costs {s / f:.1%} of the fp32 forward's time in this run.",
+        "",
+    ]
+    write_report(Path(args.out), lines, result)
+
+
+if __name__ == "__main__":
+    main()
