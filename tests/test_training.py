@@ -93,6 +93,36 @@ def test_a_trained_folder_loads_into_the_detector(tiny_config, tiny_corpus):
     assert report.sentences[0].labels["garbled_list"] >= 0.9  # evidence is a floor under the model
 
 
+@needs_data
+def test_heads_refit_on_a_saved_model_keeps_its_encoder_and_adds_the_lexical_stack(tiny_config, tiny_corpus, tmp_path):
+    import shutil
+    from dataclasses import replace
+
+    from detector.lexical import LEXICAL_NAME
+    from detector.model import ArtifactClassifier
+    from training.train import refit_heads
+
+    out = Path(tiny_config.output_dir)
+    if not (out / "delta.safetensors").exists():
+        pytest.skip("the end-to-end training test did not run first")
+    folder = tmp_path / "model"
+    shutil.copytree(out, folder)
+    (folder / LEXICAL_NAME).unlink()  # as if trained before the lexical stack existed
+    saved = json.loads((folder / "config.json").read_text())
+    (folder / "config.json").write_text(json.dumps({**saved, "lexical_stack": []}))
+    before = ArtifactClassifier.from_pretrained(out)
+    config = replace(tiny_config, name="millcheck-tiny-refit", max_fpr=0.02)
+    summary = refit_heads(str(folder), config, tiny_corpus)
+    after = ArtifactClassifier.from_pretrained(folder)
+    assert (folder / LEXICAL_NAME).is_file() and len(after.config.lexical_stack) == 3
+    assert after.config.name == "millcheck-tiny-refit"
+    assert summary["threshold"] == after.config.thresholds["overall"] <= config.threshold_ceiling
+    for name, tensor in before.delta_state_dict().items():  # the encoder and heads are untouched
+        assert (after.delta_state_dict()[name] == tensor).all(), name
+    metrics = json.loads((folder / "training_metrics.json").read_text())
+    assert metrics["heads_refit_from_config"]["max_fpr"] == 0.02
+
+
 def test_corrupted_weights_give_a_clear_error(tmp_path):
     from detector.encoder import ModelFilesError
     from detector.model import ArtifactClassifier, ClassifierConfig
