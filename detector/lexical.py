@@ -72,7 +72,8 @@ def featurize(texts: Sequence[str], config: LexicalConfig):
         indices.extend(idx)
         values.extend(val)
         indptr.append(len(indices))
-    return csr_matrix((np.asarray(values, np.float32), np.asarray(indices, np.int64), np.asarray(indptr, np.int64)), shape=(len(texts), 1 << config.hash_bits))
+    data = (np.asarray(values, np.float32), np.asarray(indices, np.int64), np.asarray(indptr, np.int64))
+    return csr_matrix(data, shape=(len(texts), 1 << config.hash_bits))
 
 
 def _row(text: str, config: LexicalConfig) -> tuple[list[int], list[float]]:

@@ -10,8 +10,9 @@ from detector.lexical import LEXICAL_NAME, LexicalConfig, LexicalMTScorer, featu
 SMALL = LexicalConfig(hash_bits=12)
 
 # Two "translators" that differ only in habits a bag of n-grams can see.
-MT = [f"The {w} has been informed about the situation since weeks, according to the ministry." for w in ("minister", "mayor", "council", "police", "court", "party")]
-HUMAN = [f"The {w} was told about it weeks ago, the ministry said." for w in ("minister", "mayor", "council", "police", "court", "party")]
+BODIES = ("minister", "mayor", "council", "police", "court", "party")
+MT = [f"The {w} has been informed about the situation since weeks, according to the ministry." for w in BODIES]
+HUMAN = [f"The {w} was told about it weeks ago, the ministry said." for w in BODIES]
 
 
 def test_features_are_deterministic_case_sensitive_and_normalised_per_family():
