@@ -8,6 +8,8 @@ from pathlib import Path
 
 import yaml
 
+from detector.evidence.base import FLAGGING_CONFIDENCE
+
 ROOT = Path(__file__).resolve().parents[1]
 DEFAULT_DATA_DIR = ROOT.parent / "shared" / "data"
 
@@ -65,10 +67,9 @@ class TrainConfig:
     # Stack a lexical MT scorer (hashed n-grams, detector/lexical.py) with the encoder's MT logit.
     lexical_mt: bool = False
     lexical_c: float = 4.0  # inverse regularisation of its logistic regression
-    max_fpr: float = 0.04
-    # The default threshold never rises above this: the evidence finders' strong findings carry
-    # 0.85 (glued quotes, link lists, bare URLs) and must still flag a sentence at the default.
-    threshold_ceiling: float = 0.85  # the default threshold keeps false positives on clean sentences under this
+    max_fpr: float = 0.04  # the default threshold keeps false positives on clean sentences under this
+    # ...but never rises above this, or the evidence finders' flagging findings would stop flagging.
+    threshold_ceiling: float = FLAGGING_CONFIDENCE
     max_document_fpr: float = 0.1  # the document head's threshold keeps flagged clean validation documents under this
     seed: int = 13
     num_threads: int = 0  # 0: torch's default

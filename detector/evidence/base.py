@@ -7,6 +7,10 @@ from typing import Protocol
 
 from ..text import Document
 
+# The lowest confidence a finder gives a finding that must flag its sentence at the default
+# threshold (bare links, link lists, teasers, separators, glued quotes); training caps the default
+# threshold here (`TrainConfig.threshold_ceiling`). Weaker findings stay below it on purpose.
+FLAGGING_CONFIDENCE = 0.85
 
 @dataclass(frozen=True)
 class Span:

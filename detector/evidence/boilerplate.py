@@ -10,7 +10,7 @@ import re
 
 from ..labels import BOILERPLATE
 from ..text import Document
-from .base import Evidence, Findings, Span, add
+from .base import FLAGGING_CONFIDENCE, Evidence, Findings, Span, add
 from .lexical import is_title_case, words
 
 _TEMPLATE = re.compile(r"\{\{[#^/!>&]?\s*[\w.\-]+\s*\}\}|\{%.*?%\}|<%.*?%>|\$\{[\w.]+\}")
@@ -69,11 +69,11 @@ class BoilerplateFinder:
         if _DATE_LINE.match(key):
             return "dateline", "a date on a line of its own (masthead or byline)", 0.8
         if _URL_LINE.match(text.strip()):
-            return "url_line", "a bare link or source line", 0.85
+            return "url_line", "a bare link or source line", FLAGGING_CONFIDENCE
         if _SEPARATOR.match(key):
-            return "separator", "a separator line", 0.85
+            return "separator", "a separator line", FLAGGING_CONFIDENCE
         if _TEASER.search(text) and is_title_case(text):
-            return "teaser", "ad or link teaser (a headline ending in a dash)", 0.85
+            return "teaser", "ad or link teaser (a headline ending in a dash)", FLAGGING_CONFIDENCE
         return None
 
     def _masthead(self, doc: Document, rules: list) -> None:
@@ -95,7 +95,7 @@ class BoilerplateFinder:
             rule = rules[n]
             unpunctuated = not _ends_sentence(text) and len(words(text)) <= 30
             if rule is None and in_link_list and unpunctuated:
-                rule = ("link_list", "headline in a list of links to other articles", 0.85)
+                rule = ("link_list", "headline in a list of links to other articles", FLAGGING_CONFIDENCE)
             elif rule is None and unpunctuated and is_title_case(text):
                 near = [t for t in texts[max(0, n - 2) : n + 3] if not _ends_sentence(t) and is_title_case(t)]
                 if len(near) >= 3:

@@ -11,7 +11,7 @@ import re
 
 from ..labels import BROKEN_PUNCTUATION
 from ..text import Document
-from .base import Evidence, Findings, Span, add
+from .base import FLAGGING_CONFIDENCE, Evidence, Findings, Span, add
 
 # A lowercase word glued to a quote that opens another word: "lasted'very", "to’safeguard".
 _GLUED = re.compile(r"(?<![\w'’])([a-z]{2,})(['’‘“\"])([a-z]{3,})")
@@ -73,7 +73,7 @@ class PunctuationFinder:
                         type=BROKEN_PUNCTUATION,
                         rule="glued_quote",
                         message=f"quote mark glued between two words: “{m.group(0)}”",
-                        confidence=0.85,
+                        confidence=FLAGGING_CONFIDENCE,
                         spans=(Span.of(doc, start, end),),
                     ),
                 )
