@@ -278,21 +278,26 @@ class ArtifactClassifier(nn.Module):
             yield idx, self.tokenize([sentences[i] for i in idx], [contexts[i] for i in idx], offsets)
 
     @torch.inference_mode()
-    def predict_logits(self, sentences: Sequence[str], contexts: Sequence[str], batch_size: int = 16) -> np.ndarray:
-        """Raw logits, shape (n, len(config.outputs)), in input order; batches sorted by length."""
+    def predict_logits(self, sentences: Sequence[str], contexts: Sequence[str], batch_size: int = 16, stack: bool = True) -> np.ndarray:
+        """Raw logits, shape (n, len(config.outputs)), in input order; batches sorted by length.
+        `stack=False`: the encoder's machine_translated logit, without the lexical stack."""
         self.eval()
         out = np.zeros((len(sentences), len(self.config.outputs)), dtype=np.float32)
         for idx, batch in self.sorted_batches(sentences, contexts, batch_size):
             out[idx] = self.run_batch(batch)["logits"].float().numpy()
-        return self.stack_lexical(out, sentences)
+        return self.stack_lexical(out, sentences) if stack else out
 
     def stack_lexical(self, logits: np.ndarray, sentences: Sequence[str]) -> np.ndarray:
         """Replace the machine_translated logit by its stack with the lexical scorer's (in place)."""
         if self.lexical is None or not self.config.lexical_stack or len(sentences) == 0:
             return logits
+        return self.stack_logits(logits, self.lexical.logits(sentences))
+
+    def stack_logits(self, logits: np.ndarray, lexical_logits: np.ndarray) -> np.ndarray:
+        """`stack_lexical` from the lexical scorer's logits already computed (in place)."""
         k = self.config.outputs.index(MACHINE_TRANSLATED)
         w_encoder, w_lexical, bias = self.config.lexical_stack
-        logits[:, k] = w_encoder * logits[:, k] + w_lexical * self.lexical.logits(sentences) + bias
+        logits[:, k] = w_encoder * logits[:, k] + w_lexical * lexical_logits + bias
         return logits
 
     @torch.inference_mode()

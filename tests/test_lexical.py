@@ -76,13 +76,10 @@ def test_a_model_that_stacks_a_lexical_scorer_needs_its_file(tmp_path):
     model.lexical = LexicalMTScorer(SMALL, np.linspace(-1, 1, 1 << SMALL.hash_bits), 0.25)
     sentences, contexts = MT[:2] + HUMAN[:2], [""] * 4
     stacked = model.predict_logits(sentences, contexts)
-    model.lexical = None
-    plain = model.predict_logits(sentences, contexts)
+    plain = model.predict_logits(sentences, contexts, stack=False)
     k = model.config.outputs.index(MACHINE_TRANSLATED)
-    lexical = LexicalMTScorer(SMALL, np.linspace(-1, 1, 1 << SMALL.hash_bits), 0.25).logits(sentences)
-    np.testing.assert_allclose(stacked[:, k], plain[:, k] + 2.0 * lexical - 0.5, rtol=1e-5, atol=1e-5)
+    np.testing.assert_allclose(stacked[:, k], plain[:, k] + 2.0 * model.lexical.logits(sentences) - 0.5, rtol=1e-5, atol=1e-5)
     np.testing.assert_array_equal(np.delete(stacked, k, axis=1), np.delete(plain, k, axis=1))
-    model.lexical = LexicalMTScorer(SMALL, np.linspace(-1, 1, 1 << SMALL.hash_bits), 0.25)
     model.save_pretrained(tmp_path)
     np.testing.assert_allclose(ArtifactClassifier.from_pretrained(tmp_path).predict_logits(sentences, contexts), stacked, atol=1e-6)
     (tmp_path / LEXICAL_NAME).unlink()

@@ -85,16 +85,11 @@ def targets(probs: np.ndarray, labels: np.ndarray, generators: list[str], source
     }
 
 
-def mt_components(model: ArtifactClassifier, probs: np.ndarray, labels: np.ndarray, test) -> dict:
+def mt_components(encoder: np.ndarray, lexical: np.ndarray, probs: np.ndarray, labels: np.ndarray, test) -> dict:
     """The MT targets for the encoder's logit alone and the lexical scorer's alone (ranks only)."""
     k = OUTPUTS.index(MACHINE_TRANSLATED)
-    w_encoder, w_lexical, bias = model.config.lexical_stack
-    a, b = model.config.calibration.get(MACHINE_TRANSLATED, [1.0, 0.0])
-    p = np.clip(probs[:, k].astype(np.float64), 1e-12, 1 - 1e-7)
-    stacked = (np.log(p) - np.log1p(-p) - b) / a  # back from the Platt-scaled probability
-    lexical = model.lexical.logits(list(test["sentence"]))
     out = {}
-    for name, logit in (("encoder", (stacked - w_lexical * lexical - bias) / w_encoder), ("lexical", lexical)):
+    for name, logit in (("encoder", encoder), ("lexical", lexical)):
         column = probs.copy()
         column[:, k] = 1.0 / (1.0 + np.exp(-logit))
         t = targets(column, labels, test["generator"], test["source"])
@@ -136,7 +131,11 @@ def evaluate(model_dir: str, config: TrainConfig, corpus, docs_per_kind: int = 2
     threshold = model.config.threshold(OVERALL, 0.5)
     test = corpus["test"]
     labels = np.asarray(test["labels"], dtype=np.float32)
-    probs = model.predict(test["sentence"], test["context"])
+    sentences = list(test["sentence"])
+    logits = model.predict_logits(sentences, test["context"], stack=False)  # the encoder's MT logit alone
+    encoder_mt = logits[:, OUTPUTS.index(MACHINE_TRANSLATED)].copy()
+    lexical_mt = model.lexical.logits(sentences) if model.lexical is not None and model.config.lexical_stack else None
+    probs = model.calibrate(model.stack_logits(logits, lexical_mt) if lexical_mt is not None else logits)
     metric = load_metric()
     results: dict = {
         "threshold": threshold,
@@ -151,8 +150,8 @@ def evaluate(model_dir: str, config: TrainConfig, corpus, docs_per_kind: int = 2
         "targets": targets(probs, labels, test["generator"], test["source"]),
         "fpr_human_sentences": float((probs[np.isin(test["generator"], CLEAN_GENERATORS)].max(axis=1) >= threshold).mean()),
     }
-    if model.lexical is not None:  # what each half of the stacked MT logit does on its own
-        results["model"]["mt_components"] = mt_components(model, probs, labels, test)
+    if lexical_mt is not None:  # what each half of the stacked MT logit does on its own
+        results["model"]["mt_components"] = mt_components(encoder_mt, lexical_mt, probs, labels, test)
     tfidf = TfidfBaseline(seed=config.seed).fit(corpus["train"]["sentence"], corpus["train"]["context"], np.asarray(corpus["train"]["labels"]))
     tprobs = tfidf.predict(test["sentence"], test["context"])
     results["tfidf_logreg"] = {

@@ -252,11 +252,12 @@ def fit_heads(model: ArtifactClassifier, corpus, config: TrainConfig) -> dict:
         mt = OUTPUTS.index(MACHINE_TRANSLATED)
         sentences = list(corpus["validation"]["sentence"])
         scorer = fit_lexical(corpus["train"], config.lexical_c, seed=config.seed)
+        lexical_logits = scorer.logits(sentences)
         is_mt = val_labels[:, mt] >= 0.5
         encoder_auc = _auc(val_logits[:, mt], is_mt)
-        model.config.lexical_stack = fit_stack(val_logits[:, mt], scorer.logits(sentences), is_mt)
+        model.config.lexical_stack = fit_stack(val_logits[:, mt], lexical_logits, is_mt)
         model.lexical = scorer
-        val_logits = model.stack_lexical(val_logits, sentences)
+        val_logits = model.stack_logits(val_logits, lexical_logits)
         lexical = {"stack": model.config.lexical_stack, "validation_mt_roc_auc": {"encoder": encoder_auc, "stacked": _auc(val_logits[:, mt], is_mt)}}
     model.config.calibration = fit_platt(val_logits, val_labels)
     val_probs = model.calibrate(val_logits)
