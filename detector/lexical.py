@@ -35,12 +35,8 @@ class LexicalConfig:
 
     @classmethod
     def from_dict(cls, data: dict) -> "LexicalConfig":
-        return cls(
-            int(data.get("hash_bits", 20)),
-            tuple(data.get("word_ngrams", (1, 2))),
-            tuple(data.get("char_ngrams", (1, 5))),
-            bool(data.get("lowercase", False)),
-        )
+        """From `asdict` output read back as JSON (its tuples come back as lists)."""
+        return cls(**{k: tuple(v) if isinstance(v, list) else v for k, v in data.items() if k in cls.__dataclass_fields__})
 
 
 def ngram_counts(text: str, config: LexicalConfig) -> tuple[Counter, Counter]:
