@@ -71,7 +71,8 @@ base. The delta is stored in float16 and loaded as float32.
   `machine_translated`, `duplicate`, `garbled_list`, `broken_punctuation`, `boilerplate`, and an
   overall score; a token head marks swapped words.{lexical_line}
 - Default threshold: {config['thresholds'].get('overall', 0.5):.3f}, the lowest that kept false positives on clean
-  validation sentences at or under {heads_config['max_fpr']:.0%}.
+  validation sentences at or under {heads_config['max_fpr']:.0%}, but at most {heads_config.get('threshold_ceiling', 0.95):.2f}
+  (where the evidence finders' flagging findings sit).
 - Document verdicts: a logistic regression over per-type sentence-score statistics
   (`detector/aggregate.py`), fitted on validation documents, flags a document at
   1 - P(clean) >= {head.get('threshold', 0.5):.3f} (at most {heads_config.get('max_document_fpr', 0.1):.0%} of clean validation documents);
