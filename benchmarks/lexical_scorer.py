@@ -4,7 +4,7 @@ the classifier's forward, in one run on the same sentences.
     python benchmarks/lexical_scorer.py --model default --sentences 1000 --repeats 5
 
 Sentences are WMT18 DeepL output and human translations (the data folder), with their neighbours
-as context, as `detector score` feeds them. Times the encoder's forward alone (torch fp32, batch 16,
+as context, as `detector score` feeds them (the scorer's own window when it reads a wider one). Times the encoder's forward alone (torch fp32, batch 16,
 length-sorted) and the lexical scorer's logits alone; reports medians and their ratio.
 Writes benchmarks/lexical_scorer.md and .json.
 """
@@ -30,12 +30,16 @@ from detector.model import ArtifactClassifier
 from training.config import DEFAULT_DATA_DIR
 
 
-def sentences(data_dir: Path, n: int) -> tuple[list[str], list[str]]:
+def sentences(data_dir: Path, n: int) -> list[str]:
     lines: list[str] = []
     for kind in ("deepl", "human-translation"):
         lines += (data_dir / "wmt-ht-mt" / "dev" / f"wmt18.de-original.{kind}.en").read_text(encoding="utf-8").splitlines()[: n // 2]
-    contexts = [" ".join(lines[j] for j in (i - 1, i + 1) if 0 <= j < len(lines)) for i in range(len(lines))]
-    return lines, contexts
+    return lines
+
+
+def contexts(lines: list[str], window: int) -> list[str]:
+    """The `window` lines each side of each line, as the detector builds a sentence's context."""
+    return [" ".join(lines[j] for j in range(max(0, i - window), min(len(lines), i + window + 1)) if j != i) for i in range(len(lines))]
 
 
 def main() -> None:
@@ -50,14 +54,15 @@ def main() -> None:
     model = ArtifactClassifier.from_pretrained(model_directory(args.model))
     if model.lexical is None:
         raise SystemExit(f"the model at {model_directory(args.model)} has no lexical MT scorer")
-    texts, contexts = sentences(Path(args.data_dir), args.sentences)
+    texts = sentences(Path(args.data_dir), args.sentences)
+    around, lexical_around = contexts(texts, model.config.context_window), contexts(texts, model.lexical_window or model.config.context_window)
     forward, scorer = [], []
     for _ in range(args.repeats):  # interleaved, so drift in the machine hits both alike
         started = time.perf_counter()
-        model.predict_logits(texts, contexts, batch_size=args.batch_size, stack=False)  # the forward alone
+        model.predict_logits(texts, around, batch_size=args.batch_size, stack=False)  # the forward alone
         forward.append(time.perf_counter() - started)
         started = time.perf_counter()
-        model.lexical.logits(texts)
+        model.lexical.logits(texts, lexical_around)
         scorer.append(time.perf_counter() - started)
     f, s = statistics.median(forward), statistics.median(scorer)
     n = len(texts)
@@ -73,6 +78,7 @@ def main() -> None:
         "forward_ms_per_sentence": 1000 * f / n,
         "lexical_ms_per_sentence": 1000 * s / n,
         "lexical_over_forward": s / f,
+        "lexical_window": model.lexical_window or 0,
     }
     lines = [
         "# Lexical MT scorer vs the classifier's forward",
@@ -85,7 +91,7 @@ def main() -> None:
         "| step | ms per sentence | sentences/s |",
         "|---|---|---|",
         f"| classifier forward, torch fp32, batch {args.batch_size} | {result['forward_ms_per_sentence']:.2f} | {n / f:.1f} |",
-        f"| lexical scorer (hashed n-grams, Python) | {result['lexical_ms_per_sentence']:.2f} | {n / s:.1f} |",
+        f"| lexical scorer (hashed n-grams, Python; context window {result['lexical_window']}) | {result['lexical_ms_per_sentence']:.2f} | {n / s:.1f} |",
         "",
         f"The lexical scorer costs {s / f:.1%} of the fp32 forward's time in this run.",
         "",

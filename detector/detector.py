@@ -210,11 +210,16 @@ class Detector:
         outputs = (*ARTIFACT_TYPES, OVERALL)
         if self.classifier is None:
             return [ModelOutput(np.zeros((len(d.sentences), len(outputs)), dtype=np.float32), [[] for _ in d.sentences]) for d in docs]
-        window = self.classifier.config.context_window
+        window, lexical_window = self.classifier.config.context_window, self.classifier.lexical_window
         sentences = [s.text for d in docs for s in d.sentences]
         contexts = [d.context(s.index, window) for d in docs for s in d.sentences]
+        lexical_contexts = (
+            [d.context(s.index, lexical_window) for d in docs for s in d.sentences] if lexical_window not in (None, window) else None
+        )
         probs, words = (
-            self.classifier.predict_with_words(sentences, contexts, batch_size=self.config.batch_size) if sentences else (None, [])
+            self.classifier.predict_with_words(sentences, contexts, batch_size=self.config.batch_size, lexical_contexts=lexical_contexts)
+            if sentences
+            else (None, [])
         )
         order = [self.classifier.config.outputs.index(o) for o in outputs]
         result, lo = [], 0

@@ -6,6 +6,10 @@ ROC-AUC, the v4 encoder 0.561), and the two see different things (surface word c
 punctuation vs. the encoder's uncased pieces). The classifier stacks the two logits
 (`ArtifactClassifier`, `ClassifierConfig.lexical_stack`). Features are hashed with CRC-32, so the
 scorer needs no vocabulary file and is the same in training and at inference.
+
+With `LexicalConfig.context`, the n-grams of the neighbouring sentences (the same context the
+encoder reads) are hashed too, under their own prefix: a translator's habits show in the whole
+passage, not only in the sentence at hand (WMT18 ROC-AUC 0.608 -> 0.680 in a probe).
 """
 
 from __future__ import annotations
@@ -32,6 +36,12 @@ class LexicalConfig:
     word_ngrams: tuple[int, int] = (1, 2)
     char_ngrams: tuple[int, int] = (1, 5)
     lowercase: bool = False  # case is a signal here (MT capitalises differently than translators)
+    # Also hash the context's n-grams (their own families, each L2-normalised). False in files
+    # saved before the option existed.
+    context: bool = False
+    # The sentences on each side that make the context: the scorer may read further than the
+    # encoder (whose window is `ClassifierConfig.context_window`), since it costs little per word.
+    context_window: int = 1
 
     @classmethod
     def from_dict(cls, data: dict) -> "LexicalConfig":
@@ -39,8 +49,9 @@ class LexicalConfig:
         return cls(**{k: tuple(v) if isinstance(v, list) else v for k, v in data.items() if k in cls.__dataclass_fields__})
 
 
-def ngram_counts(text: str, config: LexicalConfig) -> tuple[Counter, Counter]:
-    """Hashed n-gram counts of one sentence: word n-grams, and character n-grams (spaces collapsed)."""
+def ngram_counts(text: str, config: LexicalConfig, prefix: str = "") -> tuple[Counter, Counter]:
+    """Hashed n-gram counts of one sentence: word n-grams, and character n-grams (spaces collapsed).
+    `prefix` keeps one text's n-grams apart from another's (the context's from the sentence's)."""
     text = text.lower() if config.lowercase else text
     mask = (1 << config.hash_bits) - 1
     words: Counter = Counter()
@@ -48,23 +59,31 @@ def ngram_counts(text: str, config: LexicalConfig) -> tuple[Counter, Counter]:
     lo, hi = config.word_ngrams
     for n in range(lo, hi + 1):
         for i in range(len(tokens) - n + 1):
-            words[zlib.crc32(("w" + " ".join(tokens[i : i + n])).encode("utf-8")) & mask] += 1
+            words[zlib.crc32((prefix + "w" + " ".join(tokens[i : i + n])).encode("utf-8")) & mask] += 1
     chars: Counter = Counter()
     padded = f" {' '.join(text.split())} " if tokens else ""
     lo, hi = config.char_ngrams
     for n in range(lo, hi + 1):
         for i in range(len(padded) - n + 1):
-            chars[zlib.crc32(("c" + padded[i : i + n]).encode("utf-8")) & mask] += 1
+            chars[zlib.crc32((prefix + "c" + padded[i : i + n]).encode("utf-8")) & mask] += 1
     return words, chars
 
 
-def featurize(texts: Sequence[str], config: LexicalConfig):
+def _contexts(texts: Sequence[str], contexts: Sequence[str] | None, config: LexicalConfig) -> Sequence[str | None]:
+    if not config.context:
+        return [None] * len(texts)
+    if contexts is None or len(contexts) != len(texts):
+        raise ValueError("this lexical scorer reads each sentence's context: pass one context per sentence")
+    return contexts
+
+
+def featurize(texts: Sequence[str], config: LexicalConfig, contexts: Sequence[str] | None = None):
     """A CSR matrix (scipy) of sublinear, L2-normalised hashed counts: the training-side view."""
     from scipy.sparse import csr_matrix
 
     indptr, indices, values = [0], [], []
-    for text in texts:
-        idx, val = _row(text, config)
+    for text, context in zip(texts, _contexts(texts, contexts, config)):
+        idx, val = _row(text, config, context)
         indices.extend(idx)
         values.extend(val)
         indptr.append(len(indices))
@@ -72,11 +91,14 @@ def featurize(texts: Sequence[str], config: LexicalConfig):
     return csr_matrix(data, shape=(len(texts), 1 << config.hash_bits))
 
 
-def _row(text: str, config: LexicalConfig) -> tuple[list[int], list[float]]:
+def _row(text: str, config: LexicalConfig, context: str | None = None) -> tuple[list[int], list[float]]:
     """Sublinear counts, each family L2-normalised on its own (so thousands of character n-grams
     do not drown a sentence's words: 0.624 vs 0.609 ROC-AUC on WMT18 when normalised together)."""
     row: dict[int, float] = {}
-    for counts in ngram_counts(text, config):
+    families = ngram_counts(text, config)
+    if context is not None:
+        families += ngram_counts(context, config, prefix="x")
+    for counts in families:
         values = {h: 1.0 + math.log(c) for h, c in counts.items()}
         norm = math.sqrt(sum(v * v for v in values.values())) or 1.0
         for h, v in values.items():
@@ -95,10 +117,11 @@ class LexicalMTScorer:
         self.weights = np.asarray(weights).astype(np.float16).astype(np.float32)
         self.bias = float(bias)
 
-    def logits(self, sentences: Sequence[str]) -> np.ndarray:
+    def logits(self, sentences: Sequence[str], contexts: Sequence[str] | None = None) -> np.ndarray:
+        """One logit per sentence; `contexts` (one per sentence) is required when `config.context`."""
         out = np.empty(len(sentences), dtype=np.float32)
-        for k, text in enumerate(sentences):
-            idx, val = _row(text, self.config)
+        for k, (text, context) in enumerate(zip(sentences, _contexts(sentences, contexts, self.config))):
+            idx, val = _row(text, self.config, context)
             out[k] = float(np.dot(self.weights[idx], val)) + self.bias if idx else self.bias
         return out
 

@@ -278,20 +278,36 @@ class ArtifactClassifier(nn.Module):
             yield idx, self.tokenize([sentences[i] for i in idx], [contexts[i] for i in idx], offsets)
 
     @torch.inference_mode()
-    def predict_logits(self, sentences: Sequence[str], contexts: Sequence[str], batch_size: int = 16, stack: bool = True) -> np.ndarray:
+    def predict_logits(
+        self,
+        sentences: Sequence[str],
+        contexts: Sequence[str],
+        batch_size: int = 16,
+        stack: bool = True,
+        lexical_contexts: Sequence[str] | None = None,
+    ) -> np.ndarray:
         """Raw logits, shape (n, len(config.outputs)), in input order; batches sorted by length.
-        `stack=False`: the encoder's machine_translated logit, without the lexical stack."""
+        `stack=False`: the encoder's machine_translated logit, without the lexical stack.
+        `lexical_contexts`: the contexts at the lexical scorer's window (`lexical_window`), when it
+        differs from the encoder's; by default the scorer reads `contexts`."""
         self.eval()
         out = np.zeros((len(sentences), len(self.config.outputs)), dtype=np.float32)
         for idx, batch in self.sorted_batches(sentences, contexts, batch_size):
             out[idx] = self.run_batch(batch)["logits"].float().numpy()
-        return self.stack_lexical(out, sentences) if stack else out
+        return self.stack_lexical(out, sentences, contexts if lexical_contexts is None else lexical_contexts) if stack else out
 
-    def stack_lexical(self, logits: np.ndarray, sentences: Sequence[str]) -> np.ndarray:
+    @property
+    def lexical_window(self) -> int | None:
+        """The context window the lexical scorer reads, or None when it reads no context."""
+        if self.lexical is None or not self.config.lexical_stack or not self.lexical.config.context:
+            return None
+        return self.lexical.config.context_window
+
+    def stack_lexical(self, logits: np.ndarray, sentences: Sequence[str], contexts: Sequence[str]) -> np.ndarray:
         """Replace the machine_translated logit by its stack with the lexical scorer's (in place)."""
         if self.lexical is None or not self.config.lexical_stack or len(sentences) == 0:
             return logits
-        return self.stack_logits(logits, self.lexical.logits(sentences))
+        return self.stack_logits(logits, self.lexical.logits(sentences, contexts))
 
     def stack_logits(self, logits: np.ndarray, lexical_logits: np.ndarray) -> np.ndarray:
         """`stack_lexical` from the lexical scorer's logits already computed (in place)."""
@@ -302,15 +318,21 @@ class ArtifactClassifier(nn.Module):
 
     @torch.inference_mode()
     def predict_with_words(
-        self, sentences: Sequence[str], contexts: Sequence[str], batch_size: int = 16, word_threshold: float = 0.5
+        self,
+        sentences: Sequence[str],
+        contexts: Sequence[str],
+        batch_size: int = 16,
+        word_threshold: float = 0.5,
+        lexical_contexts: Sequence[str] | None = None,
     ) -> tuple[np.ndarray, list[list[tuple[int, int, float]]]]:
         """Calibrated probabilities, and per sentence the words the token head marks as swapped.
 
         Words are (start, end, probability) in the sentence's own characters; word pieces are
         joined into words and a word takes its highest piece. One forward pass gives both.
+        `lexical_contexts` as in `predict_logits`.
         """
         if self.token_head is None:
-            return self.predict(sentences, contexts, batch_size), [[] for _ in sentences]
+            return self.predict(sentences, contexts, batch_size, lexical_contexts), [[] for _ in sentences]
         self.eval()
         logits = np.zeros((len(sentences), len(self.config.outputs)), dtype=np.float32)
         words: list[list[tuple[int, int, float]]] = [[] for _ in sentences]
@@ -321,7 +343,8 @@ class ArtifactClassifier(nn.Module):
             token_probs = torch.sigmoid(out["token_logits"].float()).numpy()
             for row, i in enumerate(idx):
                 words[i] = _marked_words(offsets[row], enc.sequence_ids(row), token_probs[row], word_threshold)
-        return self.calibrate(self.stack_lexical(logits, sentences)), words
+        lexical_contexts = contexts if lexical_contexts is None else lexical_contexts
+        return self.calibrate(self.stack_lexical(logits, sentences, lexical_contexts)), words
 
     def calibrate(self, logits: np.ndarray) -> np.ndarray:
         """Calibrated probabilities from logits (plain sigmoid for outputs without a calibration)."""
@@ -329,6 +352,8 @@ class ArtifactClassifier(nn.Module):
         shift = np.array([self.config.calibration.get(o, [1.0, 0.0])[1] for o in self.config.outputs], dtype=np.float32)
         return (1.0 / (1.0 + np.exp(-(logits * scale + shift)))).astype(np.float32)
 
-    def predict(self, sentences: Sequence[str], contexts: Sequence[str], batch_size: int = 16) -> np.ndarray:
+    def predict(
+        self, sentences: Sequence[str], contexts: Sequence[str], batch_size: int = 16, lexical_contexts: Sequence[str] | None = None
+    ) -> np.ndarray:
         """Calibrated probabilities, shape (n, len(config.outputs)), in input order."""
-        return self.calibrate(self.predict_logits(sentences, contexts, batch_size))
+        return self.calibrate(self.predict_logits(sentences, contexts, batch_size, lexical_contexts=lexical_contexts))

@@ -155,3 +155,44 @@ def test_spinner_roundtrip_examples_are_really_round_tripped():
     assert rt, "the third block is spun after a round trip"
     assert all(e.labels.get("machine_translated") == 1 for e in rt)
     assert all("(via pt)" in e.sentence or "big crowd" in e.sentence for e in rt)  # none left as written
+
+
+def test_longer_documents_join_consecutive_blocks_of_one_text():
+    from training.documents import join_blocks
+
+    blocks = [_block(f"wmt18-de:{i}", gen, gen == "deepl", [f"{gen} line {i}."], TEST) for gen in ("deepl", "human-translation") for i in range(5)]
+    blocks.append(_block("wmt23-de:0", "deepl", True, ["Another file."], TEST))
+    assert join_blocks(blocks, 1) == blocks
+    runs = join_blocks(blocks, 2)
+    # five blocks of a text make two runs of two (the fifth is left out); the other file has too few
+    assert [(r.generator, r.lines) for r in runs] == [
+        ("deepl", ("deepl line 0.", "deepl line 1.")),
+        ("deepl", ("deepl line 2.", "deepl line 3.")),
+        ("human-translation", ("human-translation line 0.", "human-translation line 1.")),
+        ("human-translation", ("human-translation line 2.", "human-translation line 3.")),
+    ]
+    assert all(r.machine_translated == (r.generator == "deepl") and r.split == TEST for r in runs)
+
+
+def test_wider_contexts_are_rebuilt_from_the_source_block():
+    from datasets import Dataset
+
+    from training.corpus import block_sentences, sentence_context
+    from training.lexical import split_contexts, window_contexts
+
+    lines = [f"Line number {i} of the story." for i in range(6)]
+    block = _block("wmt16-de:7", "deepl", True, lines)
+    sentences = block_sentences(lines)
+    split = Dataset.from_dict(
+        {
+            "sentence": [sentences[3], "A spun copy of line three."],
+            "context": [sentence_context(sentences, 3), "its own context"],
+            "doc_id": ["wmt16-de:7/deepl/deepl", "wmt16-de:7/deepl/spinner-x"],
+        }
+    )
+    # at the corpus's window the rebuild is the corpus's own context; wider, it reads further
+    assert window_contexts(split, [block], 1) == split["context"]
+    wide = window_contexts(split, [block], 2)
+    assert wide[0] == " ".join(sentences[j] for j in (1, 2, 4, 5))
+    assert wide[1] == "its own context"  # not a line of its block: kept as it was
+    assert split_contexts([split], None, 1) == [split["context"]]  # the corpus's window needs no blocks

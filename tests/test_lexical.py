@@ -28,11 +28,12 @@ def test_features_are_deterministic_case_sensitive_and_normalised_per_family():
     assert featurize([""], SMALL).nnz == 0
 
 
-def _split(sentences, mt_flags):
+def _split(sentences, mt_flags, contexts=None):
     from datasets import Dataset
 
     labels = [[0.0, float(m), 0.0, 0.0, 0.0, 0.0, float(m)] for m in mt_flags]
-    return Dataset.from_dict({"sentence": sentences, "labels": labels})
+    contexts = contexts or [""] * len(sentences)
+    return Dataset.from_dict({"sentence": sentences, "context": contexts, "labels": labels})
 
 
 def test_fitted_scorer_ranks_unseen_sentences_by_the_habits_it_learned_and_reloads(tmp_path):
@@ -47,6 +48,28 @@ def test_fitted_scorer_ranks_unseen_sentences_by_the_habits_it_learned_and_reloa
     reloaded = LexicalMTScorer.from_pretrained(tmp_path)
     assert reloaded.config == SMALL
     np.testing.assert_array_equal(reloaded.logits(unseen), logits)
+
+
+def test_a_context_scorer_reads_the_neighbours_and_needs_them(tmp_path):
+    from training.lexical import fit_lexical
+
+    with_context = LexicalConfig(hash_bits=12, context=True)
+    # The sentences are the same in both classes: only their neighbours tell the translators apart.
+    sentences = [f"The {w} met on Tuesday." for w in BODIES] * 2
+    contexts = MT + HUMAN
+    scorer = fit_lexical(_split(sentences, [1] * len(MT) + [0] * len(HUMAN), contexts), config=with_context)
+    sentence = ["The senate met on Tuesday."]
+    mt_context = scorer.logits(sentence, [MT[0].replace("minister", "senate")])
+    human_context = scorer.logits(sentence, [HUMAN[0].replace("minister", "senate")])
+    assert mt_context[0] > human_context[0] + 0.5
+    # The context's n-grams are hashed apart from the sentence's: a text as context is not the text.
+    assert (featurize(["since weeks"], with_context, [""]) != featurize([""], with_context, ["since weeks"])).nnz > 0
+    with pytest.raises(ValueError, match="context"):
+        scorer.logits(sentence)
+    scorer.save_pretrained(tmp_path)
+    assert LexicalMTScorer.from_pretrained(tmp_path).config.context is True
+    # Files saved before the option existed read back without context.
+    assert LexicalConfig.from_dict({"hash_bits": 12}).context is False
 
 
 def test_fit_lexical_needs_both_classes():
@@ -85,3 +108,25 @@ def test_a_model_that_stacks_a_lexical_scorer_needs_its_file(tmp_path):
     (tmp_path / LEXICAL_NAME).unlink()
     with pytest.raises(ModelFilesError, match=LEXICAL_NAME):
         ArtifactClassifier.from_pretrained(tmp_path)
+
+
+def test_the_detector_gives_the_lexical_scorer_its_own_context_window():
+    from detector.detector import Detector
+    from detector.encoder import SentenceEncoder
+    from detector.labels import MACHINE_TRANSLATED
+    from detector.model import ArtifactClassifier, ClassifierConfig
+
+    model = ArtifactClassifier.from_base(ClassifierConfig(trainable_layers=1, token_head=False, lexical_stack=[1.0, 2.0, -0.5]))
+    wide = LexicalConfig(hash_bits=SMALL.hash_bits, context=True, context_window=2)
+    model.lexical = LexicalMTScorer(wide, np.random.default_rng(0).normal(0, 1, 1 << wide.hash_bits), 0.0)
+    assert model.lexical_window == 2
+    detector = Detector(model, SentenceEncoder.from_pretrained(model.config.base_model))
+    doc = detector.to_document(" ".join(MT[:3] + HUMAN[:3]))
+    sentences = [s.text for s in doc.sentences]
+    assert len(sentences) == 6
+    got = detector.score_document(doc).sentences
+    narrow = [doc.context(i, 1) for i in range(6)]
+    expected = model.predict(sentences, narrow, lexical_contexts=[doc.context(i, 2) for i in range(6)])
+    k = model.config.outputs.index(MACHINE_TRANSLATED)
+    np.testing.assert_allclose([s.labels[MACHINE_TRANSLATED] for s in got], expected[:, k], atol=1e-6)
+    assert not np.allclose(expected[:, k], model.predict(sentences, narrow)[:, k], atol=1e-4)  # the window matters

@@ -75,7 +75,10 @@ def test_tiny_training_end_to_end(tiny_config, tiny_corpus):
     np.testing.assert_allclose(before, after, atol=1e-6)
     assert reloaded.config.calibration and reloaded.config.thresholds
     assert reloaded.lexical is not None and len(reloaded.config.lexical_stack) == 3  # tiny.yaml stacks the lexical MT scorer
+    assert reloaded.lexical.config.context and reloaded.lexical_window == 2  # its scorer reads two sentences each side
     assert summary["lexical_mt"]["validation_mt_roc_auc"]["stacked"] is not None
+    lengths = summary["document_head_fit"]["documents_per_length_in_blocks"]
+    assert set(lengths) == {1, 2} and all(n > 0 for n in lengths.values())  # tiny.yaml: document_blocks [1, 2]
     metrics = json.loads((out / "training_metrics.json").read_text())
     assert set(metrics["validation"]) >= {"spun", "machine_translated", "overall"}
 
@@ -158,6 +161,31 @@ def test_platt_scaling_recovers_a_known_calibration():
     assert abs(a - 0.5) < 0.1 and abs(b + 1.0) < 0.2
 
 
+def test_platt_scaling_can_calibrate_for_another_base_rate():
+    from training.train import fit_platt
+
+    rng = np.random.default_rng(2)
+    y = (rng.uniform(size=20000) < 0.7).astype(np.float32)  # a split where 70% are positive
+    logits = np.zeros((len(y), 7), dtype=np.float32)
+    logits[:, 1] = rng.normal(0, 1, len(y)) + 1.5 * y
+    labels = np.zeros_like(logits)
+    labels[:, 1] = y
+    plain = fit_platt(logits, labels)["machine_translated"]
+    shifted = fit_platt(logits, labels, {"machine_translated": 0.5})["machine_translated"]
+    rate = y.mean()
+    assert shifted[0] == plain[0]
+    assert abs((plain[1] - shifted[1]) - np.log(rate / (1 - rate))) < 1e-6
+    # Calibrated for 50%: on a balanced sample, the mean probability and the positives' share agree.
+    pos, neg = np.where(y == 1)[0], np.where(y == 0)[0]
+    balanced = np.r_[pos[: len(neg)], neg]
+    probs = 1 / (1 + np.exp(-(shifted[0] * logits[balanced, 1] + shifted[1])))
+    assert abs(probs.mean() - 0.5) < 0.02
+    with pytest.raises(ValueError, match="unknown outputs"):
+        fit_platt(logits, labels, {"translated": 0.5})
+    with pytest.raises(ValueError, match="strictly between"):
+        fit_platt(logits, labels, {"machine_translated": 1.0})
+
+
 def test_lora_adapters_train_the_lower_layers_and_round_trip(tmp_path):
     import torch
 
@@ -175,3 +203,29 @@ def test_lora_adapters_train_the_lower_layers_and_round_trip(tmp_path):
     model.save_pretrained(tmp_path)
     after = ArtifactClassifier.from_pretrained(tmp_path).predict(["A sentence to score."], ["Its context."])
     np.testing.assert_allclose(before, after, atol=1e-6)
+
+
+def test_the_document_head_gives_boilerplate_no_weight():
+    from detector.aggregate import DocumentHead, boilerplate_columns, document_features
+    from detector.labels import ARTIFACT_TYPES
+    from training.train import fit_head_weights
+
+    rng = np.random.default_rng(3)
+    n = len(document_features([], 0.5))
+    assert sorted(boilerplate_columns()) == [2 * ARTIFACT_TYPES.index("boilerplate"), 2 * ARTIFACT_TYPES.index("boilerplate") + 1, n - 1]
+    y = np.array(["clean", "machine_translated", "spun"] * 100)
+    x = rng.normal(0.2, 0.05, (len(y), n))
+    x[y == "machine_translated", 2] += 0.2  # the MT mean tells MT apart
+    x[y == "spun", 0] += 0.2
+    x[:, boilerplate_columns()] = 0.0
+    x[y == "machine_translated", n - 1] = 1e-3  # a trace of boilerplate that happens to go with MT
+    head = fit_head_weights(x, y, 1.0, ignore=boilerplate_columns())
+    assert isinstance(head, DocumentHead) and head.classes == ("clean", "machine_translated", "spun")
+    assert all(row[j] == 0.0 for row in head.coef for j in boilerplate_columns())
+    clean = list(x[0])
+    scraped = list(clean)
+    scraped[n - 1] = 0.46  # a scraped article, half of it link lists and teasers
+    assert head.probabilities(scraped) == head.probabilities(clean)
+    assert max(head.probabilities(list(x[1])).items(), key=lambda kv: kv[1])[0] == "machine_translated"
+    binary = fit_head_weights(x[y != "spun"], y[y != "spun"], 1.0, ignore=boilerplate_columns())
+    assert binary.classes == ("clean", "machine_translated") and binary.coef[0] == (0.0,) * n

@@ -60,6 +60,9 @@ class TrainConfig:
     max_steps: int = -1
     logging_steps: int = 50
     document_examples: int = 20  # validation documents per generator for the document head
+    # Lengths, in blocks, of the validation documents the head is fitted on (each gets
+    # `document_examples` per generator): articles run longer than one block.
+    document_blocks: list[int] = field(default_factory=lambda: [1])
     document_head_c: float = 1.0  # inverse regularisation of the document head (features standardised)
     # Per-output weights of the sentence loss (unlisted outputs weigh 1), e.g. to keep the hard
     # sentence-level MT task from drowning the spinner types.
@@ -67,6 +70,13 @@ class TrainConfig:
     # Stack a lexical MT scorer (hashed n-grams, detector/lexical.py) with the encoder's MT logit.
     lexical_mt: bool = False
     lexical_c: float = 4.0  # inverse regularisation of its logistic regression
+    lexical_context: bool = False  # the scorer also reads the context's n-grams (LexicalConfig.context)
+    lexical_context_window: int = 1  # sentences each side in that context (the encoder reads 1)
+    # Per output, the base rate its calibrated probability assumes (e.g. 0.5: as likely as not),
+    # instead of the validation split's own: there 61% of sentences are machine translated, far
+    # more than in scraped news, and Platt scaling on that split alone reads any MT-leaning human
+    # sentence as probably MT. Ranks (ROC-AUC) do not change; only the probability's level does.
+    calibration_priors: dict[str, float] = field(default_factory=dict)
     max_fpr: float = 0.04  # the default threshold keeps false positives on clean sentences under this
     # ...but never rises above this, or the evidence finders' flagging findings would stop flagging.
     threshold_ceiling: float = FLAGGING_CONFIDENCE

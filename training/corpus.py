@@ -62,11 +62,15 @@ class Example:
         }
 
 
-def _sentences(lines: list[str]) -> list[str]:
+# Sentences on each side in an example's `context` column (the encoder's window).
+CONTEXT_WINDOW = 1
+
+
+def block_sentences(lines: list[str]) -> list[str]:
     return [s.text for s in segment("\n".join(lines)).sentences]
 
 
-def _context(sentences: list[str], i: int, window: int = 1) -> str:
+def sentence_context(sentences: list[str], i: int, window: int = CONTEXT_WINDOW) -> str:
     return " ".join(sentences[j] for j in range(max(0, i - window), min(len(sentences), i + window + 1)) if j != i)
 
 
@@ -74,7 +78,7 @@ def _doc_examples(sentences, labels, block: Block, generator: str, spans=None, t
     return [
         Example(
             s,
-            _context(sentences, i),
+            sentence_context(sentences, i),
             dict(labels[i]) if isinstance(labels, list) else dict(labels),
             block.source,
             generator,
@@ -138,16 +142,16 @@ class CorpusBuilder:
             machine = with_twins(human, machine, pool)
         examples = []
         for b in human:
-            examples += _doc_examples(_sentences(list(b.lines)), {}, b, b.generator, token_known=True)
+            examples += _doc_examples(block_sentences(list(b.lines)), {}, b, b.generator, token_known=True)
         for b in machine:
-            examples += _doc_examples(_sentences(list(b.lines)), {MACHINE_TRANSLATED: 1}, b, b.generator)
+            examples += _doc_examples(block_sentences(list(b.lines)), {MACHINE_TRANSLATED: 1}, b, b.generator)
         return examples
 
     def human_sentences(self, split: str) -> list[tuple[Block, list[str]]]:
         """Native English blocks, the raw material for synthetic damage."""
         blocks = [b for b in self.blocks if b.split == split and b.generator == "human"]
         self.rng.shuffle(blocks)
-        return [(b, _sentences(list(b.lines))) for b in blocks]
+        return [(b, block_sentences(list(b.lines))) for b in blocks]
 
     # -- synthetic damage --------------------------------------------------------------------
 
@@ -198,7 +202,7 @@ class CorpusBuilder:
             doc = sentences[:i] + [original, copy] + sentences[i + 1 :]
             for j, extra in ((i, {}), (i + 1, {MACHINE_TRANSLATED: 1} if use_rt else {SPUN: int(bool(spans))})):
                 examples.append(
-                    Example(doc[j], _context(doc, j), {DUPLICATE: 1, **extra}, block.source, gen, f"{block.doc_id}/{gen}", block.split, spans if j == i + 1 else [], not use_rt)
+                    Example(doc[j], sentence_context(doc, j), {DUPLICATE: 1, **extra}, block.source, gen, f"{block.doc_id}/{gen}", block.split, spans if j == i + 1 else [], not use_rt)
                 )
         return examples
 
@@ -214,11 +218,11 @@ class CorpusBuilder:
             for i, s in enumerate(sentences):
                 if n_lists < lists and (garbled := garble_list(s, self.rng)) and garbled != s:
                     doc = sentences[:i] + [garbled] + sentences[i + 1 :]
-                    examples.append(Example(garbled, _context(doc, i), {GARBLED_LIST: 1}, block.source, "list-garbler", f"{block.doc_id}/list", block.split))
+                    examples.append(Example(garbled, sentence_context(doc, i), {GARBLED_LIST: 1}, block.source, "list-garbler", f"{block.doc_id}/list", block.split))
                     n_lists += 1
                 elif n_quotes < quotes and self.rng.random() < 0.15 and (broken := break_punctuation(s, self.rng)) and broken != s:
                     doc = sentences[:i] + [broken] + sentences[i + 1 :]
-                    examples.append(Example(broken, _context(doc, i), {BROKEN_PUNCTUATION: 1}, block.source, "quote-breaker", f"{block.doc_id}/quote", block.split))
+                    examples.append(Example(broken, sentence_context(doc, i), {BROKEN_PUNCTUATION: 1}, block.source, "quote-breaker", f"{block.doc_id}/quote", block.split))
                     n_quotes += 1
         return examples
 
@@ -238,7 +242,7 @@ class CorpusBuilder:
             else:
                 i = self.rng.randrange(len(sentences) + 1)
                 doc = sentences[:i] + [line] + sentences[i:]
-            examples.append(Example(line.strip(), _context(doc, i), {BOILERPLATE: 1}, block.source, f"boilerplate-{kind}", f"{block.doc_id}/bp", block.split))
+            examples.append(Example(line.strip(), sentence_context(doc, i), {BOILERPLATE: 1}, block.source, f"boilerplate-{kind}", f"{block.doc_id}/bp", block.split))
         return examples
 
     # -- the whole corpus --------------------------------------------------------------------

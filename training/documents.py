@@ -2,6 +2,10 @@
 
 Validation documents fit the document head (a multinomial logistic regression over sentence
 scores); test documents measure document accuracy. Held-out generators appear in test only.
+A document is one block (10 lines), or with `blocks_per_document=k` k blocks of one text that follow each other
+in the split: news articles run longer than a block, and a document's verdict rests on all of it.
+In WMT18 (all test) such blocks are adjacent lines; in WMT23, whose blocks are split at random,
+they are the split's next blocks of the same file.
 """
 
 from __future__ import annotations
@@ -12,7 +16,7 @@ from dataclasses import dataclass
 
 from detector.labels import VERDICT_CLEAN, VERDICT_MACHINE_TRANSLATED, VERDICT_SPUN
 
-from .sources import TEST
+from .sources import TEST, Block
 
 # A spun document has at least this many sentences with enough swaps to count as spun.
 MIN_SPUN_SENTENCES = 2
@@ -25,9 +29,13 @@ class LabelledDocument:
     text: str
 
 
-def make_documents(builder, split: str, per_kind: int, seed: int, held_out: tuple[str, ...] = ()) -> list[LabelledDocument]:
+def make_documents(
+    builder, split: str, per_kind: int, seed: int, held_out: tuple[str, ...] = (), blocks_per_document: int = 1
+) -> list[LabelledDocument]:
+    """Up to `per_kind` documents per generator (and per spinner, from human ones) of
+    `blocks_per_document` blocks each."""
     rng = random.Random(f"{seed}-{split}-documents")
-    blocks = [b for b in builder.blocks if b.split == split and len(b.lines) >= 4]
+    blocks = join_blocks([b for b in builder.blocks if b.split == split and len(b.lines) >= 4], blocks_per_document)
     by_gen = defaultdict(list)
     for b in blocks:
         by_gen[b.generator].append(b)
@@ -44,6 +52,23 @@ def make_documents(builder, split: str, per_kind: int, seed: int, held_out: tupl
             continue
         docs += spun_documents(by_gen["human"], spinner, name, per_kind, builder.config.min_spun_swaps, rng)
     return docs
+
+
+def join_blocks(blocks: list[Block], size: int) -> list[Block]:
+    """Runs of `size` consecutive blocks of one text (one file, one generator), each as one block;
+    a text's last blocks that do not fill a run are left out. `size` 1 gives `blocks` unchanged."""
+    if size == 1:
+        return blocks
+    by_text: dict[tuple[str, str], list[Block]] = defaultdict(list)
+    for b in blocks:
+        by_text[(b.key.rsplit(":", 1)[0], b.generator)].append(b)
+    runs = []
+    for group in by_text.values():
+        for i in range(0, len(group) - size + 1, size):
+            run = group[i : i + size]
+            lines = tuple(line for b in run for line in b.lines)
+            runs.append(Block(run[0].key, run[0].source, run[0].generator, run[0].machine_translated, lines, run[0].split))
+    return runs
 
 
 def spun_documents(humans, spinner, name: str, per_kind: int, min_swaps: int, rng: random.Random) -> list[LabelledDocument]:

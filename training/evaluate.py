@@ -32,8 +32,9 @@ from detector.model import OVERALL, ArtifactClassifier
 
 from .baselines import TfidfBaseline
 from .config import TrainConfig
-from .corpus import OUTPUTS, CorpusBuilder
+from .corpus import CONTEXT_WINDOW, OUTPUTS, CorpusBuilder
 from .documents import make_documents
+from .lexical import split_contexts
 from .metrics import load_metric
 from .sources import TEST
 
@@ -125,7 +126,11 @@ def seed_verdicts(detector: Detector) -> dict:
     return out
 
 
-def evaluate(model_dir: str, config: TrainConfig, corpus, docs_per_kind: int = 20, mt_check: bool = False) -> dict:
+def evaluate(
+    model_dir: str, config: TrainConfig, corpus, docs_per_kind: int = 20, mt_check: bool = False, longer: tuple[int, ...] = (2, 3)
+) -> dict:
+    """All measures on the test split. `longer`: also document accuracy on documents of that many
+    consecutive test blocks (the target row stays one block, as in every earlier report)."""
     started = time.time()
     model = ArtifactClassifier.from_pretrained(model_dir)
     threshold = model.config.threshold(OVERALL, 0.5)
@@ -134,7 +139,10 @@ def evaluate(model_dir: str, config: TrainConfig, corpus, docs_per_kind: int = 2
     sentences = list(test["sentence"])
     logits = model.predict_logits(sentences, test["context"], stack=False)  # the encoder's MT logit alone
     encoder_mt = logits[:, OUTPUTS.index(MACHINE_TRANSLATED)].copy()
-    lexical_mt = model.lexical.logits(sentences) if model.lexical is not None and model.config.lexical_stack else None
+    stacked = model.lexical is not None and model.config.lexical_stack
+    if stacked:  # the scorer reads the context at its own window (training.lexical.split_contexts)
+        [lexical_contexts] = split_contexts([test], config.corpus, model.lexical_window or CONTEXT_WINDOW)
+    lexical_mt = model.lexical.logits(sentences, lexical_contexts) if stacked else None
     probs = model.calibrate(model.stack_logits(logits, lexical_mt) if lexical_mt is not None else logits)
     metric = load_metric()
     results: dict = {
@@ -161,14 +169,45 @@ def evaluate(model_dir: str, config: TrainConfig, corpus, docs_per_kind: int = 2
     docs = make_documents(CorpusBuilder(config.corpus), TEST, docs_per_kind, config.seed)
     detector = Detector.from_pretrained(model_dir)
     evidence_only = Detector.from_pretrained(BASELINE_MODEL_DIR)
-    results["model"]["documents"] = document_accuracy(detector, docs)
+    results["model"]["documents"] = _length_row(document_accuracy(detector, docs), docs)
     results["model"]["seeds"] = seed_verdicts(detector)
     results["evidence_only"] = {"documents": document_accuracy(evidence_only, docs), "seeds": seed_verdicts(evidence_only)}
+    results["model"]["documents_by_length"] = {
+        k: _length_row(document_accuracy(detector, longer_docs), longer_docs)
+        for k in longer
+        for longer_docs in [make_documents(CorpusBuilder(config.corpus), TEST, docs_per_kind, config.seed, blocks_per_document=k)]
+    }
     if mt_check:  # the same documents with the round-trip MT check on (detector/roundtrip.py)
         checked = Detector.from_pretrained(model_dir, mt_check=True)
         results["model_mt_check"] = {"documents": document_accuracy(checked, docs), "seeds": seed_verdicts(checked)}
     results["runtime_s"] = time.time() - started
     return results
+
+
+def _length_row(accuracy: dict, docs) -> dict:
+    return {**accuracy, "mean_lines": float(np.mean([d.text.count("\n") + 1 for d in docs])) if docs else 0.0}
+
+
+def _length_lines(results: dict) -> list[str]:
+    """The document accuracy for one block and for longer documents, per generator."""
+    rows = {1: results["documents"], **{int(k): v for k, v in results.get("documents_by_length", {}).items()}}
+    if len(rows) == 1:
+        return []
+    gens = list(results["documents"]["per_generator"])
+    lines = [
+        "",
+        "## Documents by length (held-out, full detector)",
+        "",
+        "Longer documents are consecutive test blocks of one text (WMT18: adjacent lines; WMT23: the split's next blocks of the file).",
+        "",
+        "| blocks | lines (mean) | n | accuracy | " + " | ".join(gens) + " |",
+        "|---|---|---|---|" + "---|" * len(gens),
+    ]
+    for k, row in sorted(rows.items()):
+        per = row["per_generator"]
+        cells = " | ".join(_f(per[g]["accuracy"]) if g in per else "n/a" for g in gens)
+        lines.append(f"| {k} | {row['mean_lines']:.1f} | {row['n']} | {_f(row['accuracy'])} | {cells} |")
+    return lines
 
 
 def _f(x) -> str:
@@ -249,6 +288,7 @@ def render_markdown(name: str, results: dict, command: str) -> str:
     for g, row in m["documents"]["per_generator"].items():
         checked = f" {_f(c['documents']['per_generator'][g]['accuracy'])} |" if c else ""
         lines.append(f"| {g} | {row['n']} | {_f(row['accuracy'])} | {_f(e['documents']['per_generator'][g]['accuracy'])} |{checked}")
+    lines += _length_lines(m)
     lines += ["", "## Seeds", "", f"| seed | expected | model | score | evidence only |{extra}", "|---|---|---|---|---|" + ("---|" if c else "")]
     for k, v in m["seeds"].items():
         if isinstance(v, dict):
@@ -267,6 +307,9 @@ def main() -> None:
     parser.add_argument("--report", help="path prefix for the .md and .json report (default: reports/<name>)")
     parser.add_argument("--docs-per-kind", type=int, default=20)
     parser.add_argument("--mt-check", action="store_true", help="also score the documents with the round-trip MT check")
+    parser.add_argument(
+        "--longer-documents", default="2,3", help="also measure documents of this many consecutive blocks (comma-separated; '' for none)"
+    )
     args = parser.parse_args()
     from transformers.utils import logging as hf_logging
 
@@ -283,7 +326,8 @@ def main() -> None:
         from .corpus import build_corpus
 
         corpus = build_corpus(config)
-    results = evaluate(args.model, config, corpus, args.docs_per_kind, args.mt_check)
+    longer = tuple(int(k) for k in args.longer_documents.split(",") if k.strip())
+    results = evaluate(args.model, config, corpus, args.docs_per_kind, args.mt_check, longer)
     results["date"] = datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
     results["machine"] = f"{platform.machine()}, {torch.get_num_threads()} torch threads, {platform.python_implementation()} {platform.python_version()}"
     prefix = Path(args.report or ROOT / "reports" / config.name)

