@@ -2,10 +2,10 @@
 
 Validation documents fit the document head (a multinomial logistic regression over sentence
 scores); test documents measure document accuracy. Held-out generators appear in test only.
-A document is one block (10 lines), or with `blocks_per_document=k` k blocks of one text that follow each other
-in the split: news articles run longer than a block, and a document's verdict rests on all of it.
-In WMT18 (all test) such blocks are adjacent lines; in WMT23, whose blocks are split at random,
-they are the split's next blocks of the same file.
+A document is one block (10 lines), or with `blocks_per_document=k` k blocks of one text that
+follow each other in the split: news articles run longer than a block, and a document's verdict
+rests on all of it. In WMT18 (all test) such blocks are adjacent lines; in WMT23, whose blocks are
+split at random, they are the split's next blocks of the same file.
 """
 
 from __future__ import annotations

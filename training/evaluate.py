@@ -166,17 +166,17 @@ def evaluate(
         "sentence_metrics": metric.compute(predictions=tprobs.tolist(), references=labels.tolist(), label_names=list(OUTPUTS), threshold=0.5),
         "targets": targets(tprobs, labels, test["generator"], test["source"]),
     }
-    docs = make_documents(CorpusBuilder(config.corpus), TEST, docs_per_kind, config.seed)
+    builder = CorpusBuilder(config.corpus)
+    docs = make_documents(builder, TEST, docs_per_kind, config.seed)
     detector = Detector.from_pretrained(model_dir)
     evidence_only = Detector.from_pretrained(BASELINE_MODEL_DIR)
     results["model"]["documents"] = _length_row(document_accuracy(detector, docs), docs)
     results["model"]["seeds"] = seed_verdicts(detector)
     results["evidence_only"] = {"documents": document_accuracy(evidence_only, docs), "seeds": seed_verdicts(evidence_only)}
-    results["model"]["documents_by_length"] = {
-        k: _length_row(document_accuracy(detector, longer_docs), longer_docs)
-        for k in longer
-        for longer_docs in [make_documents(CorpusBuilder(config.corpus), TEST, docs_per_kind, config.seed, blocks_per_document=k)]
-    }
+    results["model"]["documents_by_length"] = {}
+    for k in longer:
+        longer_docs = make_documents(builder, TEST, docs_per_kind, config.seed, blocks_per_document=k)
+        results["model"]["documents_by_length"][k] = _length_row(document_accuracy(detector, longer_docs), longer_docs)
     if mt_check:  # the same documents with the round-trip MT check on (detector/roundtrip.py)
         checked = Detector.from_pretrained(model_dir, mt_check=True)
         results["model_mt_check"] = {"documents": document_accuracy(checked, docs), "seeds": seed_verdicts(checked)}
