@@ -4,8 +4,9 @@ the classifier's forward, in one run on the same sentences.
     python benchmarks/lexical_scorer.py --model default --sentences 1000 --repeats 5
 
 Sentences are WMT18 DeepL output and human translations (the data folder), with their neighbours
-as context, as `detector score` feeds them (the scorer's own window when it reads a wider one). Times the encoder's forward alone (torch fp32, batch 16,
-length-sorted) and the lexical scorer's logits alone; reports medians and their ratio.
+as context, as `detector score` feeds them (the scorer's own window when it reads a wider one).
+Times the encoder's forward alone (torch fp32, batch 16, length-sorted) and the lexical scorer's
+logits alone; reports medians and their ratio.
 Writes benchmarks/lexical_scorer.md and .json.
 """
 
@@ -28,6 +29,7 @@ from benchmarks.throughput import write_report
 from detector.detector import model_directory
 from detector.model import ArtifactClassifier
 from training.config import DEFAULT_DATA_DIR
+from training.corpus import sentence_context
 
 
 def sentences(data_dir: Path, n: int) -> list[str]:
@@ -38,8 +40,8 @@ def sentences(data_dir: Path, n: int) -> list[str]:
 
 
 def contexts(lines: list[str], window: int) -> list[str]:
-    """The `window` lines each side of each line, as the detector builds a sentence's context."""
-    return [" ".join(lines[j] for j in range(max(0, i - window), min(len(lines), i + window + 1)) if j != i) for i in range(len(lines))]
+    """The `window` lines each side of each line, as the corpus and the detector build a context."""
+    return [sentence_context(lines, i, window) for i in range(len(lines))]
 
 
 def main() -> None:

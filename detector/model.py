@@ -294,7 +294,7 @@ class ArtifactClassifier(nn.Module):
         out = np.zeros((len(sentences), len(self.config.outputs)), dtype=np.float32)
         for idx, batch in self.sorted_batches(sentences, contexts, batch_size):
             out[idx] = self.run_batch(batch)["logits"].float().numpy()
-        return self.stack_lexical(out, sentences, contexts if lexical_contexts is None else lexical_contexts) if stack else out
+        return self.stack_lexical(out, sentences, contexts, lexical_contexts) if stack else out
 
     @property
     def lexical_window(self) -> int | None:
@@ -303,11 +303,14 @@ class ArtifactClassifier(nn.Module):
             return None
         return self.lexical.config.context_window
 
-    def stack_lexical(self, logits: np.ndarray, sentences: Sequence[str], contexts: Sequence[str]) -> np.ndarray:
-        """Replace the machine_translated logit by its stack with the lexical scorer's (in place)."""
+    def stack_lexical(
+        self, logits: np.ndarray, sentences: Sequence[str], contexts: Sequence[str], lexical_contexts: Sequence[str] | None = None
+    ) -> np.ndarray:
+        """Replace the machine_translated logit by its stack with the lexical scorer's (in place).
+        The scorer reads `lexical_contexts` when given (its own window), else `contexts`."""
         if self.lexical is None or not self.config.lexical_stack or len(sentences) == 0:
             return logits
-        return self.stack_logits(logits, self.lexical.logits(sentences, contexts))
+        return self.stack_logits(logits, self.lexical.logits(sentences, contexts if lexical_contexts is None else lexical_contexts))
 
     def stack_logits(self, logits: np.ndarray, lexical_logits: np.ndarray) -> np.ndarray:
         """`stack_lexical` from the lexical scorer's logits already computed (in place)."""
@@ -343,8 +346,7 @@ class ArtifactClassifier(nn.Module):
             token_probs = torch.sigmoid(out["token_logits"].float()).numpy()
             for row, i in enumerate(idx):
                 words[i] = _marked_words(offsets[row], enc.sequence_ids(row), token_probs[row], word_threshold)
-        lexical_contexts = contexts if lexical_contexts is None else lexical_contexts
-        return self.calibrate(self.stack_lexical(logits, sentences, lexical_contexts)), words
+        return self.calibrate(self.stack_lexical(logits, sentences, contexts, lexical_contexts)), words
 
     def calibrate(self, logits: np.ndarray) -> np.ndarray:
         """Calibrated probabilities from logits (plain sigmoid for outputs without a calibration)."""

@@ -151,12 +151,13 @@ def fit_document_head(model: ArtifactClassifier, config: TrainConfig, threshold:
         column[np.isnan(column)] = np.nanmean(column)
     y = np.array([d.expected for d in docs])
     head = fit_head_weights(x, y, config.document_head_c, ignore=boilerplate_columns())
-    not_clean = np.array([1.0 - head.probabilities(list(row)).get(VERDICT_CLEAN, 0.0) for row in x])
+    probs = [head.probabilities(list(row)) for row in x]
+    not_clean = np.array([1.0 - p.get(VERDICT_CLEAN, 0.0) for p in probs])
     head = replace(head, threshold=pick_threshold(not_clean, y == VERDICT_CLEAN, config.max_document_fpr, floor=0.5, ceiling=0.99))
     counts = {c: int((y == c).sum()) for c in head.classes}
     flagged_clean = float((not_clean[y == VERDICT_CLEAN] >= head.threshold).mean())
     caught = float((not_clean[y != VERDICT_CLEAN] >= head.threshold).mean())
-    predicted = np.array([max(head.probabilities(list(row)).items(), key=lambda kv: kv[1])[0] for row in x])
+    predicted = np.array([max(p, key=p.get) for p in probs])
     return head.to_dict(), {
         "documents": counts,
         "documents_per_length_in_blocks": {blocks: len(group) for blocks, group in by_length.items()},
