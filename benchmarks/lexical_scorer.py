@@ -6,7 +6,8 @@ the classifier's forward, in one run on the same sentences.
 Sentences are WMT18 DeepL output and human translations (the data folder), with their neighbours
 as context, as `detector score` feeds them (the scorer's own window when it reads a wider one).
 Times the encoder's forward alone (torch fp32, batch 16, length-sorted) and the lexical scorer's
-logits alone; reports medians and their ratio.
+logits alone; reports medians and their ratio. With a document-level scorer (`document_lexical`),
+also its time over the same sentences joined into documents of `--document-lines` lines.
 Writes benchmarks/lexical_scorer.md and .json.
 """
 
@@ -50,6 +51,7 @@ def main() -> None:
     parser.add_argument("--sentences", type=int, default=1000)
     parser.add_argument("--repeats", type=int, default=5)
     parser.add_argument("--batch-size", type=int, default=16)
+    parser.add_argument("--document-lines", type=int, default=30)
     parser.add_argument("--data-dir", default=str(DEFAULT_DATA_DIR))
     parser.add_argument("--out", default=str(ROOT / "benchmarks" / "lexical_scorer"))
     args = parser.parse_args()
@@ -58,15 +60,22 @@ def main() -> None:
         raise SystemExit(f"the model at {model_directory(args.model)} has no lexical MT scorer")
     texts = sentences(Path(args.data_dir), args.sentences)
     around, lexical_around = contexts(texts, model.config.context_window), contexts(texts, model.lexical_window or model.config.context_window)
-    forward, scorer = [], []
-    for _ in range(args.repeats):  # interleaved, so drift in the machine hits both alike
+    k = args.document_lines
+    documents = ["\n".join(texts[i : i + k]) for i in range(0, len(texts), k)]
+    forward, scorer, document = [], [], []
+    for _ in range(args.repeats):  # interleaved, so drift in the machine hits all alike
         started = time.perf_counter()
         model.predict_logits(texts, around, batch_size=args.batch_size, stack=False)  # the forward alone
         forward.append(time.perf_counter() - started)
         started = time.perf_counter()
         model.lexical.logits(texts, lexical_around)
         scorer.append(time.perf_counter() - started)
+        if model.document_lexical is not None:
+            started = time.perf_counter()
+            model.document_lexical.logits(documents)
+            document.append(time.perf_counter() - started)
     f, s = statistics.median(forward), statistics.median(scorer)
+    d = statistics.median(document) if document else None
     n = len(texts)
     result = {
         "command": "python " + " ".join(sys.argv),
@@ -81,6 +90,9 @@ def main() -> None:
         "lexical_ms_per_sentence": 1000 * s / n,
         "lexical_over_forward": s / f,
         "lexical_window": model.lexical_window or 0,
+        "document_lexical_s": document,
+        "document_lexical_ms_per_sentence": 1000 * d / n if d is not None else None,
+        "document_lines": k,
     }
     lines = [
         "# Lexical MT scorer vs the classifier's forward",
@@ -94,10 +106,13 @@ def main() -> None:
         "|---|---|---|",
         f"| classifier forward, torch fp32, batch {args.batch_size} | {result['forward_ms_per_sentence']:.2f} | {n / f:.1f} |",
         f"| lexical scorer (hashed n-grams, Python; context window {result['lexical_window']}) | {result['lexical_ms_per_sentence']:.2f} | {n / s:.1f} |",
-        "",
-        f"The lexical scorer costs {s / f:.1%} of the fp32 forward's time in this run.",
-        "",
     ]
+    if d is not None:
+        lines.append(f"| document-level lexical scorer ({len(documents)} documents of {k} lines) | {1000 * d / n:.2f} | {n / d:.1f} |")
+    lines += ["", f"The lexical scorer costs {s / f:.1%} of the fp32 forward's time in this run."]
+    if d is not None:
+        lines.append(f"The document-level scorer costs {d / f:.1%} of it: it reads each sentence once, with no context.")
+    lines.append("")
     write_report(Path(args.out), lines, result)
 
 

@@ -43,21 +43,40 @@ def _top_k(values: list[float], top_share: float, min_top: int) -> float:
     return sum(sorted(values, reverse=True)[:k]) / k if k else 0.0
 
 
+def content_sentences(sentences: list[SentenceScore], threshold: float) -> list[SentenceScore]:
+    """The article's own sentences: those not scored as boilerplate."""
+    return [s for s in sentences if s.labels.get(BOILERPLATE, 0.0) < threshold]
+
+
+def content_text(sentences: list[SentenceScore], threshold: float) -> str:
+    """The content sentences (all, when every one is boilerplate), a line each: what the
+    document-level lexical MT scorer reads."""
+    return "\n".join(s.text for s in content_sentences(sentences, threshold) or sentences)
+
+
 def document_features(
-    sentences: list[SentenceScore], threshold: float, top_share: float = 0.1, min_top: int = 2, roundtrip: float | None = None
+    sentences: list[SentenceScore],
+    threshold: float,
+    top_share: float = 0.1,
+    min_top: int = 2,
+    roundtrip: float | None = None,
+    document_mt: float | None = None,
 ) -> list[float]:
     """Per type: mean probability and top-decile mean over content sentences; then the boilerplate
-    share; then, with the MT check on, the mean round-trip similarity (detector.roundtrip).
+    share; then, with a document-level lexical MT scorer, its logit on the content text
+    (`document_mt`); then, with the MT check on, the mean round-trip similarity (detector.roundtrip).
 
     Dense signals (machine translation) show in the mean over many sentences even when each
     sentence is uncertain; sparse ones (a few reworded captions) show in the top decile.
     """
-    content = [s for s in sentences if s.labels.get(BOILERPLATE, 0.0) < threshold] or sentences
+    content = content_sentences(sentences, threshold) or sentences
     features: list[float] = []
     for t in ARTIFACT_TYPES:
         values = [s.labels.get(t, 0.0) for s in content]
         features += [sum(values) / len(values) if values else 0.0, _top_k(values, top_share, min_top)]
     features.append(1.0 - len(content) / len(sentences) if sentences else 0.0)
+    if document_mt is not None:
+        features.append(document_mt)
     if roundtrip is not None:
         features.append(roundtrip)
     return features
@@ -108,6 +127,11 @@ class DocumentHead:
         }
 
     def probabilities(self, features: list[float]) -> dict[str, float]:
+        if self.coef and len(features) != len(self.coef[0]):
+            raise ValueError(
+                f"this document head reads {len(self.coef[0])} features but was given {len(features)}: "
+                "it was fitted with a different set of document signals (lexical scorer, MT check)"
+            )
         if self.center:
             features = [(f - c) / s for f, c, s in zip(features, self.center, self.scale)]
         logits = [sum(c * f for c, f in zip(row, features)) + b for row, b in zip(self.coef, self.intercept)]
@@ -123,6 +147,7 @@ def summarise(
     min_top: int = 2,
     head: DocumentHead | None = None,
     roundtrip: float | None = None,
+    document_mt: float | None = None,
 ) -> DocumentSummary:
     """Counts, shares, score and verdict.
 
@@ -131,7 +156,7 @@ def summarise(
     rule finds spun stays spun: the rule sees the deterministic evidence (reworded captions,
     garbled lists), which the head's validation documents rarely show.
     """
-    content = [s for s in sentences if s.labels.get(BOILERPLATE, 0.0) < threshold]
+    content = content_sentences(sentences, threshold)
     counts = {t: sum(1 for s in sentences if s.labels.get(t, 0.0) >= threshold) for t in ARTIFACT_TYPES}
     shares = {
         t: (counts[BOILERPLATE] / len(sentences) if sentences else 0.0)
@@ -144,7 +169,7 @@ def summarise(
         return DocumentSummary(0.0, VERDICT_CLEAN, counts, shares, flagged, 0)
     score, verdict = _rule(content, threshold, top_share, min_top)
     if head is not None and verdict != VERDICT_SPUN:
-        probs = head.probabilities(document_features(sentences, threshold, top_share, min_top, roundtrip))
+        probs = head.probabilities(document_features(sentences, threshold, top_share, min_top, roundtrip, document_mt))
         score = 1.0 - probs.get(VERDICT_CLEAN, 0.0)
         verdict = VERDICT_CLEAN if score < head.threshold else max((c for c in probs if c != VERDICT_CLEAN), key=probs.get)
     return DocumentSummary(score, verdict, counts, shares, flagged, len(content))

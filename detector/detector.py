@@ -15,12 +15,12 @@ from typing import Iterable, Iterator, Sequence
 
 import numpy as np
 
-from .aggregate import DocumentHead, summarise
+from .aggregate import DocumentHead, content_text, summarise
 from .encoder import BASE_ENCODER, ModelFilesError, SentenceEncoder
 from .evidence import DuplicateFinder, default_finders, find_all
+from .evidence.base import Evidence, Findings, Span
 from .html import looks_like_html, segment_html
 from .inputs import DEFAULT_MAX_CHARS, InputError, check_text, decode_bytes
-from .evidence.base import Evidence, Findings, Span
 from .labels import ARTIFACT_TYPES, SPUN
 from .model import CONFIG_NAME, MODEL_TYPE, OVERALL, ArtifactClassifier
 from .quantize import merge_lora
@@ -272,10 +272,11 @@ class Detector:
             sentences.append(
                 SentenceScore(s.index, s.start, s.end, s.text, score, labels, evidence, s.paragraph, s.kind)
             )
+        document_mt = self.document_mt_logit(sentences, threshold)
         if check is not None and self.roundtrip_head is not None:
-            summary = summarise(sentences, threshold, head=self.roundtrip_head, roundtrip=check.similarity)
+            summary = summarise(sentences, threshold, head=self.roundtrip_head, roundtrip=check.similarity, document_mt=document_mt)
         else:
-            summary = summarise(sentences, threshold, head=self.document_head)
+            summary = summarise(sentences, threshold, head=self.document_head, document_mt=document_mt)
         return DocumentReport(
             id=id,
             score=summary.score,
@@ -292,6 +293,13 @@ class Detector:
             model=self.name,
             mt_check=check.to_dict() if check is not None else None,
         )
+
+    def document_mt_logit(self, sentences: Sequence[SentenceScore], threshold: float) -> float | None:
+        """The model's document-level lexical MT logit on the content sentences (None without that
+        scorer: then its document heads were fitted without it)."""
+        if self.classifier is None or not sentences:
+            return None
+        return self.classifier.document_mt_logit(content_text(list(sentences), threshold))
 
     def _mt_checks(self, docs: Sequence[Document]) -> list[RoundTripCheck | None]:
         """The MT check of each document, all their sampled sentences round-tripped in one call."""

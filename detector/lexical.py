@@ -10,6 +10,11 @@ scorer needs no vocabulary file and is the same in training and at inference.
 With `LexicalConfig.context`, the n-grams of the neighbouring sentences (the same context the
 encoder reads) are hashed too, under their own prefix: a translator's habits show in the whole
 passage, not only in the sentence at hand (WMT18 ROC-AUC 0.608 -> 0.680 in a probe).
+
+The same scorer, fitted on whole training documents instead (`DOCUMENT_LEXICAL_NAME`), reads a
+document's content text at once and gives the document head one more feature: pooled over ten
+lines its n-grams separate machine from human translation far better than any one sentence does
+(held-out WMT18/WMT23 ROC-AUC 0.87 for 10-line documents, 0.97 for 30, in a probe).
 """
 
 from __future__ import annotations
@@ -27,6 +32,7 @@ from typing import Sequence
 import numpy as np
 
 LEXICAL_NAME = "lexical_mt.safetensors"
+DOCUMENT_LEXICAL_NAME = "lexical_mt_document.safetensors"  # the document-level scorer
 _TOKEN = re.compile(r"\w+|[^\w\s]")
 
 
@@ -125,17 +131,17 @@ class LexicalMTScorer:
             out[k] = float(np.dot(self.weights[idx], val)) + self.bias if idx else self.bias
         return out
 
-    def save_pretrained(self, directory: str | os.PathLike) -> None:
+    def save_pretrained(self, directory: str | os.PathLike, filename: str = LEXICAL_NAME) -> None:
         from safetensors.numpy import save_file
 
         meta = {"config": json.dumps(asdict(self.config)), "bias": repr(self.bias)}
-        save_file({"weights": self.weights.astype(np.float16)}, str(Path(directory) / LEXICAL_NAME), metadata=meta)
+        save_file({"weights": self.weights.astype(np.float16)}, str(Path(directory) / filename), metadata=meta)
 
     @classmethod
-    def from_pretrained(cls, directory: str | os.PathLike) -> "LexicalMTScorer":
+    def from_pretrained(cls, directory: str | os.PathLike, filename: str = LEXICAL_NAME) -> "LexicalMTScorer":
         from safetensors import safe_open
 
-        with safe_open(str(Path(directory) / LEXICAL_NAME), framework="numpy") as f:
+        with safe_open(str(Path(directory) / filename), framework="numpy") as f:
             meta = f.metadata() or {}
             weights = f.get_tensor("weights").astype(np.float32)
         return cls(LexicalConfig.from_dict(json.loads(meta["config"])), weights, float(meta["bias"]))

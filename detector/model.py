@@ -23,7 +23,7 @@ from transformers import AutoModel, AutoTokenizer
 
 from .encoder import BASE_ENCODER, ModelFilesError, resolve_model_path
 from .labels import ARTIFACT_TYPES, MACHINE_TRANSLATED
-from .lexical import LEXICAL_NAME, LexicalMTScorer
+from .lexical import DOCUMENT_LEXICAL_NAME, LEXICAL_NAME, LexicalMTScorer
 
 CONFIG_NAME = "config.json"
 WEIGHTS_NAME = "delta.safetensors"
@@ -56,6 +56,9 @@ class ClassifierConfig:
     # The machine_translated logit stacked with the lexical scorer's (detector/lexical.py):
     # [w_encoder, w_lexical, bias], fitted on validation data; empty: the encoder's logit alone.
     lexical_stack: list[float] = field(default_factory=list)
+    # The model carries a document-level lexical MT scorer (DOCUMENT_LEXICAL_NAME) whose logit on a
+    # document's content text is a feature of its document heads.
+    document_lexical: bool = False
     name: str = "millcheck-untrained"
     model_type: str = MODEL_TYPE
 
@@ -137,6 +140,8 @@ class ArtifactClassifier(nn.Module):
         self.token_head = nn.Linear(hidden, 1) if config.token_head else None
         # The lexical MT scorer whose logit is stacked with the head's (None: the head's alone).
         self.lexical: LexicalMTScorer | None = None
+        # The same kind of scorer fitted on whole documents (None unless `config.document_lexical`).
+        self.document_lexical: LexicalMTScorer | None = None
         # Inference may run elsewhere (detector.onnx_runtime.OnnxForward): a callable taking the
         # tokenised batch and returning what `forward` returns. None: this module's own forward.
         self.runtime = None
@@ -185,6 +190,8 @@ class ArtifactClassifier(nn.Module):
         save_file(self.delta_state_dict(), str(directory / WEIGHTS_NAME), metadata={"format": "pt"})
         if self.lexical is not None:
             self.lexical.save_pretrained(directory)
+        if self.document_lexical is not None:
+            self.document_lexical.save_pretrained(directory, DOCUMENT_LEXICAL_NAME)
 
     @classmethod
     def from_pretrained(cls, directory: str | os.PathLike) -> "ArtifactClassifier":
@@ -206,14 +213,17 @@ class ArtifactClassifier(nn.Module):
             )
         model.load_state_dict(delta, strict=False)
         if config.lexical_stack:
-            try:
-                model.lexical = LexicalMTScorer.from_pretrained(directory)
-            except Exception as exc:  # a missing or truncated file; safetensors raises several types
-                raise ModelFilesError(
-                    f"the model at {directory} stacks a lexical MT scorer but {LEXICAL_NAME} is missing or corrupted ({exc}); "
-                    "reinstall the package or retrain"
-                ) from exc
+            model.lexical = _load_scorer(directory, LEXICAL_NAME, "stacks a lexical MT scorer")
+        if config.document_lexical:
+            model.document_lexical = _load_scorer(directory, DOCUMENT_LEXICAL_NAME, "reads a document-level lexical MT scorer")
         return model.eval()
+
+    def document_mt_logit(self, text: str) -> float | None:
+        """The document-level lexical scorer's MT logit for a document's content text (None
+        without that scorer: the document heads then read no such feature)."""
+        if self.document_lexical is None or not self.config.document_lexical:
+            return None
+        return float(self.document_lexical.logits([text])[0])
 
     # -- forward ------------------------------------------------------------------------------
 
@@ -359,3 +369,12 @@ class ArtifactClassifier(nn.Module):
     ) -> np.ndarray:
         """Calibrated probabilities, shape (n, len(config.outputs)), in input order."""
         return self.calibrate(self.predict_logits(sentences, contexts, batch_size, lexical_contexts=lexical_contexts))
+
+
+def _load_scorer(directory: Path, filename: str, what: str) -> LexicalMTScorer:
+    try:
+        return LexicalMTScorer.from_pretrained(directory, filename)
+    except Exception as exc:  # a missing or truncated file; safetensors raises several types
+        raise ModelFilesError(
+            f"the model at {directory} {what} but {filename} is missing or corrupted ({exc}); reinstall the package or retrain"
+        ) from exc

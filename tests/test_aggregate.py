@@ -45,3 +45,32 @@ def test_document_features_and_head():
     low = [sentence(i, machine_translated=0.3) for i in range(10)]
     assert summarise(low, 0.5, head=head).verdict == "clean"
     assert DocumentHead.from_dict(head.to_dict()) == head
+
+
+def test_the_document_mt_logit_is_a_feature_before_the_round_trip_similarity():
+    sentences = [sentence(i, machine_translated=0.4) for i in range(6)]
+    plain = document_features(sentences, 0.5)
+    both = document_features(sentences, 0.5, roundtrip=0.8, document_mt=-2.5)
+    assert both == plain + [-2.5, 0.8]
+    n = len(plain) + 1
+    weights = [0.0] * n
+    weights[-1] = 4.0  # only the document-level logit counts
+    head = DocumentHead(("clean", "machine_translated"), (tuple([0.0] * n), tuple(weights)), (0.0, 0.0))
+    assert summarise(sentences, 0.5, head=head, document_mt=2.0).verdict == "machine_translated"
+    assert summarise(sentences, 0.5, head=head, document_mt=-2.0).verdict == "clean"
+
+
+def test_a_head_given_the_wrong_number_of_features_says_so():
+    sentences = [sentence(i, machine_translated=0.4) for i in range(6)]
+    n = len(document_features(sentences, 0.5)) + 1  # fitted with the document-level logit
+    head = DocumentHead(("clean", "machine_translated"), (tuple([0.0] * n), tuple([1.0] * n)), (0.0, 0.0))
+    with pytest.raises(ValueError, match=f"reads {n} features but was given {n - 1}"):
+        summarise(sentences, 0.5, head=head)
+
+
+def test_content_text_leaves_boilerplate_out():
+    from detector.aggregate import content_text
+
+    sentences = [SentenceScore(0, 0, 1, "Read more here", 0.9, {"boilerplate": 0.9}), SentenceScore(1, 0, 1, "Putin spoke.", 0.1, {})]
+    assert content_text(sentences, 0.5) == "Putin spoke."
+    assert content_text(sentences[:1], 0.5) == "Read more here"  # all boilerplate: all of it

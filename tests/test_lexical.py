@@ -130,3 +130,39 @@ def test_the_detector_gives_the_lexical_scorer_its_own_context_window():
     k = model.config.outputs.index(MACHINE_TRANSLATED)
     np.testing.assert_allclose([s.labels[MACHINE_TRANSLATED] for s in got], expected[:, k], atol=1e-6)
     assert not np.allclose(expected[:, k], model.predict(sentences, narrow)[:, k], atol=1e-4)  # the window matters
+
+
+def test_a_document_level_scorer_is_saved_apart_and_its_logit_moves_the_document_verdict(tmp_path):
+    from dataclasses import replace
+
+    from detector.aggregate import DocumentHead, content_text, document_features
+    from detector.detector import Detector, DetectorConfig
+    from detector.encoder import ModelFilesError, SentenceEncoder
+    from detector.lexical import DOCUMENT_LEXICAL_NAME
+    from detector.model import ArtifactClassifier, ClassifierConfig
+
+    n = len(document_features([], 0.5)) + 1  # the head reads the document-level logit last
+    weights = [0.0] * n
+    weights[-1] = 1.0
+    head = DocumentHead(("clean", "machine_translated"), (tuple([0.0] * n), tuple(weights)), (0.0, 0.0))
+    config = ClassifierConfig(trainable_layers=1, token_head=False, document_lexical=True, document_head=head.to_dict())
+    model = ArtifactClassifier.from_base(config)
+    model.document_lexical = LexicalMTScorer(SMALL, np.random.default_rng(1).normal(0, 1, 1 << SMALL.hash_bits), 4.0)
+    text = " ".join(MT[:3])
+    # an untrained head scores every sentence near 0.5: a high threshold keeps them all content
+    detector = Detector(model, SentenceEncoder.from_pretrained(model.config.base_model), DetectorConfig(threshold=0.99))
+    report = detector.score(text)
+    expected = float(model.document_lexical.logits([content_text(report.sentences, report.threshold)])[0])
+    assert detector.document_mt_logit(report.sentences, report.threshold) == pytest.approx(expected)
+    assert expected > 0 and report.verdict == "machine_translated"
+    model.document_lexical = LexicalMTScorer(SMALL, model.document_lexical.weights, -40.0)  # a scorer sure it is human
+    assert detector.score(text).verdict == "clean"
+
+    model.save_pretrained(tmp_path)
+    assert (tmp_path / DOCUMENT_LEXICAL_NAME).is_file() and not (tmp_path / LEXICAL_NAME).exists()
+    reloaded = ArtifactClassifier.from_pretrained(tmp_path)
+    assert reloaded.document_mt_logit(text) == pytest.approx(model.document_mt_logit(text), abs=1e-5)
+    assert ArtifactClassifier.from_base(replace(config, document_lexical=False)).document_mt_logit(text) is None
+    (tmp_path / DOCUMENT_LEXICAL_NAME).unlink()
+    with pytest.raises(ModelFilesError, match=DOCUMENT_LEXICAL_NAME):
+        ArtifactClassifier.from_pretrained(tmp_path)

@@ -87,17 +87,19 @@ def test_the_check_moves_the_verdict_through_its_document_head(detector):
     report = like_mt.score(text)
     assert report.mt_check is not None and report.mt_check["similarity"] == 1.0
     assert 0 < len(report.mt_check["sentences"]) <= RoundTripConfig().max_sentences
-    # A perfect round trip lifts the document's score a long way; whether that crosses the head's
-    # threshold for seed 003 is the model's business (reports/: seed verdicts), so the verdict is
-    # checked against a copy of the head whose threshold sits just under the lifted score.
-    assert report.score > plain.score + 0.3
+    # A perfect round trip lifts the document's score well above what a human-like one gives (how
+    # far depends on the head's other features: v7's document-level lexical scorer reads seed 003
+    # as human); whether that crosses the head's threshold for seed 003 is the model's business
+    # (reports/: seed verdicts), so the verdict is checked against a copy of the head whose
+    # threshold sits just under the lifted score.
+    human_like = Detector(detector.classifier, detector.encoder, detector.config, detector.name, roundtrip=HumanLike())
+    assert report.score > human_like.score(text).score + 0.1
     assert (report.verdict == "machine_translated") == (report.score >= like_mt.roundtrip_head.threshold)
     like_mt.roundtrip_head = replace(like_mt.roundtrip_head, threshold=report.score - 0.01)
     assert like_mt.score(text).verdict == "machine_translated"
     assert "mt_check" in report.to_dict()
-    like_human = Detector(detector.classifier, detector.encoder, detector.config, detector.name, roundtrip=HumanLike())
     for prefix in ("001", "003"):
-        human = like_human.score(seed_text(prefix))
+        human = human_like.score(seed_text(prefix))
         assert 0.75 < human.mt_check["similarity"] < 0.85
         assert human.verdict == "clean"
 

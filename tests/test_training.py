@@ -79,6 +79,14 @@ def test_tiny_training_end_to_end(tiny_config, tiny_corpus):
     assert summary["lexical_mt"]["validation_mt_roc_auc"]["stacked"] is not None
     lengths = summary["document_head_fit"]["documents_per_length_in_blocks"]
     assert set(lengths) == {1, 2} and all(n > 0 for n in lengths.values())  # tiny.yaml: document_blocks [1, 2]
+    # tiny.yaml fits a document-level lexical MT scorer; the document head reads its logit last
+    from detector.aggregate import document_features
+    from detector.lexical import DOCUMENT_LEXICAL_NAME
+
+    assert (out / DOCUMENT_LEXICAL_NAME).is_file() and reloaded.document_lexical is not None
+    assert len(reloaded.config.document_head["coef"][0]) == len(document_features([], 0.5)) + 1
+    text = "Since weeks Russia has been accused by the US.\nPutin spoke with Xi on Wednesday."
+    assert reloaded.document_mt_logit(text) == pytest.approx(model.document_mt_logit(text), abs=1e-4)
     metrics = json.loads((out / "training_metrics.json").read_text())
     assert set(metrics["validation"]) >= {"spun", "machine_translated", "overall"}
 
@@ -125,6 +133,39 @@ def test_heads_refit_on_a_saved_model_keeps_its_encoder_and_adds_the_lexical_sta
     metrics = json.loads((folder / "training_metrics.json").read_text())
     assert metrics["heads_refit_from_config"]["max_fpr"] == 0.02
 
+
+
+@needs_data
+def test_a_document_head_refit_adds_the_document_scorer_and_drops_a_stale_mt_check_head(tiny_config, tmp_path):
+    import shutil
+    from dataclasses import replace
+
+    from detector.aggregate import document_features
+    from detector.lexical import DOCUMENT_LEXICAL_NAME
+    from detector.model import ArtifactClassifier
+    from training.train import refit_document_head
+
+    out = Path(tiny_config.output_dir)
+    if not (out / "delta.safetensors").exists():
+        pytest.skip("the end-to-end training test did not run first")
+    folder = tmp_path / "model"
+    shutil.copytree(out, folder)
+    (folder / DOCUMENT_LEXICAL_NAME).unlink()  # as if fitted before the document-level scorer existed
+    saved = json.loads((folder / "config.json").read_text())
+    n = len(document_features([], 0.5))
+    old_head = {"classes": ["clean", "machine_translated"], "coef": [[0.0] * n, [1.0] * n], "intercept": [0.0, 0.0]}
+    mt_check_head = {**old_head, "coef": [[0.0] * (n + 1), [1.0] * (n + 1)]}  # + the round-trip similarity
+    saved.update(document_lexical=False, document_head=old_head, document_head_roundtrip=mt_check_head)
+    (folder / "config.json").write_text(json.dumps(saved))
+    fit = refit_document_head(str(folder), replace(tiny_config, name="millcheck-tiny-docs"))
+    after = ArtifactClassifier.from_pretrained(folder)
+    assert (folder / DOCUMENT_LEXICAL_NAME).is_file() and after.document_lexical is not None
+    assert len(after.config.document_head["coef"][0]) == n + 1 and fit["threshold"] == after.config.document_head["threshold"]
+    assert after.config.document_head_roundtrip == {}  # it read n + 1 features; with the scorer it would need n + 2
+    assert after.config.name == "millcheck-tiny-docs"
+    fit = refit_document_head(str(folder), replace(tiny_config, document_lexical=False))
+    assert not (folder / DOCUMENT_LEXICAL_NAME).exists()
+    assert len(ArtifactClassifier.from_pretrained(folder).config.document_head["coef"][0]) == n
 
 def test_corrupted_weights_give_a_clear_error(tmp_path):
     from detector.encoder import ModelFilesError

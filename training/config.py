@@ -72,6 +72,11 @@ class TrainConfig:
     lexical_c: float = 4.0  # inverse regularisation of its logistic regression
     lexical_context: bool = False  # the scorer also reads the context's n-grams (LexicalConfig.context)
     lexical_context_window: int = 1  # sentences each side in that context (the encoder reads 1)
+    # A document-level lexical MT scorer (training.lexical.fit_document_lexical), fitted on train
+    # documents of `document_blocks` lengths; its logit is one more feature of the document heads.
+    document_lexical: bool = False
+    document_lexical_c: float = 4.0
+    document_lexical_max_documents: int = 0  # > 0: fit it on a random sample of that many (the tiny config)
     # Per output, the base rate its calibrated probability assumes (e.g. 0.5: as likely as not),
     # instead of the validation split's own: there 61% of sentences are machine translated, far
     # more than in scraped news, and Platt scaling on that split alone reads any MT-leaning human

@@ -3,6 +3,10 @@
 The scorer learns machine-translated vs clean sentences of the train split (other damage left
 out: a spun sentence is neither). The stack is a two-feature logistic regression on the
 validation split: encoder logit and lexical logit in, the machine_translated label out.
+
+The document-level scorer (`fit_document_lexical`) is the same model fitted on whole train-split
+documents (runs of one to three blocks), machine translated against human: its logit on a
+document's content text is a feature of the document head.
 """
 
 from __future__ import annotations
@@ -81,3 +85,40 @@ def fit_stack(encoder_logits: np.ndarray, lexical_logits: np.ndarray, is_mt: np.
     x = np.stack([encoder_logits, lexical_logits], axis=1)
     lr = LogisticRegression(C=100.0, max_iter=1000).fit(x, is_mt.astype(int))
     return [float(lr.coef_[0, 0]), float(lr.coef_[0, 1]), float(lr.intercept_[0])]
+
+
+def fit_document_lexical(
+    corpus_config,
+    blocks_per_document: list[int],
+    c: float = 4.0,
+    seed: int = 0,
+    config: LexicalConfig | None = None,
+    max_documents: int = 0,
+) -> LexicalMTScorer:
+    """The lexical MT scorer fitted on train-split documents of each length in `blocks_per_document`
+    (held-out generators left out, as in the sentence corpus): machine-translated documents
+    against human writing and human translation. `max_documents` > 0 fits on a random sample."""
+    import random
+
+    from sklearn.linear_model import LogisticRegression
+
+    from .documents import join_blocks
+    from .sources import TRAIN, all_blocks
+
+    held_out = set(corpus_config.held_out_generators)
+    blocks = [
+        b
+        for b in all_blocks(corpus_config.data_dir, corpus_config.block_lines, corpus_config.validation_share)
+        if b.split == TRAIN and b.generator not in held_out and len(b.lines) >= 4
+    ]
+    documents = [run for k in blocks_per_document for run in join_blocks(blocks, k)]
+    if 0 < max_documents < len(documents):
+        documents = random.Random(f"{seed}-document-lexical").sample(documents, max_documents)
+    y = np.array([int(d.machine_translated) for d in documents])
+    if y.min() == y.max():
+        raise ValueError("the document-level lexical MT scorer needs machine-translated and human training documents")
+    config = config or LexicalConfig()
+    x = featurize(["\n".join(d.lines) for d in documents], config)
+    lr = LogisticRegression(C=c, max_iter=3000, random_state=seed).fit(x, y)
+    log.info("document-level lexical MT scorer: %d documents (%d MT)", len(y), int(y.sum()))
+    return LexicalMTScorer(config, lr.coef_[0], float(lr.intercept_[0]))

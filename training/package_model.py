@@ -13,7 +13,7 @@ from pathlib import Path
 
 from safetensors.torch import load_file, save_file
 
-from detector.lexical import LEXICAL_NAME
+from detector.lexical import DOCUMENT_LEXICAL_NAME, LEXICAL_NAME
 from detector.model import CONFIG_NAME, WEIGHTS_NAME
 
 MAX_SHIPPED_MB = 25
@@ -56,6 +56,12 @@ def model_card(config: dict, training: dict, report: dict) -> str:
         else ""
     )
     checked = f"\n| document accuracy, held-out documents, with `--mt-check` | >= 0.90 | {_f(c['documents']['accuracy'])} |" if c else ""
+    document_lexical_line = (
+        "\n  It also reads a document-level lexical MT scorer's logit on the content text: the sentence"
+        "\n  scorer's n-gram model fitted on whole train-split documents of one to three blocks."
+        if config.get("document_lexical")
+        else ""
+    )
     mt_line = (
         "\n- With `--mt-check`, a second document head adds the mean en->pt->en round-trip similarity of up to"
         f"\n  12 sentences as a feature (`detector/roundtrip.py`), flagging at 1 - P(clean) >= {rt.get('threshold', 0.5):.3f}."
@@ -79,7 +85,7 @@ base. The delta is stored in float16 and loaded as float32.
 - Document verdicts: a logistic regression over per-type sentence-score statistics
   (`detector/aggregate.py`), fitted on validation documents, flags a document at
   1 - P(clean) >= {head.get('threshold', 0.5):.3f} (at most {heads_config.get('max_document_fpr', 0.1):.0%} of clean validation documents);
-  a document the top-decile rule finds spun (evidence such as reworded captions) stays spun.{mt_line}
+  a document the top-decile rule finds spun (evidence such as reworded captions) stays spun.{document_lexical_line}{mt_line}
 
 ## Intended use
 
@@ -145,11 +151,12 @@ def main() -> None:
     delta = {k: v.half().contiguous() for k, v in load_file(str(src / WEIGHTS_NAME)).items()}
     save_file(delta, str(dest / WEIGHTS_NAME))
     shipped = [WEIGHTS_NAME]
-    if (src / LEXICAL_NAME).exists():  # the lexical MT scorer (already float16)
-        shutil.copy2(src / LEXICAL_NAME, dest / LEXICAL_NAME)
-        shipped.append(LEXICAL_NAME)
-    elif (dest / LEXICAL_NAME).exists():
-        (dest / LEXICAL_NAME).unlink()
+    for name in (LEXICAL_NAME, DOCUMENT_LEXICAL_NAME):  # the lexical MT scorers (already float16)
+        if (src / name).exists():
+            shutil.copy2(src / name, dest / name)
+            shipped.append(name)
+        elif (dest / name).exists():
+            (dest / name).unlink()
     size = sum((dest / name).stat().st_size for name in shipped) / 1e6
     if size > MAX_SHIPPED_MB:
         for name in shipped:

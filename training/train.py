@@ -144,8 +144,21 @@ def fit_document_head(model: ArtifactClassifier, config: TrainConfig, threshold:
     detector = Detector(
         model, SentenceEncoder.from_pretrained(model.config.base_model), DetectorConfig(threshold=threshold), roundtrip=roundtrip
     )
+    # The heads being replaced may read other features than the ones fitted here: only the reports'
+    # sentences are used, so the detector applies none.
+    detector.document_head = detector.roundtrip_head = None
     reports = list(detector.score_many(d.text for d in docs))
-    x = np.array([document_features(r.sentences, threshold, roundtrip=_similarity(r) if roundtrip else None) for r in reports])
+    x = np.array(
+        [
+            document_features(
+                r.sentences,
+                threshold,
+                roundtrip=_similarity(r) if roundtrip else None,
+                document_mt=detector.document_mt_logit(r.sentences, threshold),
+            )
+            for r in reports
+        ]
+    )
     if roundtrip is not None:  # a document with no sentence to round-trip takes the mean
         column = x[:, -1]
         column[np.isnan(column)] = np.nanmean(column)
@@ -302,6 +315,7 @@ def fit_heads(model: ArtifactClassifier, corpus, config: TrainConfig) -> dict:
     clean = val_labels[:, OUTPUTS.index(OVERALL)] == 0
     threshold = pick_threshold(sentence_scores(val_probs), clean, config.max_fpr, ceiling=config.threshold_ceiling)
     model.config.thresholds = {OVERALL: threshold}
+    fit_document_scorer(model, config)
     model.config.document_head, document_fit = fit_document_head(model, config, threshold)
     validation = load_metric().compute(
         predictions=val_probs.tolist(), references=val_labels.tolist(), label_names=list(OUTPUTS), threshold=threshold
@@ -313,6 +327,31 @@ def fit_heads(model: ArtifactClassifier, corpus, config: TrainConfig) -> dict:
         "document_head_fit": document_fit,
         "lexical_mt": lexical,
     }
+
+
+def fit_document_scorer(model: ArtifactClassifier, config: TrainConfig) -> None:
+    """Give `model` the document-level lexical MT scorer when the config asks for one (fitted on the
+    train split), or take it away: the document heads fitted next read its logit only if present."""
+    model.document_lexical, model.config.document_lexical = None, False
+    if config.document_lexical:
+        from .lexical import fit_document_lexical
+
+        model.document_lexical = fit_document_lexical(
+            config.corpus, config.document_blocks, config.document_lexical_c, config.seed, max_documents=config.document_lexical_max_documents
+        )
+        model.config.document_lexical = True
+
+
+def _drop_stale_roundtrip_head(model: ArtifactClassifier) -> None:
+    """An MT-check head fitted before the document-level scorer came or went reads the wrong number
+    of features: drop it (refit it with --mt-check) rather than ship a head that raises."""
+    from detector.aggregate import document_features
+
+    head = model.config.document_head_roundtrip
+    expected = len(document_features([], 0.5)) + int(model.document_lexical is not None) + 1
+    if head and len(head["coef"][0]) != expected:
+        log.warning("dropping the MT-check document head: it was fitted on other document features; refit it with --mt-check")
+        model.config.document_head_roundtrip = {}
 
 
 def _auc(scores: np.ndarray, positive: np.ndarray) -> float | None:
@@ -335,15 +374,27 @@ def refit_heads(model_dir: str, config: TrainConfig, corpus) -> dict:
 
 
 def refit_document_head(model_dir: str, config: TrainConfig, mt_check: bool = False) -> dict:
-    """Fit (or refit) a document head of a saved model; only its config changes, not its weights.
+    """Fit (or refit) a document head of a saved model, and the document-level lexical MT scorer it
+    reads (`document_lexical`); the encoder and the sentence heads stay as they are.
 
-    `mt_check`: the head used with the round-trip MT check (`document_head_roundtrip`).
+    `mt_check`: the head used with the round-trip MT check (`document_head_roundtrip`); it reads
+    the document-level scorer the model already carries, if any.
     """
+    from detector.lexical import DOCUMENT_LEXICAL_NAME
     from detector.model import CONFIG_NAME
     from detector.roundtrip import MarianRoundTrip
 
     model = ArtifactClassifier.from_pretrained(model_dir)
+    model.config.name = config.name
     threshold = model.config.threshold(OVERALL, 0.5)
+    if not mt_check:
+        fit_document_scorer(model, config)
+        scorer_path = Path(model_dir) / DOCUMENT_LEXICAL_NAME
+        if model.document_lexical is not None:
+            model.document_lexical.save_pretrained(model_dir, DOCUMENT_LEXICAL_NAME)
+        elif scorer_path.exists():
+            scorer_path.unlink()
+        _drop_stale_roundtrip_head(model)
     if mt_check:
         engine = MarianRoundTrip(config.corpus.cache_dir)
         model.config.document_head_roundtrip, document_fit = fit_document_head(model, config, threshold, roundtrip=engine)
@@ -365,7 +416,9 @@ def main() -> None:
     parser.add_argument("--data-dir", help="the shared data folder (default: ../shared/data)")
     parser.add_argument("--corpus", help="a corpus saved by training.corpus (default: build it now)")
     parser.add_argument("--output-dir")
-    parser.add_argument("--document-head-only", metavar="MODEL_DIR", help="only (re)fit the document head of a saved model")
+    parser.add_argument(
+        "--document-head-only", metavar="MODEL_DIR", help="only (re)fit the document head of a saved model (and, with document_lexical, its document-level scorer)"
+    )
     parser.add_argument("--mt-check", action="store_true", help="with --document-head-only: the head for the round-trip MT check")
     parser.add_argument(
         "--heads-only", metavar="MODEL_DIR", help="refit a saved model's lexical MT stack, calibration, threshold and document head"
