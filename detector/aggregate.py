@@ -92,6 +92,20 @@ def boilerplate_columns() -> list[int]:
     return [2 * k, 2 * k + 1, 2 * len(ARTIFACT_TYPES)]
 
 
+def columns_outside(types: tuple[str, ...] | list[str]) -> list[int]:
+    """The columns of `document_features` a head fitted on `types` alone gives no weight: the mean
+    and top decile of every other type, and the boilerplate share (never a reason for a verdict).
+    Validation documents are news blocks, machine translated or clean, and word-spun copies: they
+    hold no duplicates, garbled lists or broken quotes, so what those columns vary with there is
+    noise (v7's head read a fine list in seed 002 as a sign of machine translation). Documents with
+    such evidence are called spun by the top-decile rule, not the head."""
+    unknown = set(types) - set(ARTIFACT_TYPES)
+    if unknown:
+        raise ValueError(f"unknown sentence types for the document head: {sorted(unknown)}")
+    out = [c for k, t in enumerate(ARTIFACT_TYPES) if t not in types for c in (2 * k, 2 * k + 1)]
+    return sorted({*out, *boilerplate_columns()})
+
+
 @dataclass(frozen=True)
 class DocumentHead:
     """A multinomial logistic regression over `document_features`, fitted on validation documents."""

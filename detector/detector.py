@@ -210,14 +210,13 @@ class Detector:
         outputs = (*ARTIFACT_TYPES, OVERALL)
         if self.classifier is None:
             return [ModelOutput(np.zeros((len(d.sentences), len(outputs)), dtype=np.float32), [[] for _ in d.sentences]) for d in docs]
-        window, lexical_window = self.classifier.config.context_window, self.classifier.lexical_window
+        window = self.classifier.config.context_window
         sentences = [s.text for d in docs for s in d.sentences]
         contexts = [d.context(s.index, window) for d in docs for s in d.sentences]
-        lexical_contexts = (
-            [d.context(s.index, lexical_window) for d in docs for s in d.sentences] if lexical_window not in (None, window) else None
-        )
+        # the lexical scorer reads its own window, each sentence hashed once for itself and once as context
+        lexical_logits = self.classifier.document_lexical_logits([[s.text for s in d.sentences] for d in docs])
         probs, words = (
-            self.classifier.predict_with_words(sentences, contexts, batch_size=self.config.batch_size, lexical_contexts=lexical_contexts)
+            self.classifier.predict_with_words(sentences, contexts, batch_size=self.config.batch_size, lexical_logits=lexical_logits)
             if sentences
             else (None, [])
         )

@@ -166,3 +166,80 @@ def test_a_document_level_scorer_is_saved_apart_and_its_logit_moves_the_document
     (tmp_path / DOCUMENT_LEXICAL_NAME).unlink()
     with pytest.raises(ModelFilesError, match=DOCUMENT_LEXICAL_NAME):
         ArtifactClassifier.from_pretrained(tmp_path)
+
+
+def _fake_blocks(monkeypatch):
+    """Train blocks of two "translators" (and a held-out one that must stay out) in place of the data folder."""
+    from training import sources
+    from training.sources import TRAIN, Block
+
+    blocks = []
+    for k in range(6):
+        for generator, mt, lines in (("deepl", True, MT), ("human-translation", False, HUMAN), ("nllb", True, HUMAN)):
+            blocks.append(Block(f"wmt17:{k}", "wmt17", generator, mt, tuple(lines[k:] + lines[:k]), TRAIN))
+    blocks.append(Block("wmt17:9", "wmt17", "deepl", True, tuple(HUMAN), "test"))  # another split: left out
+    monkeypatch.setattr(sources, "all_blocks", lambda *args: blocks)
+    return blocks
+
+
+def test_the_sentence_scorer_can_be_fitted_on_every_train_block_sentence(monkeypatch):
+    from training.config import CorpusConfig, TrainConfig
+    from training.lexical import fit_lexical_on_blocks
+
+    _fake_blocks(monkeypatch)
+    config = LexicalConfig(hash_bits=12, context=True, context_window=2)
+    scorer = fit_lexical_on_blocks(CorpusConfig(), config=config)
+    # were the held-out "nllb" blocks (human wording, labelled MT) or the test block read, the human
+    # wording would not score clearly lower
+    mt, human = scorer.logits([MT[0], HUMAN[0]], [" ".join(MT[1:3]), " ".join(HUMAN[1:3])])
+    assert mt > 0 > human
+    assert scorer.config == config
+    with pytest.raises(ValueError, match="lexical_source"):
+        TrainConfig(lexical_source="everything")
+
+
+def test_the_document_scorer_is_fitted_on_joined_train_blocks(monkeypatch):
+    from training.config import CorpusConfig
+    from training.lexical import fit_document_lexical
+
+    _fake_blocks(monkeypatch)
+    scorer = fit_document_lexical(CorpusConfig(), [1, 2], config=SMALL)
+    assert not scorer.config.context
+    mt, human = scorer.logits(["\n".join(MT), "\n".join(HUMAN)])
+    assert mt > 0 > human
+    sampled = fit_document_lexical(CorpusConfig(), [1, 2], config=SMALL, max_documents=4)
+    assert not np.array_equal(sampled.weights, scorer.weights)  # fitted on four documents only
+
+
+def _string_path(scorer, sentences, window):
+    from training.corpus import sentence_context
+
+    return scorer.logits(sentences, [sentence_context(sentences, i, window) for i in range(len(sentences))])
+
+
+from hypothesis import HealthCheck, given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+_PIECES = ["a", "I", ".", " ", "  ", "\n", "\t", "—", "é", "İ", "ΣΑΣ", "日本", "x1", "'", "..."]
+_sentence = st.one_of(st.text(max_size=30), st.lists(st.sampled_from(_PIECES), max_size=8).map("".join))
+
+
+@settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.lists(_sentence, max_size=9), st.integers(1, 4), st.booleans())
+def test_windowed_logits_equal_the_logits_of_joined_contexts(sentences, window, lowercase):
+    """Any sentences, however short, empty or odd: building each context from its neighbours'
+    own counts gives the scores that hashing the joined context string gives."""
+    config = LexicalConfig(hash_bits=10, context=True, context_window=window, lowercase=lowercase)
+    scorer = LexicalMTScorer(config, np.random.default_rng(7).normal(0, 1, 1 << 10), 0.3)
+    np.testing.assert_allclose(scorer.windowed_logits(sentences, window), _string_path(scorer, sentences, window), rtol=1e-5, atol=1e-5)
+
+
+def test_windowed_logits_on_real_news_and_the_char_ngram_range():
+    sentences = MT[:3] + HUMAN[:3] + ["", "Mr. Putin said: “I appreciate it very much.”", "(Reuters) —"]
+    for char_ngrams, word_ngrams in (((1, 5), (1, 2)), ((2, 4), (1, 3)), ((3, 3), (2, 2))):
+        config = LexicalConfig(hash_bits=12, context=True, context_window=3, char_ngrams=char_ngrams, word_ngrams=word_ngrams)
+        scorer = LexicalMTScorer(config, np.random.default_rng(3).normal(0, 1, 1 << 12), -0.1)
+        for window in (1, 3):
+            np.testing.assert_allclose(scorer.windowed_logits(sentences, window), _string_path(scorer, sentences, window), rtol=1e-5, atol=1e-5)
+    plain = LexicalMTScorer(SMALL, np.random.default_rng(3).normal(0, 1, 1 << SMALL.hash_bits), 0.0)
+    np.testing.assert_array_equal(plain.windowed_logits(sentences, 3), plain.logits(sentences))  # no context: the sentence alone

@@ -105,13 +105,21 @@ def test_a_trained_folder_loads_into_the_detector(tiny_config, tiny_corpus):
 
 
 @needs_data
-def test_heads_refit_on_a_saved_model_keeps_its_encoder_and_adds_the_lexical_stack(tiny_config, tiny_corpus, tmp_path):
+def test_heads_refit_on_a_saved_model_keeps_its_encoder_and_adds_the_lexical_stack(tiny_config, tiny_corpus, tmp_path, monkeypatch):
     import shutil
     from dataclasses import replace
 
     from detector.lexical import LEXICAL_NAME
     from detector.model import ArtifactClassifier
+    from training import sources
     from training.train import refit_heads
+
+    # the refit fits the sentence scorer on the train blocks' sentences (lexical_source: blocks);
+    # a few hundred blocks keep it quick (the corpus and the document heads read their own copy)
+    every = sources.all_blocks(tiny_config.corpus.data_dir, tiny_config.corpus.block_lines, tiny_config.corpus.validation_share)
+    train = [b for b in every if b.split == sources.TRAIN]
+    few = train[:: max(1, len(train) // 400)] + [b for b in every if b.split != sources.TRAIN]  # spread over every file
+    monkeypatch.setattr(sources, "all_blocks", lambda *args: few)
 
     out = Path(tiny_config.output_dir)
     if not (out / "delta.safetensors").exists():
@@ -122,10 +130,11 @@ def test_heads_refit_on_a_saved_model_keeps_its_encoder_and_adds_the_lexical_sta
     saved = json.loads((folder / "config.json").read_text())
     (folder / "config.json").write_text(json.dumps({**saved, "lexical_stack": []}))
     before = ArtifactClassifier.from_pretrained(out)
-    config = replace(tiny_config, name="millcheck-tiny-refit", max_fpr=0.02)
+    config = replace(tiny_config, name="millcheck-tiny-refit", max_fpr=0.02, lexical_source="blocks")
     summary = refit_heads(str(folder), config, tiny_corpus)
     after = ArtifactClassifier.from_pretrained(folder)
     assert (folder / LEXICAL_NAME).is_file() and len(after.config.lexical_stack) == 3
+    assert summary["lexical_mt"]["validation_mt_roc_auc"]["stacked"] is not None
     assert after.config.name == "millcheck-tiny-refit"
     assert summary["threshold"] == after.config.thresholds["overall"] <= config.threshold_ceiling
     for name, tensor in before.delta_state_dict().items():  # the encoder and heads are untouched
@@ -270,3 +279,28 @@ def test_the_document_head_gives_boilerplate_no_weight():
     assert max(head.probabilities(list(x[1])).items(), key=lambda kv: kv[1])[0] == "machine_translated"
     binary = fit_head_weights(x[y != "spun"], y[y != "spun"], 1.0, ignore=boilerplate_columns())
     assert binary.classes == ("clean", "machine_translated") and binary.coef[0] == (0.0,) * n
+
+
+def test_a_head_fitted_on_some_types_gives_the_others_no_weight():
+    from detector.aggregate import boilerplate_columns, columns_outside, document_features
+    from detector.labels import ARTIFACT_TYPES
+    from training.config import TrainConfig
+    from training.train import fit_head_weights
+
+    n = len(document_features([], 0.5))
+    assert columns_outside(TrainConfig().document_head_types) == sorted(boilerplate_columns())  # the default: as before
+    ignored = columns_outside(["spun", "machine_translated"])
+    garbled = 2 * ARTIFACT_TYPES.index("garbled_list")
+    assert garbled in ignored and 2 * ARTIFACT_TYPES.index("machine_translated") not in ignored and n - 1 in ignored
+    with pytest.raises(ValueError, match="unknown sentence types"):
+        columns_outside(["spun", "tortured"])
+    rng = np.random.default_rng(5)
+    y = np.array(["clean", "machine_translated"] * 150)
+    x = rng.normal(0.2, 0.05, (len(y), n))
+    x[y == "machine_translated", 2] += 0.1
+    x[y == "machine_translated", garbled] += 0.05  # noise in validation that happens to go with MT
+    head = fit_head_weights(x, y, 1.0, ignore=ignored)
+    assert all(row[j] == 0.0 for row in head.coef for j in ignored) and head.coef[1][2] != 0.0
+    listy = list(x[0])
+    listy[garbled] = 0.9  # a fine list the garbled-list output half suspects
+    assert head.probabilities(listy) == head.probabilities(list(x[0]))

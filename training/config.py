@@ -64,6 +64,10 @@ class TrainConfig:
     # `document_examples` per generator): articles run longer than one block.
     document_blocks: list[int] = field(default_factory=lambda: [1])
     document_head_c: float = 1.0  # inverse regularisation of the document head (features standardised)
+    # The sentence types whose columns the document head reads (detector.aggregate.columns_outside:
+    # the others get no weight). Boilerplate never counts; v8 reads spun and machine_translated only,
+    # the two its validation documents show.
+    document_head_types: list[str] = field(default_factory=lambda: ["spun", "machine_translated", "duplicate", "garbled_list", "broken_punctuation"])
     # Per-output weights of the sentence loss (unlisted outputs weigh 1), e.g. to keep the hard
     # sentence-level MT task from drowning the spinner types.
     loss_weights: dict[str, float] = field(default_factory=dict)
@@ -72,6 +76,10 @@ class TrainConfig:
     lexical_c: float = 4.0  # inverse regularisation of its logistic regression
     lexical_context: bool = False  # the scorer also reads the context's n-grams (LexicalConfig.context)
     lexical_context_window: int = 1  # sentences each side in that context (the encoder reads 1)
+    # What the sentence scorer is fitted on: "corpus" (the corpus's train split: its sampled MT and
+    # clean sentences) or "blocks" (every sentence of the train split's blocks, about ten times as
+    # many; training.lexical.fit_lexical_on_blocks).
+    lexical_source: str = "corpus"
     # A document-level lexical MT scorer (training.lexical.fit_document_lexical), fitted on train
     # documents of `document_blocks` lengths; its logit is one more feature of the document heads.
     document_lexical: bool = False
@@ -88,6 +96,10 @@ class TrainConfig:
     max_document_fpr: float = 0.1  # the document head's threshold keeps flagged clean validation documents under this
     seed: int = 13
     num_threads: int = 0  # 0: torch's default
+
+    def __post_init__(self) -> None:
+        if self.lexical_source not in ("corpus", "blocks"):
+            raise ValueError(f"lexical_source must be 'corpus' or 'blocks', not {self.lexical_source!r}")
 
     @classmethod
     def from_yaml(cls, path: str | os.PathLike, **overrides) -> "TrainConfig":

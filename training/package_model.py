@@ -39,13 +39,23 @@ def model_card(config: dict, training: dict, report: dict) -> str:
     heads_config = training.get("heads_refit_from_config") or training["config"]  # `train --heads-only` refits these
     stack = config.get("lexical_stack")
     parts = report["model"].get("mt_components")
-    of_context = " of the sentence and, apart, of its context" if heads_config.get("lexical_context") else ""
+    window = heads_config.get("lexical_context_window", 1)
+    of_context = (
+        f" of the sentence and, apart, of its context ({window} sentence{'s' if window > 1 else ''} each side)"
+        if heads_config.get("lexical_context")
+        else ""
+    )
+    source = (
+        " every sentence of the train split's blocks"
+        if heads_config.get("lexical_source") == "blocks"
+        else " the corpus's train split"
+    )
     priors = heads_config.get("calibration_priors") or {}
     priors_note = "".join(f"; `{k}` calibrated for a {v:.0%} base rate, not validation's own" for k, v in priors.items())
     lexical_line = (
         "\n- The `machine_translated` logit is stacked with a lexical scorer's: a logistic regression on"
         f"\n  hashed, cased word 1-2-grams and character 1-5-grams{of_context} (`detector/lexical.py`, 2^20 float16"
-        f"\n  weights), weights {stack[0]:.2f} (encoder) and {stack[1]:.2f} (lexical), fitted on validation data."
+        f"\n  weights, fitted on{source}), weights {stack[0]:.2f} (encoder) and {stack[1]:.2f} (lexical), fitted on validation data."
         + (
             f" On WMT18 the encoder alone reaches {_f(parts['encoder']['wmt18_mt_roc_auc'])} ROC-AUC,"
             f"\n  the lexical scorer alone {_f(parts['lexical']['wmt18_mt_roc_auc'])}, the stack {_f(t['wmt18_mt_roc_auc'])}."

@@ -127,7 +127,7 @@ def fit_document_head(model: ArtifactClassifier, config: TrainConfig, threshold:
     With a `roundtrip` engine, the head for the MT check: the documents' mean round-trip
     similarity is one more feature.
     """
-    from detector.aggregate import boilerplate_columns, document_features
+    from detector.aggregate import columns_outside, document_features
     from detector.detector import Detector, DetectorConfig
     from detector.encoder import SentenceEncoder
 
@@ -163,7 +163,7 @@ def fit_document_head(model: ArtifactClassifier, config: TrainConfig, threshold:
         column = x[:, -1]
         column[np.isnan(column)] = np.nanmean(column)
     y = np.array([d.expected for d in docs])
-    head = fit_head_weights(x, y, config.document_head_c, ignore=boilerplate_columns())
+    head = fit_head_weights(x, y, config.document_head_c, ignore=columns_outside(config.document_head_types))
     probs = [head.probabilities(list(row)) for row in x]
     not_clean = np.array([1.0 - p.get(VERDICT_CLEAN, 0.0) for p in probs])
     head = replace(head, threshold=pick_threshold(not_clean, y == VERDICT_CLEAN, config.max_document_fpr, floor=0.5, ceiling=0.99))
@@ -296,13 +296,17 @@ def fit_heads(model: ArtifactClassifier, corpus, config: TrainConfig) -> dict:
     if config.lexical_mt:
         from detector.lexical import LexicalConfig
 
-        from .lexical import fit_lexical, fit_stack, split_contexts
+        from .lexical import fit_lexical, fit_lexical_on_blocks, fit_stack, split_contexts
 
         mt = OUTPUTS.index(MACHINE_TRANSLATED)
         sentences = list(corpus["validation"]["sentence"])
         lexical_config = LexicalConfig(context=config.lexical_context, context_window=config.lexical_context_window)
-        train_contexts, contexts = split_contexts([corpus["train"], corpus["validation"]], config.corpus, config.lexical_context_window)
-        scorer = fit_lexical(corpus["train"], config.lexical_c, lexical_config, seed=config.seed, contexts=train_contexts)
+        if config.lexical_source == "blocks":
+            [contexts] = split_contexts([corpus["validation"]], config.corpus, config.lexical_context_window)
+            scorer = fit_lexical_on_blocks(config.corpus, config.lexical_c, lexical_config, seed=config.seed)
+        else:  # "corpus" (TrainConfig refuses any other value)
+            train_contexts, contexts = split_contexts([corpus["train"], corpus["validation"]], config.corpus, config.lexical_context_window)
+            scorer = fit_lexical(corpus["train"], config.lexical_c, lexical_config, seed=config.seed, contexts=train_contexts)
         lexical_logits = scorer.logits(sentences, contexts)
         is_mt = val_labels[:, mt] >= 0.5
         encoder_auc = _auc(val_logits[:, mt], is_mt)
