@@ -107,9 +107,10 @@ def _row(text: str, config: LexicalConfig, context: str | None = None) -> tuple[
 
 
 def _normalised_row(families) -> tuple[list[int], list[float]]:
+    """One sparse row from hashed count families: (hash indices, values), families summed."""
     row: dict[int, float] = {}
     for counts in families:
-        values = {h: 1.0 + math.log(c) for h, c in counts.items() if c > 0}
+        values = {h: 1.0 + math.log(c) for h, c in counts.items()}
         norm = math.sqrt(sum(v * v for v in values.values())) or 1.0
         for h, v in values.items():
             row[h] = row.get(h, 0.0) + v / norm
