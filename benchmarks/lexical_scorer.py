@@ -76,7 +76,7 @@ def main() -> None:
         from_strings = model.lexical.logits(texts, lexical_around)
         scorer.append(time.perf_counter() - started)
         started = time.perf_counter()
-        from_pieces = model.document_lexical_logits(chunks)
+        from_pieces = model.lexical_logits_in_documents(chunks)
         windowed.append(time.perf_counter() - started)
         if model.document_lexical is not None:
             started = time.perf_counter()

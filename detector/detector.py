@@ -214,7 +214,7 @@ class Detector:
         sentences = [s.text for d in docs for s in d.sentences]
         contexts = [d.context(s.index, window) for d in docs for s in d.sentences]
         # the lexical scorer reads its own window, each sentence hashed once for itself and once as context
-        lexical_logits = self.classifier.document_lexical_logits([[s.text for s in d.sentences] for d in docs])
+        lexical_logits = self.classifier.lexical_logits_in_documents([[s.text for s in d.sentences] for d in docs])
         probs, words = (
             self.classifier.predict_with_words(sentences, contexts, batch_size=self.config.batch_size, lexical_logits=lexical_logits)
             if sentences

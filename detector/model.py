@@ -323,14 +323,14 @@ class ArtifactClassifier(nn.Module):
     ) -> np.ndarray:
         """Replace the machine_translated logit by its stack with the lexical scorer's (in place).
         The scorer reads `lexical_contexts` when given (its own window), else `contexts`; or its
-        logits come computed already (`lexical_logits`, e.g. `LexicalMTScorer.windowed_logits`)."""
+        logits come computed already (`lexical_logits`, e.g. from `lexical_logits_in_documents`)."""
         if self.lexical is None or not self.config.lexical_stack or len(sentences) == 0:
             return logits
         if lexical_logits is None:
             lexical_logits = self.lexical.logits(sentences, contexts if lexical_contexts is None else lexical_contexts)
         return self.stack_logits(logits, lexical_logits)
 
-    def document_lexical_logits(self, documents: Sequence[Sequence[str]]) -> np.ndarray | None:
+    def lexical_logits_in_documents(self, documents: Sequence[Sequence[str]]) -> np.ndarray | None:
         """The lexical scorer's logits for every sentence of `documents` (each a list of sentences
         in order; the result is flat), each read at the scorer's own context window: what
         `stack_lexical` computes from context strings, with each sentence hashed only twice.
@@ -355,18 +355,17 @@ class ArtifactClassifier(nn.Module):
         contexts: Sequence[str],
         batch_size: int = 16,
         word_threshold: float = 0.5,
-        lexical_contexts: Sequence[str] | None = None,
         lexical_logits: np.ndarray | None = None,
     ) -> tuple[np.ndarray, list[list[tuple[int, int, float]]]]:
         """Calibrated probabilities, and per sentence the words the token head marks as swapped.
 
         Words are (start, end, probability) in the sentence's own characters; word pieces are
         joined into words and a word takes its highest piece. One forward pass gives both.
-        `lexical_contexts` as in `predict_logits`; `lexical_logits` as in `stack_lexical`.
+        `lexical_logits` as in `stack_lexical` (without them the scorer reads `contexts`).
         """
         if self.token_head is None:
             logits = self.predict_logits(sentences, contexts, batch_size, stack=False)
-            return self.calibrate(self.stack_lexical(logits, sentences, contexts, lexical_contexts, lexical_logits)), [[] for _ in sentences]
+            return self.calibrate(self.stack_lexical(logits, sentences, contexts, lexical_logits=lexical_logits)), [[] for _ in sentences]
         self.eval()
         logits = np.zeros((len(sentences), len(self.config.outputs)), dtype=np.float32)
         words: list[list[tuple[int, int, float]]] = [[] for _ in sentences]
@@ -377,7 +376,7 @@ class ArtifactClassifier(nn.Module):
             token_probs = torch.sigmoid(out["token_logits"].float()).numpy()
             for row, i in enumerate(idx):
                 words[i] = _marked_words(offsets[row], enc.sequence_ids(row), token_probs[row], word_threshold)
-        return self.calibrate(self.stack_lexical(logits, sentences, contexts, lexical_contexts, lexical_logits)), words
+        return self.calibrate(self.stack_lexical(logits, sentences, contexts, lexical_logits=lexical_logits)), words
 
     def calibrate(self, logits: np.ndarray) -> np.ndarray:
         """Calibrated probabilities from logits (plain sigmoid for outputs without a calibration)."""

@@ -26,6 +26,7 @@ import torch
 from sklearn.metrics import roc_auc_score
 
 from detector import Detector
+from detector.aggregate import content_sentences
 from detector.detector import BASELINE_MODEL_DIR
 from detector.labels import ARTIFACT_TYPES, MACHINE_TRANSLATED, SPUN, VERDICT_CLEAN, VERDICT_MACHINE_TRANSLATED, VERDICT_SPUN
 from detector.model import OVERALL, ArtifactClassifier
@@ -109,8 +110,7 @@ def document_accuracy(detector: Detector, docs) -> dict:
         report = detector.score(d.text)
         per_gen[d.generator].append(report.verdict == d.expected)
         if d.expected == VERDICT_CLEAN:
-            content = [s for s in report.sentences if s.labels.get("boilerplate", 0) < report.threshold]
-            clean_flags += [s.score >= report.threshold for s in content]
+            clean_flags += [s.score >= report.threshold for s in content_sentences(report.sentences, report.threshold)]
         if d.expected in (VERDICT_CLEAN, VERDICT_MACHINE_TRANSLATED):
             logit = detector.document_mt_logit(report.sentences, report.threshold)
             ranked.append((d.expected == VERDICT_MACHINE_TRANSLATED, report.score, logit))

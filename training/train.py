@@ -352,7 +352,8 @@ def _drop_stale_roundtrip_head(model: ArtifactClassifier) -> None:
     from detector.aggregate import document_features
 
     head = model.config.document_head_roundtrip
-    expected = len(document_features([], 0.5)) + int(model.document_lexical is not None) + 1
+    document_mt = 0.0 if model.document_lexical is not None else None
+    expected = len(document_features([], 0.5, roundtrip=0.0, document_mt=document_mt))
     if head and len(head["coef"][0]) != expected:
         log.warning("dropping the MT-check document head: it was fitted on other document features; refit it with --mt-check")
         model.config.document_head_roundtrip = {}
