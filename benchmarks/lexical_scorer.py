@@ -8,7 +8,9 @@ Sentences are WMT18 DeepL output and human translations (the data folder), cut i
 window when it reads a wider one). Times the encoder's forward alone (torch fp32, batch 16,
 length-sorted) and the lexical scorer's logits alone, two ways: from context strings (training's
 path), and as `detector score` computes them (`windowed_logits`: each sentence hashed once for
-itself and once as context); the same numbers, checked. With a document-level scorer
+itself and once as context); the same numbers, checked. Also the training side: the scorer's
+feature matrix built from context strings (`featurize`) and as `training.lexical.fit_lexical_on_blocks`
+builds it (`windowed_features`), the same matrix, checked. With a document-level scorer
 (`document_lexical`), also its time over the same documents. Reports medians and ratios.
 Writes benchmarks/lexical_scorer.md and .json.
 """
@@ -31,6 +33,7 @@ sys.path.insert(0, str(ROOT))
 from benchmarks.machine import describe_machine
 from benchmarks.throughput import write_report
 from detector.detector import model_directory
+from detector.lexical import featurize, windowed_features
 from detector.model import ArtifactClassifier
 from training.config import DEFAULT_DATA_DIR
 from training.corpus import sentence_context
@@ -67,7 +70,7 @@ def main() -> None:
     documents = ["\n".join(chunk) for chunk in chunks]
     window = model.lexical_window or model.config.context_window
     around, lexical_around = contexts(chunks, model.config.context_window), contexts(chunks, window)
-    forward, scorer, windowed, document = [], [], [], []
+    forward, scorer, windowed, document, rows_strings, rows_windowed = [], [], [], [], [], []
     for _ in range(args.repeats):  # interleaved, so drift in the machine hits all alike
         started = time.perf_counter()
         model.predict_logits(texts, around, batch_size=args.batch_size, stack=False)  # the forward alone
@@ -82,9 +85,19 @@ def main() -> None:
             started = time.perf_counter()
             model.document_lexical.logits(documents)
             document.append(time.perf_counter() - started)
+        started = time.perf_counter()
+        matrix_strings = featurize(texts, model.lexical.config, lexical_around)
+        rows_strings.append(time.perf_counter() - started)
+        started = time.perf_counter()
+        matrix_windowed = windowed_features(chunks, model.lexical.config, window)
+        rows_windowed.append(time.perf_counter() - started)
     gap = float(np.max(np.abs(from_strings - from_pieces)))
     if gap > 1e-4:
         raise SystemExit(f"windowed_logits differ from the string path by {gap}")
+    matrix_gap = float(abs(matrix_strings - matrix_windowed).max())
+    if matrix_gap > 1e-5:
+        raise SystemExit(f"windowed_features differ from featurize by {matrix_gap}")
+    rs, rw = statistics.median(rows_strings), statistics.median(rows_windowed)
     w = statistics.median(windowed)
     f, s = statistics.median(forward), statistics.median(scorer)
     d = statistics.median(document) if document else None
@@ -108,6 +121,9 @@ def main() -> None:
         "document_lexical_s": document,
         "document_lexical_ms_per_sentence": 1000 * d / n if d is not None else None,
         "document_lines": k,
+        "training_rows_from_strings_s": rows_strings,
+        "training_rows_windowed_s": rows_windowed,
+        "training_rows_max_abs_difference": matrix_gap,
     }
     lines = [
         "# Lexical MT scorer vs the classifier's forward",
@@ -126,6 +142,10 @@ def main() -> None:
     if d is not None:
         lines.append(f"| document-level lexical scorer ({len(documents)} documents of {k} lines) | {1000 * d / n:.2f} | {n / d:.1f} |")
     lines += [
+        f"| training: feature rows from context strings (`featurize`) | {1000 * rs / n:.2f} | {n / rs:.1f} |",
+        f"| training: feature rows as `fit_lexical_on_blocks` builds them (`windowed_features`) | {1000 * rw / n:.2f} | {n / rw:.1f} |",
+    ]
+    lines += [
         "",
         f"The lexical scorer costs {w / f:.1%} of the fp32 forward's time in this run as the detector runs it "
         f"({s / f:.1%} from context strings; `windowed_logits` takes {w / s:.2f} of that time, "
@@ -133,6 +153,7 @@ def main() -> None:
     ]
     if d is not None:
         lines.append(f"The document-level scorer costs {d / f:.1%} of it: it reads each sentence once, with no context.")
+    lines.append(f"Building the training rows with `windowed_features` takes {rw / rs:.2f} of the string path's time (same matrix, within {matrix_gap:.1e}).")
     lines.append("")
     write_report(Path(args.out), lines, result)
 

@@ -27,7 +27,7 @@ import zlib
 from collections import Counter
 from dataclasses import asdict, dataclass
 from pathlib import Path
-from typing import Sequence
+from typing import Iterable, Iterator, Sequence
 
 import numpy as np
 
@@ -180,17 +180,56 @@ def _joined_counts(pieces: list[_Piece], config: LexicalConfig, prefix: str = "x
     return [words, chars]
 
 
-def _family_dot(weights: np.ndarray, hashes: np.ndarray, counts: np.ndarray) -> float:
-    """One family's share of the logit: its summed counts made sublinear and L2-normalised, dotted
-    with the weights (what `_normalised_row` and the dot in `logits` give, one family at a time)."""
+def _family_values(hashes: np.ndarray, counts: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """One family's part of a feature row: its summed counts made sublinear and L2-normalised
+    (what `_normalised_row` gives, one family at a time), as (hash indices, values)."""
     if len(hashes) == 0:
-        return 0.0
+        return np.zeros(0, np.int64), np.zeros(0)
     unique, inverse = np.unique(hashes, return_inverse=True)
     summed = np.bincount(inverse, weights=counts)
     keep = summed > 0
     values = 1.0 + np.log(summed[keep])
     norm = float(np.sqrt(np.dot(values, values))) or 1.0
-    return float(np.dot(weights[unique[keep]], values)) / norm
+    return unique[keep], values / norm
+
+
+def _family_dot(weights: np.ndarray, hashes: np.ndarray, counts: np.ndarray) -> float:
+    """One family's share of the logit."""
+    unique, values = _family_values(hashes, counts)
+    return float(np.dot(weights[unique], values)) if len(unique) else 0.0
+
+
+def windowed_families(sentences: Sequence[str], config: LexicalConfig, window: int) -> Iterator[list[tuple[np.ndarray, np.ndarray]]]:
+    """Per sentence of one document, in order, its hashed count families with the `window`
+    sentences on each side as context (joined by spaces, as `Document.context` and
+    `training.corpus.sentence_context` join them), each sentence hashed once for itself and once as
+    context (`_joined_counts`), not once per context it is in."""
+    pieces = [_piece(s, config) for s in sentences]
+    for i, sentence in enumerate(sentences):
+        around = [p for j in range(max(0, i - window), min(len(sentences), i + window + 1)) if j != i and (p := pieces[j])]
+        yield [_arrays(c) for c in ngram_counts(sentence, config)] + _joined_counts(around, config)
+
+
+def windowed_features(documents: Iterable[Sequence[str]], config: LexicalConfig, window: int):
+    """`featurize(sentences, config, contexts)` for every sentence of every document, each read
+    with its `window` context: the training-side twin of `LexicalMTScorer.windowed_logits`."""
+    from scipy.sparse import csr_matrix
+
+    indptr, indices, values = [0], [], []
+    for sentences in documents:
+        for families in windowed_families(sentences, config, window):
+            row = [_family_values(hashes, counts) for hashes, counts in families]
+            indices += [unique for unique, _ in row]
+            values += [normalised for _, normalised in row]
+            indptr.append(indptr[-1] + sum(len(unique) for unique, _ in row))
+    data = (
+        np.concatenate(values).astype(np.float32) if values else np.zeros(0, np.float32),
+        np.concatenate(indices) if indices else np.zeros(0, np.int64),
+        np.asarray(indptr, np.int64),
+    )
+    matrix = csr_matrix(data, shape=(len(indptr) - 1, 1 << config.hash_bits))
+    matrix.sum_duplicates()  # the families' hashes may collide, as they add up in `_normalised_row`
+    return matrix
 
 
 class LexicalMTScorer:
@@ -219,11 +258,8 @@ class LexicalMTScorer:
         with three sentences each side, seven hashings of it become two."""
         if not self.config.context:
             return self.logits(sentences)
-        pieces = [_piece(s, self.config) for s in sentences]
         out = np.empty(len(sentences), dtype=np.float32)
-        for i, sentence in enumerate(sentences):
-            around = [p for j in range(max(0, i - window), min(len(sentences), i + window + 1)) if j != i and (p := pieces[j])]
-            families = [_arrays(c) for c in ngram_counts(sentence, self.config)] + _joined_counts(around, self.config)
+        for i, families in enumerate(windowed_families(sentences, self.config, window)):
             out[i] = sum(_family_dot(self.weights, h, c) for h, c in families) + self.bias
         return out
 

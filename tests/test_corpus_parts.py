@@ -11,7 +11,7 @@ from detector.text import segment
 from training.artifacts import boilerplate_line, break_punctuation, garble_list
 from training.config import DEFAULT_DATA_DIR
 from training.sources import TEST, TRAIN, VALIDATION, split_of, tortured_phrases, wmt_blocks
-from training.spinning import Thesaurus, WordSwapSpinner, tortured_thesaurus
+from training.spinning import Thesaurus, WordSwapSpinner, pivot_thesaurus, tortured_thesaurus
 
 DATA = Path(DEFAULT_DATA_DIR)
 needs_data = pytest.mark.skipif(not (DATA / "wmt-ht-mt").is_dir(), reason=f"shared training data not found at {DATA}")
@@ -53,6 +53,58 @@ def test_spinner_swaps_words_keeps_names_and_marks_spans():
     assert [out.text[a:b] for a, b in out.spans] == ["Huge", "appointment", "severe trials"]
     again = spinner.spin("Large crowds met Putin at the meeting after stern tests.", random.Random(0))
     assert again == out
+
+
+def test_pivot_thesaurus_keeps_one_word_substitutions_of_round_trips():
+    pairs = [
+        ("The party won the vote at home.", "The group won the vote at house."),
+        ("Party members came home early.", "Party members came house early."),  # home -> house again
+        ("He met Smith and the tests failed.", "He met Jones and the test failed."),  # a name, an inflection
+        ("It was a big deal for them.", "It was an important business for them."),  # not one word for one
+        ("She said it was fine.", "She told it was fine."),  # stop words
+    ]
+    words = pivot_thesaurus(pairs).words
+    assert words == {"home": ["house"], "party": ["group"]}
+    assert pivot_thesaurus(pairs, min_count=2).words == {"home": ["house"]}
+    assert pivot_thesaurus([]).words == {}
+
+
+def _pivot_builder(blocks, asked):
+    from training.config import CorpusConfig
+    from training.corpus import CorpusBuilder
+
+    def engine(sentences):  # stands for Marian: one fixed substitution, and a record of what it was given
+        asked.extend(sentences)
+        return [s.replace("crowd", "multitude") for s in sentences]
+
+    builder = CorpusBuilder.__new__(CorpusBuilder)
+    builder.config = CorpusConfig(max_spun_blocks=8, min_spun_swaps=1, pivot_spinner=True, pivot_rate=1.0)
+    builder.rng = random.Random(0)
+    builder.blocks = blocks
+    builder.embedding_spinner = builder.tortured_spinner = WordSwapSpinner(Thesaurus("t", {"large": ["huge"]}), rate=1.0)
+    builder._roundtrip, builder._pivot_spinner = engine, None
+    return builder
+
+
+def test_pivot_spinner_learns_from_train_sentences_only_and_spins_a_share_of_blocks():
+    from training.documents import make_documents
+
+    line = "A large crowd came to the meeting in town {}."
+    blocks = [_block(f"wmt16-en:{i}", "human", False, [line.format(i), line.format(i + 100)] * 2, TRAIN) for i in range(8)]
+    blocks += [_block(f"wmt15-en:{i}", "human", False, [line.format(i), line.format(i + 100)] * 2, s) for i, s in enumerate((VALIDATION, TEST))]
+    asked: list[str] = []
+    builder = _pivot_builder(blocks, asked)
+    assert builder.pivot_spinner.thesaurus.words == {"crowd": ["multitude"]}
+    train_lines = {s for b in blocks if b.split == TRAIN for s in b.lines}
+    assert asked and set(asked) <= train_lines  # validation and test text never shapes a spinner
+    kinds = {e.generator for e in builder.spun(TRAIN, 1.0, {})}
+    assert "spinner-pivot" in kinds
+    assert all("multitude" in e.sentence for e in builder.spun(TRAIN, 1.0, {}) if e.generator == "spinner-pivot")
+    validation = {d.generator for d in make_documents(builder, VALIDATION, 5, 0)}
+    test = {d.generator for d in make_documents(builder, TEST, 5, 0)}
+    assert "spinner-pivot" in validation and "spinner-pivot" not in test  # test documents stay as in earlier releases
+    builder.config.pivot_spinner = False
+    assert builder.pivot_spinner is None and "spinner-pivot" not in {e.generator for e in builder.spun(TRAIN, 1.0, {})}
 
 
 def test_garbled_lists_are_what_the_list_finder_catches():

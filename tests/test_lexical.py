@@ -243,3 +243,20 @@ def test_windowed_logits_on_real_news_and_the_char_ngram_range():
             np.testing.assert_allclose(scorer.windowed_logits(sentences, window), _string_path(scorer, sentences, window), rtol=1e-5, atol=1e-5)
     plain = LexicalMTScorer(SMALL, np.random.default_rng(3).normal(0, 1, 1 << SMALL.hash_bits), 0.0)
     np.testing.assert_array_equal(plain.windowed_logits(sentences, 3), plain.logits(sentences))  # no context: the sentence alone
+
+
+@settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.lists(st.lists(_sentence, max_size=6), max_size=4), st.integers(1, 3))
+def test_windowed_features_equal_the_features_of_joined_contexts(documents, window):
+    """The training matrix built from each sentence's own counts is the one `featurize` builds from
+    the joined context strings, row for row (documents never share a context)."""
+    from training.corpus import sentence_context
+
+    from detector.lexical import featurize, windowed_features
+
+    config = LexicalConfig(hash_bits=8, context=True, context_window=window)  # small: families collide
+    sentences = [s for doc in documents for s in doc]
+    contexts = [sentence_context(doc, i, window) for doc in documents for i in range(len(doc))]
+    fast, slow = windowed_features(documents, config, window), featurize(sentences, config, contexts)
+    assert fast.shape == slow.shape == (len(sentences), 1 << 8)
+    np.testing.assert_allclose(fast.toarray(), slow.toarray(), rtol=1e-5, atol=1e-6)

@@ -35,6 +35,12 @@ class CorpusConfig:
     # dropped, since one swapped word is often a fair synonym and teaches the model noise.
     min_spun_swaps: int = 1
     use_roundtrip: bool = True
+    # A third training spinner (training.spinning.pivot_thesaurus): the word substitutions that
+    # Marian round trips of `pivot_sentences` train-split human sentences made, swapped without the
+    # context at `pivot_rate`. Off in configs from before it existed.
+    pivot_spinner: bool = False
+    pivot_sentences: int = 3000
+    pivot_rate: float = 0.6
     # Each sampled human translation brings its machine-translated twins (DeepL and Google for WMT,
     # GPT-4 and ONLINE-B for WMT23): the same source lines, so only the translator differs.
     mt_twins: bool = False

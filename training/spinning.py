@@ -1,19 +1,26 @@
 """Article spinners for training data: context-free word and phrase swaps, with the swapped spans.
 
-Two thesauri stand for two different spinners, so one can be held out to measure transfer:
+Each thesaurus stands for a different spinner, so one can be held out to measure transfer:
 - `tortured`: built from real spinner output (the tortured-phrases list: "surface area" ->
   "surface region" gives area -> region), phrase swaps plus one-word alignments;
 - `embedding`: nearest neighbours in the base encoder's word-embedding table (large -> huge,
-  meeting -> appointment), now and then an inflection ("tests" -> "test"), as cheap spinners do.
+  meeting -> appointment), now and then an inflection ("tests" -> "test"), as cheap spinners do;
+- `pivot`: the one-word substitutions a real machine-translation round trip (en -> pt -> en) made
+  in train-split human sentences (home -> house, party -> group, contained -> restrained), the
+  pivot paraphrases of Bannard and Callison-Burch (2005). Each was right in its sentence; applied
+  without the context, as spinners apply dictionary synonyms, many land in the wrong sense.
 """
 
 from __future__ import annotations
 
+import difflib
 import json
 import random
 import re
+from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Iterable
 
 import numpy as np
 
@@ -54,6 +61,41 @@ def tortured_thesaurus(pairs: list[TorturedPhrase]) -> Thesaurus:
                 if diff[0][1] not in words[diff[0][0]]:
                     words[diff[0][0]].append(diff[0][1])
     return Thesaurus("spinner-tortured", words, phrases)
+
+
+_ALIGN_TOKEN = re.compile(r"[A-Za-z]+(?:[-'][A-Za-z]+)*|\S")
+
+
+def pivot_thesaurus(round_trips: Iterable[tuple[str, str]], min_count: int = 1) -> Thesaurus:
+    """Word -> substitutes from (original, round trip) sentence pairs: every place where the round
+    trip replaced exactly one content word by one other (not an inflection of it, nor a stop word),
+    seen at least `min_count` times. Names are left out (capitalised past a sentence's start)."""
+    counts: Counter = Counter()
+    for original, back in round_trips:
+        a, b = _ALIGN_TOKEN.findall(original), _ALIGN_TOKEN.findall(back)
+        matcher = difflib.SequenceMatcher(a=[t.lower() for t in a], b=[t.lower() for t in b], autojunk=False)
+        for op, i1, i2, j1, j2 in matcher.get_opcodes():
+            if op != "replace" or i2 - i1 != 1 or j2 - j1 != 1 or (i1 > 0 and a[i1][:1].isupper()):
+                continue
+            word, substitute = a[i1].lower(), b[j1].lower()
+            if _fair_swap(word, substitute):
+                counts[word, substitute] += 1
+    words: dict[str, list[str]] = {}
+    for (word, substitute), n in sorted(counts.items(), key=lambda kv: (-kv[1], kv[0])):
+        if n >= min_count:
+            words.setdefault(word, []).append(substitute)
+    return Thesaurus("spinner-pivot", words)
+
+
+def _fair_swap(word: str, substitute: str) -> bool:
+    return (
+        word.isalpha()
+        and substitute.isalpha()
+        and min(len(word), len(substitute)) > 2
+        and word not in STOP_WORDS
+        and substitute not in STOP_WORDS
+        and word[:4] != substitute[:4]  # an inflection, not a synonym
+    )
 
 
 def embedding_thesaurus(embeddings: np.ndarray, vocab: dict[str, int], min_cosine: float = 0.4, top: int = 3) -> Thesaurus:

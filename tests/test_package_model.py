@@ -1,0 +1,33 @@
+"""The model card the release script writes, from the shipped model's own files."""
+
+import copy
+import json
+from pathlib import Path
+
+from training.package_model import model_card
+
+ROOT = Path(__file__).resolve().parents[1]
+DEFAULT = ROOT / "detector" / "models" / "default"
+
+
+def _shipped():
+    config = json.loads((DEFAULT / "config.json").read_text())
+    training = json.loads((DEFAULT / "training_metrics.json").read_text())
+    report = json.loads((ROOT / "reports" / f"{config['name']}.json").read_text())
+    return config, training, report
+
+
+def test_the_card_names_the_training_spinners_and_the_document_sample():
+    config, training, report = _shipped()
+    card = model_card(config, training, report)
+    assert f"| document accuracy, held-out documents ({report['model']['documents']['n']}) | >= 0.90 |" in card
+    pivot = training["config"]["corpus"].get("pivot_spinner", False)
+    assert ("substitutions that Marian round trips made" in card) == pivot
+    assert ("±" in card) == ("standard_error" in report["model"]["documents"])
+
+    training, report = copy.deepcopy(training), copy.deepcopy(report)
+    training["config"]["corpus"].update(pivot_spinner=True, pivot_sentences=1234)
+    report["model"]["documents"]["standard_error"] = 0.0345
+    card = model_card(config, training, report)
+    assert "substitutions that Marian round trips made in\n1234 train-split human sentences" in card
+    assert f"{report['model']['documents']['accuracy']:.3f} ± 0.035 |" in card
