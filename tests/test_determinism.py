@@ -61,7 +61,25 @@ def test_batch_scoring_equals_one_by_one(detector, seeds):
     records = [TextRecord(id=k, text=v) for k, v in sorted(seeds.items())]
     together = [r.to_dict() for r in detector.score_many(records)]
     alone = [detector.score(r.text, id=r.id).to_dict() for r in records]
-    assert together == alone
+    _assert_same_record(together, alone)
+
+
+def _assert_same_record(a, b, path="") -> None:
+    """Equal but for float noise: batches pad differently, and a probability near a rounding
+    boundary may come out one unit apart in the fourth place that `to_dict` keeps (v9's seed 002
+    had 0.5133 vs 0.5132); everything else (verdicts, counts, spans, texts) must match exactly."""
+    if isinstance(a, float) and isinstance(b, float):
+        assert abs(a - b) <= 1.5e-4, f"{path}: {a} != {b}"
+    elif isinstance(a, dict) and isinstance(b, dict):
+        assert a.keys() == b.keys(), path
+        for k in a:
+            _assert_same_record(a[k], b[k], f"{path}.{k}")
+    elif isinstance(a, list) and isinstance(b, list):
+        assert len(a) == len(b), path
+        for i, (x, y) in enumerate(zip(a, b)):
+            _assert_same_record(x, y, f"{path}[{i}]")
+    else:
+        assert a == b, f"{path}: {a!r} != {b!r}"
 
 
 def test_grouped_batch_scoring_matches_document_by_document(classifier, encoder, seeds):
