@@ -153,6 +153,14 @@ class DocumentHead:
         exp = [math.exp(x - top) for x in logits]
         return {c: e / sum(exp) for c, e in zip(self.classes, exp)}
 
+    def decide(self, features: list[float]) -> tuple[float, str]:
+        """Score (1 - P(clean)) and verdict: clean under the threshold, else the likelier artifact class."""
+        probs = self.probabilities(features)
+        score = 1.0 - probs.get(VERDICT_CLEAN, 0.0)
+        if score < self.threshold:
+            return score, VERDICT_CLEAN
+        return score, max((c for c in probs if c != VERDICT_CLEAN), key=probs.get)
+
 
 def summarise(
     sentences: list[SentenceScore],
@@ -183,9 +191,7 @@ def summarise(
         return DocumentSummary(0.0, VERDICT_CLEAN, counts, shares, flagged, 0)
     score, verdict = _rule(content, threshold, top_share, min_top)
     if head is not None and verdict != VERDICT_SPUN:
-        probs = head.probabilities(document_features(sentences, threshold, top_share, min_top, roundtrip, document_mt))
-        score = 1.0 - probs.get(VERDICT_CLEAN, 0.0)
-        verdict = VERDICT_CLEAN if score < head.threshold else max((c for c in probs if c != VERDICT_CLEAN), key=probs.get)
+        score, verdict = head.decide(document_features(sentences, threshold, top_share, min_top, roundtrip, document_mt))
     return DocumentSummary(score, verdict, counts, shares, flagged, len(content))
 
 

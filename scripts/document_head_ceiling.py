@@ -27,7 +27,7 @@ import json
 import platform
 import sys
 import time
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
 
@@ -38,15 +38,16 @@ sys.path.insert(0, str(ROOT))
 
 from detector import Detector  # noqa: E402
 from detector.aggregate import columns_outside, document_features, summarise  # noqa: E402
-from detector.labels import ARTIFACT_TYPES, MACHINE_TRANSLATED, SPUN, VERDICT_CLEAN, VERDICT_MACHINE_TRANSLATED, VERDICT_SPUN  # noqa: E402
+from detector.labels import ARTIFACT_TYPES, MACHINE_TRANSLATED, VERDICT_CLEAN, VERDICT_MACHINE_TRANSLATED, VERDICT_SPUN  # noqa: E402
 from training.config import TrainConfig  # noqa: E402
 from training.corpus import CorpusBuilder  # noqa: E402
 from training.documents import make_documents  # noqa: E402
 from training.sources import TEST, VALIDATION  # noqa: E402
-from training.train import fit_head_weights, pick_threshold  # noqa: E402
+from training.train import fit_head_weights, fit_thresholded_head, pick_threshold  # noqa: E402
 
 CLEAN_GENERATORS = ("human", "human-translation")
 MT_MEAN = 2 * ARTIFACT_TYPES.index(MACHINE_TRANSLATED)  # the mean MT probability's column
+SIGNALS_START = 2 * len(ARTIFACT_TYPES) + 1  # document-level signals follow the types and the boilerplate share
 
 
 @dataclass
@@ -94,29 +95,20 @@ def summary(verdicts: np.ndarray, table: DocumentTable) -> dict:
 
 
 def multinomial_head(val: DocumentTable, clean_budget: float, c: float, types: list[str]):
-    head = fit_head_weights(val.features, val.expected, c, ignore=columns_outside(types))
-    not_clean = np.array([1.0 - head.probabilities(list(f)).get(VERDICT_CLEAN, 0.0) for f in val.features])
-    head = replace(head, threshold=pick_threshold(not_clean, val.expected == VERDICT_CLEAN, clean_budget, floor=0.5, ceiling=0.99))
-
-    def decide(f) -> str:
-        p = head.probabilities(list(f))
-        if 1.0 - p.get(VERDICT_CLEAN, 0.0) < head.threshold:
-            return VERDICT_CLEAN
-        return max((k for k in p if k != VERDICT_CLEAN), key=p.get)
-
-    return decide
+    head, _ = fit_thresholded_head(val.features, val.expected, c, columns_outside(types), clean_budget)
+    return lambda f: head.decide(list(f))[1]
 
 
 def cascade_head(val: DocumentTable, spun_budget: float, mt_budget: float, c: float):
     """Binary spun stage (spun columns; at most `spun_budget` of the other documents flagged), then
     a binary MT stage fitted on the non-spun documents (MT columns and the document-level signals;
     at most `mt_budget` of clean documents flagged)."""
-    width = val.features.shape[1]
-    signals = list(range(2 * len(ARTIFACT_TYPES) + 1, width))
+    signals = list(range(SIGNALS_START, val.features.shape[1]))
     stages = []
     remaining = np.ones(len(val.expected), dtype=bool)
-    for verdict, budget, extra in ((VERDICT_SPUN, spun_budget, []), (VERDICT_MACHINE_TRANSLATED, mt_budget, signals)):
-        ignore = sorted(set(columns_outside([SPUN if verdict == VERDICT_SPUN else MACHINE_TRANSLATED])) | (set(signals) - set(extra)))
+    for verdict, budget, reads_signals in ((VERDICT_SPUN, spun_budget, False), (VERDICT_MACHINE_TRANSLATED, mt_budget, True)):
+        # verdict names are the sentence types' names (detector.labels)
+        ignore = sorted(set(columns_outside([verdict])) | (set() if reads_signals else set(signals)))
         x, positive = val.features[remaining], val.expected[remaining] == verdict
         binary = fit_head_weights(x, np.where(positive, "1", "0"), c, ignore=ignore)
         center, scale, coef, b = np.array(binary.center), np.array(binary.scale), np.array(binary.coef[1]), binary.intercept[1]
@@ -160,8 +152,8 @@ def rankings(test: DocumentTable) -> dict:
     keep = np.isin(test.expected, (VERDICT_CLEAN, VERDICT_MACHINE_TRANSLATED))
     is_mt = test.expected[keep] == VERDICT_MACHINE_TRANSLATED
     scores = {"shipped_head_score": test.shipped_score[keep], "mean_mt_probability": test.features[keep, MT_MEAN]}
-    if test.features.shape[1] > 2 * len(ARTIFACT_TYPES) + 1:
-        scores["document_lexical_logit"] = test.features[keep, 2 * len(ARTIFACT_TYPES) + 1]
+    if test.features.shape[1] > SIGNALS_START:
+        scores["document_lexical_logit"] = test.features[keep, SIGNALS_START]
     return {name: float(roc_auc_score(is_mt, s)) for name, s in scores.items()}
 
 

@@ -163,10 +163,8 @@ def fit_document_head(model: ArtifactClassifier, config: TrainConfig, threshold:
         column = x[:, -1]
         column[np.isnan(column)] = np.nanmean(column)
     y = np.array([d.expected for d in docs])
-    head = fit_head_weights(x, y, config.document_head_c, ignore=columns_outside(config.document_head_types))
-    probs = [head.probabilities(list(row)) for row in x]
+    head, probs = fit_thresholded_head(x, y, config.document_head_c, columns_outside(config.document_head_types), config.max_document_fpr)
     not_clean = np.array([1.0 - p.get(VERDICT_CLEAN, 0.0) for p in probs])
-    head = replace(head, threshold=pick_threshold(not_clean, y == VERDICT_CLEAN, config.max_document_fpr, floor=0.5, ceiling=0.99))
     counts = {c: int((y == c).sum()) for c in head.classes}
     flagged_clean = float((not_clean[y == VERDICT_CLEAN] >= head.threshold).mean())
     caught = float((not_clean[y != VERDICT_CLEAN] >= head.threshold).mean())
@@ -179,6 +177,15 @@ def fit_document_head(model: ArtifactClassifier, config: TrainConfig, threshold:
         "clean_flagged_at_threshold": flagged_clean,
         "artifact_documents_caught_at_threshold": caught,
     }
+
+
+def fit_thresholded_head(x: np.ndarray, y: np.ndarray, c: float, ignore: list[int], max_fpr: float) -> tuple["DocumentHead", list[dict]]:
+    """`fit_head_weights`, then the threshold on 1 - P(clean) that flags at most `max_fpr` of the
+    clean documents in `x`; also each document's class probabilities."""
+    head = fit_head_weights(x, y, c, ignore=ignore)
+    probs = [head.probabilities(list(row)) for row in x]
+    not_clean = np.array([1.0 - p.get(VERDICT_CLEAN, 0.0) for p in probs])
+    return replace(head, threshold=pick_threshold(not_clean, y == VERDICT_CLEAN, max_fpr, floor=0.5, ceiling=0.99)), probs
 
 
 def fit_head_weights(x: np.ndarray, y: np.ndarray, c: float, ignore: tuple[int, ...] | list[int] = ()) -> "DocumentHead":
