@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests import golden
+import golden
 
 
 def _check(expected: list[dict], actual: list[dict]) -> None:
