@@ -27,8 +27,8 @@ sys.path.insert(0, str(ROOT))
 from benchmarks.throughput import documents
 from detector import Detector
 from detector.evidence.duplicates import DuplicateConfig, DuplicateFinder
-from detector.evidence.lexical import content_stems
-from detector.text import segment
+from detector.text.segment import segment
+from detector.text.words import content_stems
 from training.config import TrainConfig
 from training.corpus import CorpusBuilder
 

@@ -54,7 +54,7 @@ def main() -> None:
     from transformers.utils import logging as hf_logging
 
     from detector import Detector
-    from detector.web import create_app
+    from detector.apps.web import create_app
 
     hf_logging.disable_progress_bar()
     clients = {name: TestClient(create_app(Detector.from_pretrained(model, **kw))) for name, (model, kw) in VARIANTS.items()}

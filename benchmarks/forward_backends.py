@@ -33,9 +33,10 @@ sys.path.insert(0, str(ROOT))
 from benchmarks.machine import describe_machine
 from benchmarks.throughput import documents, roc_auc, write_report
 from detector import Detector
-from detector.detector import model_directory
-from detector.quantize import HEADS, merge_lora
-from detector.text import segment
+from detector.scoring.lora import merge_lora
+from detector.scoring.model_folder import model_directory
+from detector.scoring.runtimes.int8 import HEADS
+from detector.text.segment import segment
 
 
 def torch_int8(classifier, skip_ffn_output: bool):
@@ -96,10 +97,12 @@ def main() -> None:
     }
     cache = Path(tempfile.mkdtemp(prefix="millcheck-onnx-"))  # a fresh export, as a first run makes it
     try:
-        from detector.onnx_runtime import cached_onnx_forward
+        from detector.scoring.runtimes.onnx import cached_onnx_forward
 
         model_dir = model_directory(args.model)
-        variants["onnxruntime fp32 (`--runtime onnxruntime`)"] = with_runtime(classifier, cached_onnx_forward(classifier, model_dir, False, cache))
+        variants["onnxruntime fp32 (`--runtime onnxruntime`)"] = with_runtime(
+            classifier, cached_onnx_forward(classifier, model_dir, False, cache)
+        )
         variants[ORT_INT8] = with_runtime(classifier, cached_onnx_forward(classifier, model_dir, True, cache))
     except ImportError as exc:
         print(f"ONNX Runtime rows skipped: {exc}", file=sys.stderr)
@@ -130,7 +133,9 @@ def main() -> None:
         labels = np.asarray(test["labels"])
         for name, v in variants.items():
             probs = v.predict(test["sentence"], test["context"], args.batch_size)
-            aucs[name] = {o: roc_auc(probs[labels[:, k] == 1, k], probs[labels[:, k] == 0, k]) for k, o in enumerate(classifier.config.outputs)}
+            aucs[name] = {
+                o: roc_auc(probs[labels[:, k] == 1, k], probs[labels[:, k] == 0, k]) for k, o in enumerate(classifier.config.outputs)
+            }
     base = "torch fp32"
     result = {
         "command": "python " + " ".join(sys.argv),
@@ -156,9 +161,7 @@ def main() -> None:
         "|---|---|---|---|---|---|---|",
     ]
     for name in variants:
-        deltas = [
-            f"{aucs[name][o] - aucs[base][o]:+.4f}" if aucs else "n/a" for o in ("spun", "machine_translated", "overall")
-        ]
+        deltas = [f"{aucs[name][o] - aucs[base][o]:+.4f}" if aucs else "n/a" for o in ("spun", "machine_translated", "overall")]
         lines.append(f"| {name} | {rate[name]:.1f} | {rate[name] / rate[base]:.2f}x | {diff[name]:.4f} | {' | '.join(deltas)} |")
     lines += ["", "Batch size (sentences per forward call, length-sorted as the pipeline feeds them):", ""]
     lines += ["| backend (sent/s) | " + " | ".join(str(size) for size in sizes) + " |", "|---" * (len(sizes) + 1) + "|"]

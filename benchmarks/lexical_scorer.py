@@ -9,7 +9,7 @@ window when it reads a wider one). Times the encoder's forward alone (torch fp32
 length-sorted) and the lexical scorer's logits alone, two ways: from context strings (training's
 path), and as `detector score` computes them (`windowed_logits`: each sentence hashed once for
 itself and once as context); the same numbers, checked. Also the training side: the scorer's
-feature matrix built from context strings (`featurize`) and as `training.lexical.fit_lexical_on_blocks`
+feature matrix built from context strings (`featurize`) and as `training.lexical_mt.fit_lexical_on_blocks`
 builds it (`windowed_features`), the same matrix, checked. With a document-level scorer
 (`document_lexical`), also its time over the same documents. Reports medians and ratios.
 Writes benchmarks/lexical_scorer.md and .json.
@@ -32,9 +32,9 @@ sys.path.insert(0, str(ROOT))
 
 from benchmarks.machine import describe_machine
 from benchmarks.throughput import write_report
-from detector.detector import model_directory
-from detector.lexical import featurize, windowed_features
-from detector.model import ArtifactClassifier
+from detector.scoring.classifier import ArtifactClassifier
+from detector.scoring.lexical_mt import featurize, windowed_features
+from detector.scoring.model_folder import model_directory
 from training.config import DEFAULT_DATA_DIR
 from training.corpus import sentence_context
 
@@ -153,7 +153,9 @@ def main() -> None:
     ]
     if d is not None:
         lines.append(f"The document-level scorer costs {d / f:.1%} of it: it reads each sentence once, with no context.")
-    lines.append(f"Building the training rows with `windowed_features` takes {rw / rs:.2f} of the string path's time (same matrix, within {matrix_gap:.1e}).")
+    lines.append(
+        f"Building the training rows with `windowed_features` takes {rw / rs:.2f} of the string path's time (same matrix, within {matrix_gap:.1e})."
+    )
     lines.append("")
     write_report(Path(args.out), lines, result)
 

@@ -35,7 +35,7 @@ def free_port() -> int:
 
 
 def start_server(port: int, model: str | None, timeout_s: float) -> subprocess.Popen:
-    command = [sys.executable, "-m", "detector.cli", "serve", "--port", str(port), "--timeout", str(timeout_s)]
+    command = [sys.executable, "-m", "detector.apps.cli", "serve", "--port", str(port), "--timeout", str(timeout_s)]
     if model:
         command += ["--model", model]
     server = subprocess.Popen(command, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)

@@ -33,9 +33,8 @@ sys.path.insert(0, str(ROOT))
 
 from benchmarks.machine import describe_machine
 from detector import Detector
-from detector.detector import TextRecord
-from detector.text import segment
-
+from detector.io.records import TextRecord
+from detector.text.segment import segment
 
 BASE = "torch fp32"
 VARIANTS = {  # name -> Detector.from_pretrained options
@@ -86,7 +85,7 @@ def pipeline(detector: Detector, texts: list[str]) -> tuple[float, int]:
     records = [TextRecord(id=str(i), text=t.encode("utf-8")) for i, t in enumerate(texts)]
     started = time.perf_counter()
     n = 0
-    for report in detector.score_many(records):
+    for _, report in detector.score_many(records):
         json.dumps(report.to_dict(), ensure_ascii=False)
         n += report.sentences_total
     return time.perf_counter() - started, n

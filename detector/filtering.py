@@ -8,9 +8,12 @@ is at most the given limit. The decision says why a document was dropped.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Iterable, Iterator
 
-from .labels import ARTIFACT_TYPES, VERDICT_MACHINE_TRANSLATED, VERDICT_SPUN
-from .report import DocumentReport
+from detector import FORMAT_VERSION
+from detector.io.records import TextRecord
+from detector.labels import ARTIFACT_TYPES, VERDICT_MACHINE_TRANSLATED, VERDICT_SPUN
+from detector.report import DocumentReport
 
 
 @dataclass(frozen=True)
@@ -66,6 +69,7 @@ def annotate(record: dict, report: DocumentReport, decision: Decision) -> dict:
         "shares": {k: round(v, 4) for k, v in report.shares.items()},
         "counts": dict(report.counts),
         "model": report.model,
+        "format_version": FORMAT_VERSION,
         "kept": decision.keep,
     }
     if decision.reason:
@@ -73,3 +77,30 @@ def annotate(record: dict, report: DocumentReport, decision: Decision) -> dict:
     if report.error is not None:
         summary["error"] = report.error
     return {**record, "millcheck": summary}
+
+
+@dataclass(frozen=True)
+class Filtered:
+    """One record through the filter: the record as read with millcheck's summary added, the
+    report behind it, and the decision."""
+
+    record: dict
+    report: DocumentReport
+    decision: Decision
+
+
+def passthrough(record: TextRecord) -> dict:
+    """What the filter writes for a record: the JSONL object as read, or the file's id and text."""
+    if record.meta is not None:
+        return record.meta
+    data = record.html if record.html is not None else record.text
+    if isinstance(data, bytes):
+        data = data.decode("utf-8", errors="replace")
+    return {"id": record.id, "text": data}
+
+
+def filter_records(detector, records: Iterable[TextRecord], rule: DocumentFilter) -> Iterator[Filtered]:
+    """Score `records` with `detector` and decide each, in input order."""
+    for record, report in detector.score_many(records):
+        decision = rule.decide(report)
+        yield Filtered(annotate(passthrough(record), report, decision), report, decision)

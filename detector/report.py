@@ -1,7 +1,8 @@
 """The output format: per-sentence scores with evidence, and the document report around them.
 
-These dataclasses are the boundary every sink (CLI, editor API, batch engines) shares; their
-`to_dict` is the JSONL record, and `from_dict` reads it back.
+These dataclasses are the boundary every writer (CLI, editor API, batch engines) shares; their
+`to_dict` is the JSONL record, with the format's version (`detector.FORMAT_VERSION`), and
+`from_dict` reads it back.
 """
 
 from __future__ import annotations
@@ -9,8 +10,9 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass, field
 
-from .evidence.base import Evidence
-from .labels import VERDICT_ERROR
+from detector import FORMAT_VERSION
+from detector.evidence.base import Evidence
+from detector.labels import VERDICT_ERROR
 
 
 def _r(x: float) -> float:
@@ -46,7 +48,7 @@ class SentenceScore:
         }
 
     @classmethod
-    def from_dict(cls, data: dict) -> "SentenceScore":
+    def from_dict(cls, data: dict) -> SentenceScore:
         return cls(
             index=data["index"],
             start=data["start"],
@@ -81,12 +83,13 @@ class DocumentReport:
     mt_check: dict | None = None  # with the MT check on: {"similarity", "sentences": [[index, similarity]]}
 
     @classmethod
-    def failed(cls, id: str | None, error: dict, threshold: float = 0.5) -> "DocumentReport":
+    def failed(cls, id: str | None, error: dict, threshold: float = 0.5) -> DocumentReport:
         return cls(id=id, score=None, verdict=VERDICT_ERROR, threshold=threshold, error=error)
 
     def to_dict(self, include_text: bool | None = None) -> dict:
         """The JSONL record. The text is included for HTML input (offsets index the extracted text)."""
         data = {
+            "format_version": FORMAT_VERSION,
             "id": self.id,
             "score": None if self.score is None else _r(self.score),
             "verdict": self.verdict,
@@ -112,7 +115,7 @@ class DocumentReport:
         return json.dumps(self.to_dict(**kwargs), ensure_ascii=False)
 
     @classmethod
-    def from_dict(cls, data: dict) -> "DocumentReport":
+    def from_dict(cls, data: dict) -> DocumentReport:
         return cls(
             id=data.get("id"),
             score=data.get("score"),

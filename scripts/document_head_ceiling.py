@@ -5,7 +5,7 @@
 
 Scores, once, the validation documents a release's document head is fitted on and the test
 documents `training.evaluate` measures (10 lines, 50 per generator, held-out generators
-included), then replays other heads on the same document features (detector.aggregate.
+included), then replays other heads on the same document features (detector.document.verdict.
 document_features; a document the top-decile rule finds spun stays spun, as in the detector):
 
 1. the shipped head, as the evaluation measures it;
@@ -37,7 +37,8 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from detector import Detector  # noqa: E402
-from detector.aggregate import columns_outside, document_features, summarise  # noqa: E402
+from detector.document.features import columns_outside, document_features
+from detector.document.verdict import summarise  # noqa: E402
 from detector.labels import ARTIFACT_TYPES, MACHINE_TRANSLATED, VERDICT_CLEAN, VERDICT_MACHINE_TRANSLATED, VERDICT_SPUN  # noqa: E402
 from training.config import TrainConfig  # noqa: E402
 from training.corpus import CorpusBuilder  # noqa: E402
@@ -66,7 +67,7 @@ class DocumentTable:
 def score_documents(detector: Detector, docs) -> DocumentTable:
     head, detector.document_head = detector.document_head, None  # sentences only; heads replayed below
     rows = []
-    for doc, report in zip(docs, detector.score_many(d.text for d in docs)):
+    for doc, (_, report) in zip(docs, detector.score_many(d.text for d in docs)):
         document_mt = detector.document_mt_logit(report.sentences, report.threshold)
         features = document_features(report.sentences, report.threshold, document_mt=document_mt)
         shipped = summarise(report.sentences, report.threshold, head=head, document_mt=document_mt)
@@ -157,7 +158,9 @@ def rankings(test: DocumentTable) -> dict:
     return {name: float(roc_auc_score(is_mt, s)) for name, s in scores.items()}
 
 
-def analyse(val: DocumentTable, test: DocumentTable, c: float, types: list[str], budgets: list[float], cascades: list[tuple[float, float]]) -> dict:
+def analyse(
+    val: DocumentTable, test: DocumentTable, c: float, types: list[str], budgets: list[float], cascades: list[tuple[float, float]]
+) -> dict:
     val_clean = val.expected == VERDICT_CLEAN
 
     def with_val_flags(decide) -> dict:
@@ -202,9 +205,11 @@ def render(results: dict, command: str, machine: str) -> str:
         "| head | " + " | ".join(gens) + " |",
         "|---|" + "---|" * len(gens),
     ]
-    for name, r in [("shipped", results["shipped"])] + [(f"cascade {k}", r) for k, r in results["cascade"].items()] + [
-        (f"CV {k.replace('_', ' ')}", r) for k, r in results["ceiling"].items()
-    ]:
+    for name, r in (
+        [("shipped", results["shipped"])]
+        + [(f"cascade {k}", r) for k, r in results["cascade"].items()]
+        + [(f"CV {k.replace('_', ' ')}", r) for k, r in results["ceiling"].items()]
+    ):
         lines.append(f"| {name} | " + " | ".join(f"{r['per_generator'][g]:.2f}" for g in gens) + " |")
     lines += ["", "MT against clean test documents, ROC-AUC:", ""]
     lines += [f"- {k.replace('_', ' ')}: {v:.3f}" for k, v in results["mt_vs_clean_roc_auc"].items()]
@@ -224,7 +229,9 @@ def main() -> None:
     held_out = tuple(config.corpus.held_out_generators)
     detector = Detector.from_pretrained(args.model)
     val_docs = [
-        d for blocks in config.document_blocks for d in make_documents(builder, VALIDATION, config.document_examples, config.seed, held_out, blocks)
+        d
+        for blocks in config.document_blocks
+        for d in make_documents(builder, VALIDATION, config.document_examples, config.seed, held_out, blocks)
     ]
     test_docs = make_documents(builder, TEST, args.docs_per_kind, config.seed)
     val, test = score_documents(detector, val_docs), score_documents(detector, test_docs)

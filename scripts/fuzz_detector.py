@@ -35,7 +35,7 @@ def target() -> None:
 
     with atheris.instrument_imports(include=["detector", "sentencex", "trafilatura", "charset_normalizer"]):
         from detector import Detector
-        from detector.inputs import InputError
+        from detector.errors import InputError
 
     detector = Detector.from_pretrained(os.environ.get("MILLCHECK_FUZZ_MODEL") or None)
 
@@ -83,12 +83,24 @@ def main() -> None:
         crashes.mkdir()
         seed_corpus(corpus)
         command = [
-            sys.executable, __file__, "--child",
-            f"-max_total_time={args.seconds}", f"-max_len={args.max_len}", f"-artifact_prefix={crashes}/",
-            "-print_final_stats=1", "-timeout=60", "-rss_limit_mb=8192", str(corpus),
+            sys.executable,
+            __file__,
+            "--child",
+            f"-max_total_time={args.seconds}",
+            f"-max_len={args.max_len}",
+            f"-artifact_prefix={crashes}/",
+            "-print_final_stats=1",
+            "-timeout=60",
+            "-rss_limit_mb=8192",
+            str(corpus),
         ]
         started = time.time()
-        proc = subprocess.run(command, capture_output=True, text=True, env={**os.environ, "TOKENIZERS_PARALLELISM": "false", "MILLCHECK_FUZZ_MODEL": args.model})
+        proc = subprocess.run(
+            command,
+            capture_output=True,
+            text=True,
+            env={**os.environ, "TOKENIZERS_PARALLELISM": "false", "MILLCHECK_FUZZ_MODEL": args.model},
+        )
         elapsed = time.time() - started
         log = proc.stderr + proc.stdout
         found = sorted(p.name for p in crashes.iterdir())
@@ -121,7 +133,9 @@ def write_report(prefix: Path, args, returncode: int, elapsed: float, log: str, 
     ]
     for name in found:
         lines += ["", f"## {name}", "", "```", (crashes / name).read_bytes()[:2000].decode("utf-8", "replace"), "```"]
-    tail = "\n".join(line for line in log.splitlines() if line.startswith(("#", "INFO", "==", "Done")) and "Instrumenting" not in line)[-4000:]
+    tail = "\n".join(line for line in log.splitlines() if line.startswith(("#", "INFO", "==", "Done")) and "Instrumenting" not in line)[
+        -4000:
+    ]
     lines += ["", "## libFuzzer log (tail)", "", "```", tail, "```", ""]
     prefix.parent.mkdir(parents=True, exist_ok=True)
     prefix.with_suffix(".md").write_text("\n".join(lines), encoding="utf-8")

@@ -29,7 +29,7 @@ sys.path.insert(0, str(ROOT))
 from benchmarks.throughput import roc_auc, write_report  # noqa: E402
 from detector import Detector  # noqa: E402
 from detector.labels import MACHINE_TRANSLATED  # noqa: E402
-from detector.roundtrip import MarianRoundTrip, similarity  # noqa: E402
+from detector.scoring.mt_check import MarianRoundTrip, similarity  # noqa: E402
 
 KINDS = {"human-translation": False, "deepl": True, "google": True}
 BLOCK = 20

@@ -18,7 +18,19 @@ Xi said that relations between the two nations had endured the exam of time and 
 The Kremlin said the pioneers concurred to meet face to face in Beijing one month from now.
 Officials in Washington have cautioned of gigantic outcomes should Moscow attack its neighbour.
 The call lasted for about an hour and a half, according to the Kremlin."""
-SWAPPED = {"heads", "circumstance", "periphery", "approvals", "exam", "unflinching", "pioneers", "concurred", "cautioned", "gigantic", "outcomes"}
+SWAPPED = {
+    "heads",
+    "circumstance",
+    "periphery",
+    "approvals",
+    "exam",
+    "unflinching",
+    "pioneers",
+    "concurred",
+    "cautioned",
+    "gigantic",
+    "outcomes",
+}
 
 
 def seed_text(prefix: str) -> str:
@@ -28,7 +40,7 @@ def seed_text(prefix: str) -> str:
 
 @pytest.fixture(scope="session")
 def encoder():
-    from detector.encoder import SentenceEncoder
+    from detector.scoring.encoder import SentenceEncoder
 
     return SentenceEncoder.from_pretrained()
 

@@ -22,7 +22,7 @@ ROOT = Path(__file__).resolve().parents[1]
 GOLDEN = ROOT / "tests" / "golden"
 SEEDS_FILE = GOLDEN / "seeds.jsonl"
 DOCUMENTS_FILE = GOLDEN / "documents.jsonl.gz"
-DATA_ENV = "MILLCHECK_DATA_DIR"
+DATA_ENV = "MILLCHECK_DATA_DIR"  # the same variable training reads (training.config)
 TOLERANCE = 1e-6
 # Keys a record may gain without changing behaviour (the format's version, added with it).
 ADDED_KEYS = frozenset({"format_version"})
@@ -70,10 +70,10 @@ def seed_records() -> list[dict]:
 
 
 def score_records(detector, records: list[dict]) -> list[dict]:
-    from detector import TextRecord
+    from detector.io.records import TextRecord
 
     inputs = [TextRecord(id=r["id"], text=r.get("text"), html=r.get("html")) for r in records]
-    return [(item[1] if isinstance(item, tuple) else item).to_dict() for item in detector.score_many(inputs)]
+    return [report.to_dict() for _, report in detector.score_many(inputs)]
 
 
 def read(path: Path) -> list[dict]:

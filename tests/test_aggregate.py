@@ -1,6 +1,8 @@
 import pytest
 
-from detector.aggregate import DocumentHead, document_features, summarise
+from detector.document.features import document_features, feature_names
+from detector.document.head import DocumentHead
+from detector.document.verdict import summarise
 from detector.labels import ARTIFACT_TYPES
 from detector.report import SentenceScore
 
@@ -33,12 +35,12 @@ def test_verdict_names_the_family_with_most_mass():
 def test_document_features_and_head():
     sentences = [sentence(i, machine_translated=0.6) for i in range(10)]
     features = document_features(sentences, 0.5)
-    assert len(features) == 2 * len(ARTIFACT_TYPES) + 1
-    mt = ARTIFACT_TYPES.index("machine_translated")
-    assert features[2 * mt] == pytest.approx(0.6)  # mean
+    assert len(features) == 2 * len(ARTIFACT_TYPES) + 1 and features.names == feature_names()
+    assert features["machine_translated.mean"] == pytest.approx(0.6) == features["machine_translated.top"]
+    assert features["boilerplate_share"] == 0.0
     n = len(features)
     weights = [0.0] * n
-    weights[2 * mt] = 20.0
+    weights[features.names.index("machine_translated.mean")] = 20.0
     head = DocumentHead(("clean", "machine_translated"), (tuple([0.0] * n), tuple(weights)), (0.0, -10.0))
     summary = summarise(sentences, 0.5, head=head)
     assert summary.verdict == "machine_translated" and summary.score > 0.5
@@ -51,7 +53,9 @@ def test_the_document_mt_logit_is_a_feature_before_the_round_trip_similarity():
     sentences = [sentence(i, machine_translated=0.4) for i in range(6)]
     plain = document_features(sentences, 0.5)
     both = document_features(sentences, 0.5, roundtrip=0.8, document_mt=-2.5)
-    assert both == plain + [-2.5, 0.8]
+    assert both.names == (*plain.names, "document_mt_logit", "roundtrip_similarity")
+    assert list(both) == [*plain, -2.5, 0.8] and both["document_mt_logit"] == -2.5
+    assert both.names == feature_names(document_mt=True, roundtrip=True)
     n = len(plain) + 1
     weights = [0.0] * n
     weights[-1] = 4.0  # only the document-level logit counts
@@ -69,7 +73,7 @@ def test_a_head_given_the_wrong_number_of_features_says_so():
 
 
 def test_content_text_leaves_boilerplate_out():
-    from detector.aggregate import content_text
+    from detector.document.features import content_text
 
     sentences = [SentenceScore(0, 0, 1, "Read more here", 0.9, {"boilerplate": 0.9}), SentenceScore(1, 0, 1, "Putin spoke.", 0.1, {})]
     assert content_text(sentences, 0.5) == "Putin spoke."

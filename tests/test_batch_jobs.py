@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 import zstandard
 
-from detector.sources import iter_records
+from detector.io.readers import iter_records
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -35,7 +35,7 @@ def write_jsonl(path: Path, n: int, seeds: dict[str, str]) -> list[str]:
 
 
 def detector_cmd(*args: str) -> list[str]:
-    return [sys.executable, "-m", "detector.cli", "score", "--model", "evidence-baseline", "-q", *args]
+    return [sys.executable, "-m", "detector.apps.cli", "score", "--model", "evidence-baseline", "-q", *args]
 
 
 def test_compressed_jsonl_and_documents_read_like_plain_ones(tmp_path, seeds):
@@ -71,7 +71,9 @@ def test_parquet_output_has_one_row_per_record_with_the_full_report(tmp_path, se
     source = tmp_path / "in.jsonl"
     ids = write_jsonl(source, 7, seeds)
     out = tmp_path / "out"
-    done = subprocess.run(detector_cmd(str(source), "-f", "parquet", "-o", str(out), "--part-rows", "3"), cwd=ROOT, capture_output=True, text=True)
+    done = subprocess.run(
+        detector_cmd(str(source), "-f", "parquet", "-o", str(out), "--part-rows", "3"), cwd=ROOT, capture_output=True, text=True
+    )
     assert done.returncode == 0, done.stderr
     table = pq.read_table(out)
     assert sorted(p.name for p in out.iterdir()) == ["part-00000.parquet", "part-00001.parquet", "part-00002.parquet"]

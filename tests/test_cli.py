@@ -4,7 +4,7 @@ import json
 
 from typer.testing import CliRunner
 
-from detector.cli import app
+from detector.apps.cli import app
 
 runner = CliRunner()
 
@@ -110,8 +110,6 @@ def test_model_option_takes_a_shipped_name():
     assert rec["model"] == "evidence-baseline-v0"
 
 
-
-
 def test_missing_path_is_an_error_record_and_nothing_found_exits_nonzero(tmp_path):
     result = run([str(tmp_path / "missing.txt")])
     assert records(result.stdout)[0]["error"]["code"] == "not_found"
@@ -133,7 +131,20 @@ def test_filter_keeps_records_unchanged_and_says_why_others_were_dropped(tmp_pat
     src.write_text("\n".join(json.dumps(r) for r in lines) + '\n{"id": "broken"}\n', encoding="utf-8")
     kept, dropped = tmp_path / "kept.jsonl", tmp_path / "dropped.jsonl"
     result = runner.invoke(
-        app, ["filter", "-q", str(src), "-o", str(kept), "--rejected", str(dropped), "--max-share", "boilerplate=0.3", "--model", "evidence-baseline"]
+        app,
+        [
+            "filter",
+            "-q",
+            str(src),
+            "-o",
+            str(kept),
+            "--rejected",
+            str(dropped),
+            "--max-share",
+            "boilerplate=0.3",
+            "--model",
+            "evidence-baseline",
+        ],
     )
     assert result.exit_code == 0, result.output
     kept_recs, dropped_recs = records(kept.read_text()), records(dropped.read_text())

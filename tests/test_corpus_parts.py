@@ -7,7 +7,7 @@ import pytest
 
 from detector.evidence.lists import GarbledListFinder
 from detector.evidence.punctuation import PunctuationFinder
-from detector.text import segment
+from detector.text.segment import segment
 from training.artifacts import boilerplate_line, break_punctuation, garble_list
 from training.config import DEFAULT_DATA_DIR
 from training.sources import TEST, TRAIN, VALIDATION, split_of, tortured_phrases, wmt_blocks
@@ -91,7 +91,9 @@ def test_pivot_spinner_learns_from_train_sentences_only_and_spins_a_share_of_blo
 
     line = "A large crowd came to the meeting in town {}."
     blocks = [_block(f"wmt16-en:{i}", "human", False, [line.format(i), line.format(i + 100)] * 2, TRAIN) for i in range(8)]
-    blocks += [_block(f"wmt15-en:{i}", "human", False, [line.format(i), line.format(i + 100)] * 2, s) for i, s in enumerate((VALIDATION, TEST))]
+    blocks += [
+        _block(f"wmt15-en:{i}", "human", False, [line.format(i), line.format(i + 100)] * 2, s) for i, s in enumerate((VALIDATION, TEST))
+    ]
     asked: list[str] = []
     builder = _pivot_builder(blocks, asked)
     assert builder.pivot_spinner.thesaurus.words == {"crowd": ["multitude"]}
@@ -197,7 +199,9 @@ def test_spinner_roundtrip_examples_are_really_round_tripped():
     builder = CorpusBuilder.__new__(CorpusBuilder)
     builder.config = CorpusConfig(max_spun_blocks=3, min_spun_swaps=1)
     builder.rng = random.Random(0)
-    builder.blocks = [_block(f"wmt16-en:{i}", "human", False, [f"A large crowd came to meeting {i}.", f"Line two of {i}."]) for i in range(3)]
+    builder.blocks = [
+        _block(f"wmt16-en:{i}", "human", False, [f"A large crowd came to meeting {i}.", f"Line two of {i}."]) for i in range(3)
+    ]
     spinner = WordSwapSpinner(Thesaurus("t", {"large": ["huge"]}), rate=1.0)
     builder.embedding_spinner = builder.tortured_spinner = spinner
     builder._roundtrip = Engine()
@@ -212,7 +216,9 @@ def test_spinner_roundtrip_examples_are_really_round_tripped():
 def test_longer_documents_join_consecutive_blocks_of_one_text():
     from training.documents import join_blocks
 
-    blocks = [_block(f"wmt18-de:{i}", gen, gen == "deepl", [f"{gen} line {i}."], TEST) for gen in ("deepl", "human-translation") for i in range(5)]
+    blocks = [
+        _block(f"wmt18-de:{i}", gen, gen == "deepl", [f"{gen} line {i}."], TEST) for gen in ("deepl", "human-translation") for i in range(5)
+    ]
     blocks.append(_block("wmt23-de:0", "deepl", True, ["Another file."], TEST))
     assert join_blocks(blocks, 1) == blocks
     runs = join_blocks(blocks, 2)
@@ -230,7 +236,7 @@ def test_wider_contexts_are_rebuilt_from_the_source_block():
     from datasets import Dataset
 
     from training.corpus import block_sentences, sentence_context
-    from training.lexical import split_contexts, window_contexts
+    from training.lexical_mt import split_contexts, window_contexts
 
     lines = [f"Line number {i} of the story." for i in range(6)]
     block = _block("wmt16-de:7", "deepl", True, lines)

@@ -1,11 +1,11 @@
 import json
 
 import pytest
-
 from conftest import SPUN_PASSAGE, SWAPPED
 
-from detector import ARTIFACT_TYPES, Detector, DocumentReport, InputError, TextRecord
-from detector.encoder import ModelFilesError
+from detector import ARTIFACT_TYPES, Detector, DocumentReport
+from detector.errors import InputError, ModelFilesError
+from detector.io.records import TextRecord
 from detector.labels import DUPLICATE, GARBLED_LIST, VERDICT_CLEAN, VERDICT_ERROR, VERDICT_SPUN
 
 
@@ -86,7 +86,7 @@ def test_score_many_keeps_going_after_bad_records(detector, seeds):
         TextRecord(id="html", html="<p>Britain, France and Britain signed the treaty on Monday.</p>"),
         "A plain string document. It has two sentences.",
     ]
-    reports = list(detector.score_many(records))
+    reports = [report for _, report in detector.score_many(records)]
     assert [r.id for r in reports] == ["good", "empty", "none", "html", "4"]
     assert [r.verdict == VERDICT_ERROR for r in reports] == [False, True, True, False, False]
     assert reports[1].error["code"] == "empty" and reports[2].error["code"] == "missing_text"
@@ -118,7 +118,7 @@ def test_shipped_models_load_by_name():
 
 
 def test_word_pieces_join_into_words_and_keep_the_marked_ones():
-    from detector.model import _marked_words
+    from detector.scoring.classifier import _marked_words
 
     # "[CLS] trom ##pling law [SEP] ctx [SEP]": pieces of one word join; context and specials are skipped
     offsets = [(0, 0), (0, 4), (4, 9), (10, 13), (0, 0), (0, 3), (0, 0)]

@@ -8,9 +8,11 @@ import numpy as np
 import pytest
 import torch
 
-from detector.detector import Detector, DetectorConfig
-from detector.encoder import SentenceEncoder
-from detector.model import ArtifactClassifier, ClassifierConfig, LoRALinear
+from detector.pipeline import Detector, DetectorConfig
+from detector.scoring.classifier import ArtifactClassifier
+from detector.scoring.configuration import ClassifierConfig
+from detector.scoring.encoder import SentenceEncoder
+from detector.scoring.lora import LoRALinear
 
 TOLERANCE = 1e-5
 
@@ -56,10 +58,10 @@ def test_detector_reports_match_across_batch_sizes(classifier, encoder, seeds):
 
 
 def test_batch_scoring_equals_one_by_one(detector, seeds):
-    from detector.detector import TextRecord
+    from detector.io.records import TextRecord
 
     records = [TextRecord(id=k, text=v) for k, v in sorted(seeds.items())]
-    together = [r.to_dict() for r in detector.score_many(records)]
+    together = [r.to_dict() for _, r in detector.score_many(records)]
     alone = [detector.score(r.text, id=r.id).to_dict() for r in records]
     _assert_same_record(together, alone)
 
@@ -83,11 +85,11 @@ def _assert_same_record(a, b, path="") -> None:
 
 
 def test_grouped_batch_scoring_matches_document_by_document(classifier, encoder, seeds):
-    from detector.detector import TextRecord
+    from detector.io.records import TextRecord
 
     records = [TextRecord(id=k, text=v) for k, v in sorted(seeds.items())] + [TextRecord(id="empty", text="  ")]
-    grouped = list(Detector(classifier, encoder, DetectorConfig(docs_per_batch=4)).score_many(records))
-    single = list(Detector(classifier, encoder, DetectorConfig(docs_per_batch=1)).score_many(records))
+    grouped = [r for _, r in Detector(classifier, encoder, DetectorConfig(docs_per_batch=4)).score_many(records)]
+    single = [r for _, r in Detector(classifier, encoder, DetectorConfig(docs_per_batch=1)).score_many(records)]
     assert [r.id for r in grouped] == [r.id for r in single] == [r.id for r in records]
     assert grouped[-1].error["code"] == "empty"
     for g, s in zip(grouped, single):
@@ -100,7 +102,7 @@ def test_int8_model_scores_close_to_fp32(seeds):
     """The int8 path runs the real quantised model; its accuracy is measured in benchmarks/throughput.md."""
     import copy
 
-    from detector.quantize import quantize_int8
+    from detector.scoring.runtimes.int8 import quantize_int8
 
     fp32 = ArtifactClassifier.from_base(ClassifierConfig(lora_rank=4), seed=0)
     for name, param in fp32.named_parameters():  # give the adapters weight, so merging them is tested
@@ -113,7 +115,7 @@ def test_int8_model_scores_close_to_fp32(seeds):
     contexts = [""] * len(sentences)
     assert np.abs(int8.predict(sentences, contexts) - fp32.predict(sentences, contexts)).max() < 0.1
     merged = copy.deepcopy(fp32)
-    from detector.quantize import merge_lora
+    from detector.scoring.lora import merge_lora
 
     merge_lora(merged)
     assert np.abs(merged.predict_logits(sentences, contexts) - fp32.predict_logits(sentences, contexts)).max() < 1e-4
@@ -121,7 +123,7 @@ def test_int8_model_scores_close_to_fp32(seeds):
 
 def test_a_batch_embeds_its_duplicate_candidates_in_one_encoder_pass(classifier, encoder, seeds):
     """score_many gathers every document's duplicate candidates (deduplicated) into one encode call."""
-    from detector.detector import TextRecord
+    from detector.io.records import TextRecord
 
     calls = []
 
@@ -135,6 +137,6 @@ def test_a_batch_embeds_its_duplicate_candidates_in_one_encoder_pass(classifier,
 
     detector = Detector(classifier, CountingEncoder(encoder), DetectorConfig(docs_per_batch=10))
     records = [TextRecord(id=k, text=v) for k, v in sorted(seeds.items())] * 2  # every text twice
-    reports = list(detector.score_many(records))
+    reports = [report for _, report in detector.score_many(records)]
     assert len(calls) == 1 and len(calls[0]) == len(set(calls[0])) > 0
     assert [r.to_dict() for r in reports[:5]] == [r.to_dict() for r in reports[5:]]

@@ -20,7 +20,11 @@ def table(n_per_class: int, seed: int, separation: float) -> "ceiling.DocumentTa
     shifted by `separation` standard deviations for their class; generators two per class."""
     rng = np.random.default_rng(seed)
     rows, expected, generators = [], [], []
-    for cls, gens in (("clean", ("human", "human-translation")), ("machine_translated", ("deepl", "nllb")), ("spun", ("spinner-a", "spinner-b"))):
+    for cls, gens in (
+        ("clean", ("human", "human-translation")),
+        ("machine_translated", ("deepl", "nllb")),
+        ("spun", ("spinner-a", "spinner-b")),
+    ):
         for i in range(n_per_class):
             f = rng.normal(0.0, 1.0, WIDTH)
             if cls == "machine_translated":

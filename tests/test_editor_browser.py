@@ -6,7 +6,6 @@ import time
 from pathlib import Path
 
 import pytest
-
 from conftest import SPUN_PASSAGE
 
 CHROMIUM = Path("/usr/bin/chromium")
@@ -22,7 +21,7 @@ def server(baseline_detector):
 def serve(detector, examples=ROOT / "seeds"):
     import uvicorn
 
-    from detector.web import create_app
+    from detector.apps.web import create_app
 
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
@@ -120,7 +119,7 @@ def test_keyboard_moves_between_suspect_sentences(page):
 
 def test_user_html_is_rendered_as_text_never_run(page):
     evil = (
-        'Australia, Canada, Britain, and Canada are not sending representatives. <script>window.__xss = 1</script>\n'
+        "Australia, Canada, Britain, and Canada are not sending representatives. <script>window.__xss = 1</script>\n"
         '<img src=x onerror="window.__xss = 2"> and <b>bold</b> text stay text.'
     )
     page.fill("#article", evil)
@@ -151,7 +150,6 @@ def test_an_html_file_can_be_loaded_and_the_report_downloaded(page, tmp_path):
         page.click("#download")
     report = json.loads(Path(download.value.path()).read_text(encoding="utf-8"))
     assert report["source"] == "html" and report["counts"]["garbled_list"] == 1
-
 
 
 @pytest.fixture(scope="module")

@@ -2,7 +2,7 @@ import pytest
 
 from detector.evidence.boilerplate import BoilerplateFinder
 from detector.labels import BOILERPLATE
-from detector.text import segment
+from detector.text.segment import segment
 
 
 def flagged(text):

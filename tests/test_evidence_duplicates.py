@@ -2,7 +2,7 @@ import pytest
 
 from detector.evidence.duplicates import DuplicateFinder
 from detector.labels import BOILERPLATE, DUPLICATE
-from detector.text import segment
+from detector.text.segment import segment
 
 # The reworded caption pairs of seed 000: (fragment of the original, fragment of its reworded copy).
 SEED_000_PAIRS = [

@@ -2,7 +2,7 @@ import pytest
 
 from detector.evidence.lists import GarbledListFinder
 from detector.labels import GARBLED_LIST
-from detector.text import segment
+from detector.text.segment import segment
 
 
 def find(text):

@@ -2,7 +2,7 @@ import pytest
 
 from detector.evidence.punctuation import PunctuationFinder
 from detector.labels import BROKEN_PUNCTUATION
-from detector.text import segment
+from detector.text.segment import segment
 
 
 def find(text):

@@ -3,9 +3,8 @@ identical (numbers within 1e-6) through refactoring. `python -m tests.golden --w
 
 from __future__ import annotations
 
-import pytest
-
 import golden
+import pytest
 
 
 def _check(expected: list[dict], actual: list[dict]) -> None:

@@ -1,5 +1,5 @@
-from detector.html import extract_html, looks_like_html, segment_html
-from detector.text import CAPTION
+from detector.io.html import extract_html, looks_like_html, segment_html
+from detector.text.segment import CAPTION
 
 ARTICLE = """<!doctype html><html><head><title>Putin and Xi</title>
 <script>alert('x'); var tracking = "SCRIPT_TEXT";</script><style>p {color: red}</style></head>

@@ -2,7 +2,8 @@ import codecs
 
 import pytest
 
-from detector.inputs import InputError, check_text, decode_bytes
+from detector.errors import InputError
+from detector.io.decode import check_text, decode_bytes
 
 
 @pytest.mark.parametrize("data", [b"", b"   \n\t  ", "\ufeff".encode("utf-8") + b"  "])
@@ -26,7 +27,7 @@ def test_control_characters_are_refused_as_binary():
 
 
 def test_utf8_passes_and_windows_1252_is_guessed():
-    assert decode_bytes("Putin’s “model” relations.".encode("utf-8")).encoding == "utf-8"
+    assert decode_bytes("Putin’s “model” relations.".encode()).encoding == "utf-8"
     decoded = decode_bytes("Putin’s “model” relations, café.".encode("cp1252"))
     assert decoded.text == "Putin’s “model” relations, café."
     assert decoded.encoding == "cp1252"

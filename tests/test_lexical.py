@@ -5,7 +5,7 @@ import math
 import numpy as np
 import pytest
 
-from detector.lexical import LEXICAL_NAME, LexicalConfig, LexicalMTScorer, featurize, ngram_counts
+from detector.scoring.lexical_mt import LEXICAL_NAME, LexicalConfig, LexicalMTScorer, featurize, ngram_counts
 
 SMALL = LexicalConfig(hash_bits=12)
 
@@ -37,10 +37,13 @@ def _split(sentences, mt_flags, contexts=None):
 
 
 def test_fitted_scorer_ranks_unseen_sentences_by_the_habits_it_learned_and_reloads(tmp_path):
-    from training.lexical import fit_lexical
+    from training.lexical_mt import fit_lexical
 
     scorer = fit_lexical(_split(MT + HUMAN, [1] * len(MT) + [0] * len(HUMAN)), config=SMALL)
-    unseen = ["The senate has been informed about the situation since weeks, according to the ministry.", "The senate was told about it weeks ago, the ministry said."]
+    unseen = [
+        "The senate has been informed about the situation since weeks, according to the ministry.",
+        "The senate was told about it weeks ago, the ministry said.",
+    ]
     logits = scorer.logits(unseen)
     assert logits[0] > logits[1]
     scorer.save_pretrained(tmp_path)
@@ -51,7 +54,7 @@ def test_fitted_scorer_ranks_unseen_sentences_by_the_habits_it_learned_and_reloa
 
 
 def test_a_context_scorer_reads_the_neighbours_and_needs_them(tmp_path):
-    from training.lexical import fit_lexical
+    from training.lexical_mt import fit_lexical
 
     with_context = LexicalConfig(hash_bits=12, context=True)
     # The sentences are the same in both classes: only their neighbours tell the translators apart.
@@ -73,14 +76,14 @@ def test_a_context_scorer_reads_the_neighbours_and_needs_them(tmp_path):
 
 
 def test_fit_lexical_needs_both_classes():
-    from training.lexical import fit_lexical
+    from training.lexical_mt import fit_lexical
 
     with pytest.raises(ValueError, match="both"):
         fit_lexical(_split(MT, [1] * len(MT)), config=SMALL)
 
 
 def test_stack_weighs_the_informative_logit():
-    from training.lexical import fit_stack
+    from training.lexical_mt import fit_stack
 
     rng = np.random.default_rng(0)
     y = rng.integers(0, 2, 2000)
@@ -91,9 +94,10 @@ def test_stack_weighs_the_informative_logit():
 
 
 def test_a_model_that_stacks_a_lexical_scorer_needs_its_file(tmp_path):
-    from detector.encoder import ModelFilesError
+    from detector.errors import ModelFilesError
     from detector.labels import MACHINE_TRANSLATED
-    from detector.model import ArtifactClassifier, ClassifierConfig
+    from detector.scoring.classifier import ArtifactClassifier
+    from detector.scoring.configuration import ClassifierConfig
 
     model = ArtifactClassifier.from_base(ClassifierConfig(trainable_layers=1, token_head=False, lexical_stack=[1.0, 2.0, -0.5]))
     model.lexical = LexicalMTScorer(SMALL, np.linspace(-1, 1, 1 << SMALL.hash_bits), 0.25)
@@ -111,10 +115,11 @@ def test_a_model_that_stacks_a_lexical_scorer_needs_its_file(tmp_path):
 
 
 def test_the_detector_gives_the_lexical_scorer_its_own_context_window():
-    from detector.detector import Detector
-    from detector.encoder import SentenceEncoder
     from detector.labels import MACHINE_TRANSLATED
-    from detector.model import ArtifactClassifier, ClassifierConfig
+    from detector.pipeline import Detector
+    from detector.scoring.classifier import ArtifactClassifier
+    from detector.scoring.configuration import ClassifierConfig
+    from detector.scoring.encoder import SentenceEncoder
 
     model = ArtifactClassifier.from_base(ClassifierConfig(trainable_layers=1, token_head=False, lexical_stack=[1.0, 2.0, -0.5]))
     wide = LexicalConfig(hash_bits=SMALL.hash_bits, context=True, context_window=2)
@@ -135,11 +140,14 @@ def test_the_detector_gives_the_lexical_scorer_its_own_context_window():
 def test_a_document_level_scorer_is_saved_apart_and_its_logit_moves_the_document_verdict(tmp_path):
     from dataclasses import replace
 
-    from detector.aggregate import DocumentHead, content_text, document_features
-    from detector.detector import Detector, DetectorConfig
-    from detector.encoder import ModelFilesError, SentenceEncoder
-    from detector.lexical import DOCUMENT_LEXICAL_NAME
-    from detector.model import ArtifactClassifier, ClassifierConfig
+    from detector.document.features import content_text, document_features
+    from detector.document.head import DocumentHead
+    from detector.errors import ModelFilesError
+    from detector.pipeline import Detector, DetectorConfig
+    from detector.scoring.classifier import ArtifactClassifier
+    from detector.scoring.configuration import ClassifierConfig
+    from detector.scoring.encoder import SentenceEncoder
+    from detector.scoring.lexical_mt import DOCUMENT_LEXICAL_NAME
 
     n = len(document_features([], 0.5)) + 1  # the head reads the document-level logit last
     weights = [0.0] * n
@@ -184,7 +192,7 @@ def _fake_blocks(monkeypatch):
 
 def test_the_sentence_scorer_can_be_fitted_on_every_train_block_sentence(monkeypatch):
     from training.config import CorpusConfig, TrainConfig
-    from training.lexical import fit_lexical_on_blocks
+    from training.lexical_mt import fit_lexical_on_blocks
 
     _fake_blocks(monkeypatch)
     config = LexicalConfig(hash_bits=12, context=True, context_window=2)
@@ -200,7 +208,7 @@ def test_the_sentence_scorer_can_be_fitted_on_every_train_block_sentence(monkeyp
 
 def test_the_document_scorer_is_fitted_on_joined_train_blocks(monkeypatch):
     from training.config import CorpusConfig
-    from training.lexical import fit_document_lexical
+    from training.lexical_mt import fit_document_lexical
 
     _fake_blocks(monkeypatch)
     scorer = fit_document_lexical(CorpusConfig(), [1, 2], config=SMALL)
@@ -240,7 +248,9 @@ def test_windowed_logits_on_real_news_and_the_char_ngram_range():
         config = LexicalConfig(hash_bits=12, context=True, context_window=3, char_ngrams=char_ngrams, word_ngrams=word_ngrams)
         scorer = LexicalMTScorer(config, np.random.default_rng(3).normal(0, 1, 1 << 12), -0.1)
         for window in (1, 3):
-            np.testing.assert_allclose(scorer.windowed_logits(sentences, window), _string_path(scorer, sentences, window), rtol=1e-5, atol=1e-5)
+            np.testing.assert_allclose(
+                scorer.windowed_logits(sentences, window), _string_path(scorer, sentences, window), rtol=1e-5, atol=1e-5
+            )
     plain = LexicalMTScorer(SMALL, np.random.default_rng(3).normal(0, 1, 1 << SMALL.hash_bits), 0.0)
     np.testing.assert_array_equal(plain.windowed_logits(sentences, 3), plain.logits(sentences))  # no context: the sentence alone
 
@@ -250,9 +260,8 @@ def test_windowed_logits_on_real_news_and_the_char_ngram_range():
 def test_windowed_features_equal_the_features_of_joined_contexts(documents, window):
     """The training matrix built from each sentence's own counts is the one `featurize` builds from
     the joined context strings, row for row (documents never share a context)."""
+    from detector.scoring.lexical_mt import featurize, windowed_features
     from training.corpus import sentence_context
-
-    from detector.lexical import featurize, windowed_features
 
     config = LexicalConfig(hash_bits=8, context=True, context_window=window)  # small: families collide
     sentences = [s for doc in documents for s in doc]

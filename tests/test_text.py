@@ -1,4 +1,4 @@
-from detector.text import CAPTION, MAX_SENTENCE_CHARS, segment
+from detector.text.segment import CAPTION, MAX_SENTENCE_CHARS, segment
 
 
 def assert_offsets_exact(doc):
@@ -34,7 +34,7 @@ def test_offsets_with_crlf_blank_lines_and_indentation():
 
 
 def test_curly_and_straight_quotes_and_missing_space_after_quote():
-    text = 'He said "Hello."She left. Putin called Xi his “dear friend”. Ushakov said it lasted\'very positively\'. Done.'
+    text = "He said \"Hello.\"She left. Putin called Xi his “dear friend”. Ushakov said it lasted'very positively'. Done."
     doc = segment(text)
     texts = [s.text for s in doc.sentences]
     assert texts[0] == 'He said "Hello."'

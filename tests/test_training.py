@@ -17,7 +17,7 @@ needs_data = pytest.mark.skipif(not (DATA / "wmt-ht-mt").is_dir(), reason=f"shar
 def tiny_config(tmp_path_factory):
     out = tmp_path_factory.mktemp("tiny")
     config = TrainConfig.from_yaml(ROOT / "configs" / "tiny.yaml", output_dir=str(out / "model"))
-    config.corpus.cache_dir = str(ROOT / "artifacts" / "tiny-cache")
+    config.corpus.cache_dir = str(out / "cache")  # tests write only to temporary folders
     return config
 
 
@@ -56,7 +56,7 @@ def test_spun_examples_mark_the_swapped_words(tiny_corpus):
 
 @needs_data
 def test_tiny_training_end_to_end(tiny_config, tiny_corpus):
-    from detector.model import ArtifactClassifier
+    from detector.scoring.classifier import ArtifactClassifier
     from training.train import train
 
     model, summary = train(tiny_config, tiny_corpus)
@@ -80,8 +80,8 @@ def test_tiny_training_end_to_end(tiny_config, tiny_corpus):
     lengths = summary["document_head_fit"]["documents_per_length_in_blocks"]
     assert set(lengths) == {1, 2} and all(n > 0 for n in lengths.values())  # tiny.yaml: document_blocks [1, 2]
     # tiny.yaml fits a document-level lexical MT scorer; the document head reads its logit last
-    from detector.aggregate import document_features
-    from detector.lexical import DOCUMENT_LEXICAL_NAME
+    from detector.document.features import document_features
+    from detector.scoring.lexical_mt import DOCUMENT_LEXICAL_NAME
 
     assert (out / DOCUMENT_LEXICAL_NAME).is_file() and reloaded.document_lexical is not None
     assert len(reloaded.config.document_head["coef"][0]) == len(document_features([], 0.5)) + 1
@@ -109,8 +109,8 @@ def test_heads_refit_on_a_saved_model_keeps_its_encoder_and_adds_the_lexical_sta
     import shutil
     from dataclasses import replace
 
-    from detector.lexical import LEXICAL_NAME
-    from detector.model import ArtifactClassifier
+    from detector.scoring.classifier import ArtifactClassifier
+    from detector.scoring.lexical_mt import LEXICAL_NAME
     from training import sources
     from training.train import refit_heads
 
@@ -143,15 +143,14 @@ def test_heads_refit_on_a_saved_model_keeps_its_encoder_and_adds_the_lexical_sta
     assert metrics["heads_refit_from_config"]["max_fpr"] == 0.02
 
 
-
 @needs_data
 def test_a_document_head_refit_adds_the_document_scorer_and_drops_a_stale_mt_check_head(tiny_config, tmp_path):
     import shutil
     from dataclasses import replace
 
-    from detector.aggregate import document_features
-    from detector.lexical import DOCUMENT_LEXICAL_NAME
-    from detector.model import ArtifactClassifier
+    from detector.document.features import document_features
+    from detector.scoring.classifier import ArtifactClassifier
+    from detector.scoring.lexical_mt import DOCUMENT_LEXICAL_NAME
     from training.train import refit_document_head
 
     out = Path(tiny_config.output_dir)
@@ -176,9 +175,11 @@ def test_a_document_head_refit_adds_the_document_scorer_and_drops_a_stale_mt_che
     assert not (folder / DOCUMENT_LEXICAL_NAME).exists()
     assert len(ArtifactClassifier.from_pretrained(folder).config.document_head["coef"][0]) == n
 
+
 def test_corrupted_weights_give_a_clear_error(tmp_path):
-    from detector.encoder import ModelFilesError
-    from detector.model import ArtifactClassifier, ClassifierConfig
+    from detector.errors import ModelFilesError
+    from detector.scoring.classifier import ArtifactClassifier
+    from detector.scoring.configuration import ClassifierConfig
 
     model = ArtifactClassifier.from_base(ClassifierConfig(trainable_layers=1, token_head=False))
     model.save_pretrained(tmp_path)
@@ -239,7 +240,9 @@ def test_platt_scaling_can_calibrate_for_another_base_rate():
 def test_lora_adapters_train_the_lower_layers_and_round_trip(tmp_path):
     import torch
 
-    from detector.model import ArtifactClassifier, ClassifierConfig, LoRALinear
+    from detector.scoring.classifier import ArtifactClassifier
+    from detector.scoring.configuration import ClassifierConfig
+    from detector.scoring.lora import LoRALinear
 
     model = ArtifactClassifier.from_base(ClassifierConfig(trainable_layers=1, lora_rank=4, token_head=False))
     adapters = [m for m in model.modules() if isinstance(m, LoRALinear)]
@@ -256,7 +259,8 @@ def test_lora_adapters_train_the_lower_layers_and_round_trip(tmp_path):
 
 
 def test_the_document_head_gives_boilerplate_no_weight():
-    from detector.aggregate import DocumentHead, boilerplate_columns, document_features
+    from detector.document.features import boilerplate_columns, document_features
+    from detector.document.head import DocumentHead
     from detector.labels import ARTIFACT_TYPES
     from training.train import fit_head_weights
 
@@ -282,7 +286,7 @@ def test_the_document_head_gives_boilerplate_no_weight():
 
 
 def test_a_head_fitted_on_some_types_gives_the_others_no_weight():
-    from detector.aggregate import boilerplate_columns, columns_outside, document_features
+    from detector.document.features import boilerplate_columns, columns_outside, document_features
     from detector.labels import ARTIFACT_TYPES
     from training.config import TrainConfig
     from training.train import fit_head_weights

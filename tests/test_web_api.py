@@ -3,7 +3,7 @@ import time
 import pytest
 from fastapi.testclient import TestClient
 
-from detector.web import create_app
+from detector.apps.web import create_app
 
 ROOT_SEEDS = __import__("pathlib").Path(__file__).resolve().parents[1] / "seeds"
 
@@ -79,7 +79,7 @@ def test_runaway_scoring_times_out_with_503(baseline_detector, seeds):
 def test_serve_binds_to_localhost_by_default():
     import inspect
 
-    from detector import cli
+    from detector.apps import cli
 
     params = inspect.signature(cli.serve).parameters
     assert params["host"].default.default == "127.0.0.1"
@@ -94,9 +94,22 @@ def test_a_short_load_test_against_a_real_server_has_no_errors(tmp_path):
 
     root = ROOT_SEEDS.parent
     done = subprocess.run(
-        [sys.executable, "benchmarks/load_test.py", "--clients", "4", "--seconds", "3", "--model", "evidence-baseline",
-         "--report", str(tmp_path / "load")],
-        cwd=root, capture_output=True, text=True, timeout=300,
+        [
+            sys.executable,
+            "benchmarks/load_test.py",
+            "--clients",
+            "4",
+            "--seconds",
+            "3",
+            "--model",
+            "evidence-baseline",
+            "--report",
+            str(tmp_path / "load"),
+        ],
+        cwd=root,
+        capture_output=True,
+        text=True,
+        timeout=300,
     )
     assert done.returncode == 0, done.stdout + done.stderr
     result = json.loads((tmp_path / "load.json").read_text())

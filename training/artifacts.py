@@ -58,7 +58,7 @@ def break_punctuation(sentence: str, rng: random.Random) -> str | None:
     first, last = words[i], words[min(len(words) - 1, i + rng.randint(1, 2))]
     quote_open, quote_close = rng.choice([("'", "'"), ("‘", "’"), ("’", "’"), ("“", "’"), ("'", "”")])
     glued_before = sentence[: first.start()].rstrip()
-    return f"{glued_before}{quote_open}{sentence[first.start():last.end()]}{quote_close}{sentence[last.end():]}"
+    return f"{glued_before}{quote_open}{sentence[first.start() : last.end()]}{quote_close}{sentence[last.end() :]}"
 
 
 def _title(text: str) -> str:
@@ -66,20 +66,29 @@ def _title(text: str) -> str:
 
 
 def headline(sentence: str, rng: random.Random, max_words: int = 12) -> str:
-    words = sentence.rstrip(".!?\"”’ ").split()
+    words = sentence.rstrip('.!?"”’ ').split()
     start = rng.randrange(0, max(1, len(words) - max_words)) if len(words) > max_words else 0
     return _title(" ".join(words[start : start + rng.randint(6, max_words)]))
 
 
 _TEMPLATES = [
-    "{{^userSubscribed}} {{/userSubscribed}}", "{{#ad}}{{/ad}}", "{{> newsletter}}", "{% include 'ads/inline.html' %}",
-    "<%= related_posts %>", "${article.byline}", "{{#isPremium}} {{/isPremium}}",
+    "{{^userSubscribed}} {{/userSubscribed}}",
+    "{{#ad}}{{/ad}}",
+    "{{> newsletter}}",
+    "{% include 'ads/inline.html' %}",
+    "<%= related_posts %>",
+    "${article.byline}",
+    "{{#isPremium}} {{/isPremium}}",
 ]
 _CALLS = [
     "Read all the latest news, breaking news and news on the coronavirus here.",
-    "Click here to subscribe to our newsletter.", "Follow us on Twitter and Facebook for the latest updates.",
-    "Sign up for our daily briefing.", "Download our app to get breaking news alerts.",
-    "Also read: {headline}", "Read more: {headline}", "Watch: {headline}",
+    "Click here to subscribe to our newsletter.",
+    "Follow us on Twitter and Facebook for the latest updates.",
+    "Sign up for our daily briefing.",
+    "Download our app to get breaking news alerts.",
+    "Also read: {headline}",
+    "Read more: {headline}",
+    "Watch: {headline}",
 ]
 _MONTHS = ["Jan", "February", "Mar", "April", "May", "June", "Jul", "Aug", "September", "Oct", "November", "Dec"]
 _DAYS = ["Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"]
@@ -99,12 +108,18 @@ def boilerplate_line(source_sentence: str, rng: random.Random) -> tuple[str, str
     if kind == "date":
         y, d = rng.randint(2005, 2026), rng.randint(1, 28)
         return kind, rng.choice(
-            [f"{rng.choice(_DAYS)}, {rng.choice(_MONTHS)} {d}, {y}", f" date {y}-{rng.randint(1, 12):02d}-{d:02d} ",
-             f"Published: {d} {rng.choice(_MONTHS)} {y}", f"Updated {rng.choice(_MONTHS)} {d}, {y} {rng.randint(1, 12)}:{rng.randint(0, 59):02d} pm"]
+            [
+                f"{rng.choice(_DAYS)}, {rng.choice(_MONTHS)} {d}, {y}",
+                f" date {y}-{rng.randint(1, 12):02d}-{d:02d} ",
+                f"Published: {d} {rng.choice(_MONTHS)} {y}",
+                f"Updated {rng.choice(_MONTHS)} {d}, {y} {rng.randint(1, 12)}:{rng.randint(0, 59):02d} pm",
+            ]
         )
     if kind == "url":
         slug = "-".join(w.lower() for w in re.findall(r"[A-Za-z]+", source_sentence)[:7])
-        return kind, rng.choice(["Sources: ", "Source: ", ""]) + f"https://www.{rng.choice(['news18', 'example', 'dailynews'])}.com/world/{slug}-{rng.randint(1000, 9999999)}.html"
+        return kind, rng.choice(
+            ["Sources: ", "Source: ", ""]
+        ) + f"https://www.{rng.choice(['news18', 'example', 'dailynews'])}.com/world/{slug}-{rng.randint(1000, 9999999)}.html"
     if kind == "call":
         return kind, rng.choice(_CALLS).format(headline=headline(source_sentence, rng))
     return kind, headline(source_sentence, rng)  # a link-list line: a headline without a period

@@ -30,7 +30,7 @@ class TfidfBaseline:
             parts.append(vec.fit_transform(texts) if fit else vec.transform(texts))
         return self._hstack(parts).tocsr()
 
-    def fit(self, sentences, contexts, labels: np.ndarray) -> "TfidfBaseline":
+    def fit(self, sentences, contexts, labels: np.ndarray) -> TfidfBaseline:
         from sklearn.linear_model import LogisticRegression
 
         x = self._features(sentences, contexts, fit=True)

@@ -11,7 +11,8 @@ import yaml
 from detector.evidence.base import FLAGGING_CONFIDENCE
 
 ROOT = Path(__file__).resolve().parents[1]
-DEFAULT_DATA_DIR = ROOT.parent / "shared" / "data"
+DATA_ENV = "MILLCHECK_DATA_DIR"  # where the training and evaluation data live (never copied into the repo)
+DEFAULT_DATA_DIR = Path(os.environ.get(DATA_ENV) or ROOT.parent / "shared" / "data")
 
 
 @dataclass
@@ -70,10 +71,12 @@ class TrainConfig:
     # `document_examples` per generator): articles run longer than one block.
     document_blocks: list[int] = field(default_factory=lambda: [1])
     document_head_c: float = 1.0  # inverse regularisation of the document head (features standardised)
-    # The sentence types whose columns the document head reads (detector.aggregate.columns_outside:
+    # The sentence types whose columns the document head reads (detector.document.features.columns_outside:
     # the others get no weight). Boilerplate never counts; v8 reads spun and machine_translated only,
     # the two its validation documents show.
-    document_head_types: list[str] = field(default_factory=lambda: ["spun", "machine_translated", "duplicate", "garbled_list", "broken_punctuation"])
+    document_head_types: list[str] = field(
+        default_factory=lambda: ["spun", "machine_translated", "duplicate", "garbled_list", "broken_punctuation"]
+    )
     # Per-output weights of the sentence loss (unlisted outputs weigh 1), e.g. to keep the hard
     # sentence-level MT task from drowning the spinner types.
     loss_weights: dict[str, float] = field(default_factory=dict)
@@ -84,9 +87,9 @@ class TrainConfig:
     lexical_context_window: int = 1  # sentences each side in that context (the encoder reads 1)
     # What the sentence scorer is fitted on: "corpus" (the corpus's train split: its sampled MT and
     # clean sentences) or "blocks" (every sentence of the train split's blocks, about ten times as
-    # many; training.lexical.fit_lexical_on_blocks).
+    # many; training.lexical_mt.fit_lexical_on_blocks).
     lexical_source: str = "corpus"
-    # A document-level lexical MT scorer (training.lexical.fit_document_lexical), fitted on train
+    # A document-level lexical MT scorer (training.lexical_mt.fit_document_lexical), fitted on train
     # documents of `document_blocks` lengths; its logit is one more feature of the document heads.
     document_lexical: bool = False
     document_lexical_c: float = 4.0
@@ -108,7 +111,7 @@ class TrainConfig:
             raise ValueError(f"lexical_source must be 'corpus' or 'blocks', not {self.lexical_source!r}")
 
     @classmethod
-    def from_yaml(cls, path: str | os.PathLike, **overrides) -> "TrainConfig":
+    def from_yaml(cls, path: str | os.PathLike, **overrides) -> TrainConfig:
         data = yaml.safe_load(Path(path).read_text(encoding="utf-8")) or {}
         data.update({k: v for k, v in overrides.items() if v is not None})
         corpus = CorpusConfig(**data.pop("corpus", {}))

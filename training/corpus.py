@@ -26,7 +26,7 @@ from detector.labels import (
     MACHINE_TRANSLATED,
     SPUN,
 )
-from detector.text import segment
+from detector.text.segment import segment
 
 from .artifacts import boilerplate_line, break_punctuation, garble_list, headline
 from .config import CorpusConfig, TrainConfig
@@ -110,9 +110,7 @@ class CorpusBuilder:
         self.config = config
         self.rng = random.Random(config.seed)
         self.blocks = all_blocks(config.data_dir, config.block_lines, config.validation_share)
-        self.embedding_spinner = WordSwapSpinner(
-            load_or_build_embedding_thesaurus(config.cache_dir, base_model), rate=config.spin_rate
-        )
+        self.embedding_spinner = WordSwapSpinner(load_or_build_embedding_thesaurus(config.cache_dir, base_model), rate=config.spin_rate)
         self.tortured_spinner = WordSwapSpinner(tortured_thesaurus(tortured_phrases(config.data_dir)), rate=0.6)
         self._roundtrip = None
         self._pivot_spinner: WordSwapSpinner | None = None
@@ -196,9 +194,7 @@ class CorpusBuilder:
                 roundtrips = {**roundtrips, **dict(zip(missing, self.roundtrip(missing)))} if missing else roundtrips
             source = [roundtrips[s] for s in sentences] if kind == "spinner-roundtrip" else sentences
             spun = [spinner.spin(s, self.rng) for s in source]
-            labels = [
-                {SPUN: int(bool(r.spans)), **({MACHINE_TRANSLATED: 1} if kind == "spinner-roundtrip" else {})} for r in spun
-            ]
+            labels = [{SPUN: int(bool(r.spans)), **({MACHINE_TRANSLATED: 1} if kind == "spinner-roundtrip" else {})} for r in spun]
             doc = _doc_examples(
                 [r.text for r in spun], labels, block, kind, spans=[r.spans for r in spun], token_known=kind != "spinner-roundtrip"
             )
@@ -230,7 +226,17 @@ class CorpusBuilder:
             doc = sentences[:i] + [original, copy] + sentences[i + 1 :]
             for j, extra in ((i, {}), (i + 1, {MACHINE_TRANSLATED: 1} if use_rt else {SPUN: int(bool(spans))})):
                 examples.append(
-                    Example(doc[j], sentence_context(doc, j), {DUPLICATE: 1, **extra}, block.source, gen, f"{block.doc_id}/{gen}", block.split, spans if j == i + 1 else [], not use_rt)
+                    Example(
+                        doc[j],
+                        sentence_context(doc, j),
+                        {DUPLICATE: 1, **extra},
+                        block.source,
+                        gen,
+                        f"{block.doc_id}/{gen}",
+                        block.split,
+                        spans if j == i + 1 else [],
+                        not use_rt,
+                    )
                 )
         return examples
 
@@ -246,11 +252,31 @@ class CorpusBuilder:
             for i, s in enumerate(sentences):
                 if n_lists < lists and (garbled := garble_list(s, self.rng)) and garbled != s:
                     doc = sentences[:i] + [garbled] + sentences[i + 1 :]
-                    examples.append(Example(garbled, sentence_context(doc, i), {GARBLED_LIST: 1}, block.source, "list-garbler", f"{block.doc_id}/list", block.split))
+                    examples.append(
+                        Example(
+                            garbled,
+                            sentence_context(doc, i),
+                            {GARBLED_LIST: 1},
+                            block.source,
+                            "list-garbler",
+                            f"{block.doc_id}/list",
+                            block.split,
+                        )
+                    )
                     n_lists += 1
                 elif n_quotes < quotes and self.rng.random() < 0.15 and (broken := break_punctuation(s, self.rng)) and broken != s:
                     doc = sentences[:i] + [broken] + sentences[i + 1 :]
-                    examples.append(Example(broken, sentence_context(doc, i), {BROKEN_PUNCTUATION: 1}, block.source, "quote-breaker", f"{block.doc_id}/quote", block.split))
+                    examples.append(
+                        Example(
+                            broken,
+                            sentence_context(doc, i),
+                            {BROKEN_PUNCTUATION: 1},
+                            block.source,
+                            "quote-breaker",
+                            f"{block.doc_id}/quote",
+                            block.split,
+                        )
+                    )
                     n_quotes += 1
         return examples
 
@@ -270,7 +296,17 @@ class CorpusBuilder:
             else:
                 i = self.rng.randrange(len(sentences) + 1)
                 doc = sentences[:i] + [line] + sentences[i:]
-            examples.append(Example(line.strip(), sentence_context(doc, i), {BOILERPLATE: 1}, block.source, f"boilerplate-{kind}", f"{block.doc_id}/bp", block.split))
+            examples.append(
+                Example(
+                    line.strip(),
+                    sentence_context(doc, i),
+                    {BOILERPLATE: 1},
+                    block.source,
+                    f"boilerplate-{kind}",
+                    f"{block.doc_id}/bp",
+                    block.split,
+                )
+            )
         return examples
 
     # -- the whole corpus --------------------------------------------------------------------

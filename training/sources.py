@@ -98,9 +98,7 @@ def wmt23_blocks(data_dir: str | Path, block_lines: int, validation_share: float
 
 def all_blocks(data_dir: str | Path, block_lines: int, validation_share: float) -> list[Block]:
     if not (Path(data_dir) / "wmt-ht-mt").is_dir():
-        raise FileNotFoundError(
-            f"no training data under {data_dir}: expected wmt-ht-mt/ and wmt23/ (set corpus.data_dir)"
-        )
+        raise FileNotFoundError(f"no training data under {data_dir}: expected wmt-ht-mt/ and wmt23/ (set corpus.data_dir)")
     return [*wmt_blocks(data_dir, block_lines, validation_share), *wmt23_blocks(data_dir, block_lines, validation_share)]
 
 

@@ -24,7 +24,7 @@ from typing import Iterable
 
 import numpy as np
 
-from detector.evidence.lexical import STOP_WORDS
+from detector.text.words import STOP_WORDS
 
 from .sources import TorturedPhrase
 
@@ -43,7 +43,7 @@ class Thesaurus:
         path.write_text(json.dumps(self.__dict__), encoding="utf-8")
 
     @classmethod
-    def load(cls, path: Path) -> "Thesaurus":
+    def load(cls, path: Path) -> Thesaurus:
         return cls(**json.loads(path.read_text(encoding="utf-8")))
 
 
@@ -146,9 +146,7 @@ class WordSwapSpinner:
         self.inflection_rate = inflection_rate
         self._phrases = sorted(thesaurus.phrases, key=len, reverse=True)
         self._phrase_re = (
-            re.compile(r"\b(" + "|".join(re.escape(p) for p in self._phrases) + r")\b", re.IGNORECASE)
-            if self._phrases
-            else None
+            re.compile(r"\b(" + "|".join(re.escape(p) for p in self._phrases) + r")\b", re.IGNORECASE) if self._phrases else None
         )
 
     def _replacement(self, word: str, rng: random.Random) -> str | None:
@@ -200,7 +198,7 @@ def load_or_build_embedding_thesaurus(cache_dir: str | Path, base_model: str) ->
         return Thesaurus.load(path)
     from transformers import AutoModel, AutoTokenizer
 
-    from detector.encoder import resolve_model_path
+    from detector.scoring.weights import resolve_model_path
 
     model_path = resolve_model_path(base_model)
     tokenizer = AutoTokenizer.from_pretrained(model_path, local_files_only=True)

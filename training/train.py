@@ -21,8 +21,10 @@ from pathlib import Path
 import numpy as np
 import torch
 
+from detector.document.head import DocumentHead
 from detector.labels import MACHINE_TRANSLATED, VERDICT_CLEAN
-from detector.model import OVERALL, ArtifactClassifier, ClassifierConfig
+from detector.scoring.classifier import ArtifactClassifier
+from detector.scoring.configuration import OVERALL, ClassifierConfig
 
 from .config import TrainConfig
 from .corpus import OUTPUTS, build_corpus, describe
@@ -109,9 +111,7 @@ def _logit(p: float) -> float:
     return float(np.log(p / (1.0 - p)))
 
 
-def pick_threshold(
-    sentence_scores: np.ndarray, is_clean: np.ndarray, max_fpr: float, floor: float = 0.5, ceiling: float = 0.95
-) -> float:
+def pick_threshold(sentence_scores: np.ndarray, is_clean: np.ndarray, max_fpr: float, floor: float = 0.5, ceiling: float = 0.95) -> float:
     """The lowest threshold (within [floor, ceiling]) whose false-positive rate on clean items is at most `max_fpr`."""
     clean = np.sort(sentence_scores[is_clean])
     if len(clean) == 0:
@@ -127,9 +127,9 @@ def fit_document_head(model: ArtifactClassifier, config: TrainConfig, threshold:
     With a `roundtrip` engine, the head for the MT check: the documents' mean round-trip
     similarity is one more feature.
     """
-    from detector.aggregate import columns_outside, document_features
-    from detector.detector import Detector, DetectorConfig
-    from detector.encoder import SentenceEncoder
+    from detector.document.features import columns_outside, document_features
+    from detector.pipeline import Detector, DetectorConfig
+    from detector.scoring.encoder import SentenceEncoder
 
     from .corpus import CorpusBuilder
     from .documents import make_documents
@@ -147,7 +147,7 @@ def fit_document_head(model: ArtifactClassifier, config: TrainConfig, threshold:
     # The heads being replaced may read other features than the ones fitted here: only the reports'
     # sentences are used, so the detector applies none.
     detector.document_head = detector.roundtrip_head = None
-    reports = list(detector.score_many(d.text for d in docs))
+    reports = [report for _, report in detector.score_many(d.text for d in docs)]
     x = np.array(
         [
             document_features(
@@ -179,7 +179,7 @@ def fit_document_head(model: ArtifactClassifier, config: TrainConfig, threshold:
     }
 
 
-def fit_thresholded_head(x: np.ndarray, y: np.ndarray, c: float, ignore: list[int], max_fpr: float) -> tuple["DocumentHead", list[dict]]:
+def fit_thresholded_head(x: np.ndarray, y: np.ndarray, c: float, ignore: list[int], max_fpr: float) -> tuple[DocumentHead, list[dict]]:
     """`fit_head_weights`, then the threshold on 1 - P(clean) that flags at most `max_fpr` of the
     clean documents in `x`; also each document's class probabilities."""
     head = fit_head_weights(x, y, c, ignore=ignore)
@@ -188,12 +188,10 @@ def fit_thresholded_head(x: np.ndarray, y: np.ndarray, c: float, ignore: list[in
     return replace(head, threshold=pick_threshold(not_clean, y == VERDICT_CLEAN, max_fpr, floor=0.5, ceiling=0.99)), probs
 
 
-def fit_head_weights(x: np.ndarray, y: np.ndarray, c: float, ignore: tuple[int, ...] | list[int] = ()) -> "DocumentHead":
+def fit_head_weights(x: np.ndarray, y: np.ndarray, c: float, ignore: tuple[int, ...] | list[int] = ()) -> DocumentHead:
     """A multinomial logistic regression on standardised features, as a `DocumentHead` (threshold
     still to pick). Columns in `ignore` get no weight (centre 0, scale 1, coefficients 0)."""
     from sklearn.linear_model import LogisticRegression
-
-    from detector.aggregate import DocumentHead
 
     keep = [j for j in range(x.shape[1]) if j not in set(ignore)]
     std = x.std(axis=0)
@@ -205,7 +203,9 @@ def fit_head_weights(x: np.ndarray, y: np.ndarray, c: float, ignore: tuple[int, 
     intercept = lr.intercept_ if len(lr.classes_) > 2 else np.array([0.0, lr.intercept_[0]])
     coef = np.zeros((len(weights), x.shape[1]))
     coef[:, keep] = weights
-    return DocumentHead(tuple(lr.classes_), tuple(map(tuple, coef.tolist())), tuple(intercept.tolist()), tuple(center.tolist()), tuple(scale.tolist()))
+    return DocumentHead(
+        tuple(lr.classes_), tuple(map(tuple, coef.tolist())), tuple(intercept.tolist()), tuple(center.tolist()), tuple(scale.tolist())
+    )
 
 
 def _similarity(report) -> float:
@@ -301,9 +301,9 @@ def fit_heads(model: ArtifactClassifier, corpus, config: TrainConfig) -> dict:
     val_logits, val_labels = evaluate_split(model, corpus["validation"])
     lexical = None
     if config.lexical_mt:
-        from detector.lexical import LexicalConfig
+        from detector.scoring.lexical_mt import LexicalConfig
 
-        from .lexical import fit_lexical, fit_lexical_on_blocks, fit_stack, split_contexts
+        from .lexical_mt import fit_lexical, fit_lexical_on_blocks, fit_stack, split_contexts
 
         mt = OUTPUTS.index(MACHINE_TRANSLATED)
         sentences = list(corpus["validation"]["sentence"])
@@ -320,7 +320,10 @@ def fit_heads(model: ArtifactClassifier, corpus, config: TrainConfig) -> dict:
         model.config.lexical_stack = fit_stack(val_logits[:, mt], lexical_logits, is_mt)
         model.lexical = scorer
         val_logits = model.stack_logits(val_logits, lexical_logits)
-        lexical = {"stack": model.config.lexical_stack, "validation_mt_roc_auc": {"encoder": encoder_auc, "stacked": _auc(val_logits[:, mt], is_mt)}}
+        lexical = {
+            "stack": model.config.lexical_stack,
+            "validation_mt_roc_auc": {"encoder": encoder_auc, "stacked": _auc(val_logits[:, mt], is_mt)},
+        }
     model.config.calibration = fit_platt(val_logits, val_labels, config.calibration_priors)
     val_probs = model.calibrate(val_logits)
     clean = val_labels[:, OUTPUTS.index(OVERALL)] == 0
@@ -345,10 +348,14 @@ def fit_document_scorer(model: ArtifactClassifier, config: TrainConfig) -> None:
     train split), or take it away: the document heads fitted next read its logit only if present."""
     model.document_lexical, model.config.document_lexical = None, False
     if config.document_lexical:
-        from .lexical import fit_document_lexical
+        from .lexical_mt import fit_document_lexical
 
         model.document_lexical = fit_document_lexical(
-            config.corpus, config.document_blocks, config.document_lexical_c, config.seed, max_documents=config.document_lexical_max_documents
+            config.corpus,
+            config.document_blocks,
+            config.document_lexical_c,
+            config.seed,
+            max_documents=config.document_lexical_max_documents,
         )
         model.config.document_lexical = True
 
@@ -356,7 +363,7 @@ def fit_document_scorer(model: ArtifactClassifier, config: TrainConfig) -> None:
 def _drop_stale_roundtrip_head(model: ArtifactClassifier) -> None:
     """An MT-check head fitted before the document-level scorer came or went reads the wrong number
     of features: drop it (refit it with --mt-check) rather than ship a head that raises."""
-    from detector.aggregate import document_features
+    from detector.document.features import document_features
 
     head = model.config.document_head_roundtrip
     document_mt = 0.0 if model.document_lexical is not None else None
@@ -392,9 +399,9 @@ def refit_document_head(model_dir: str, config: TrainConfig, mt_check: bool = Fa
     `mt_check`: the head used with the round-trip MT check (`document_head_roundtrip`); it reads
     the document-level scorer the model already carries, if any.
     """
-    from detector.lexical import DOCUMENT_LEXICAL_NAME
-    from detector.model import CONFIG_NAME
-    from detector.roundtrip import MarianRoundTrip
+    from detector.scoring.configuration import CONFIG_NAME
+    from detector.scoring.lexical_mt import DOCUMENT_LEXICAL_NAME
+    from detector.scoring.mt_check import MarianRoundTrip
 
     model = ArtifactClassifier.from_pretrained(model_dir)
     model.config.name = config.name
@@ -429,7 +436,9 @@ def main() -> None:
     parser.add_argument("--corpus", help="a corpus saved by training.corpus (default: build it now)")
     parser.add_argument("--output-dir")
     parser.add_argument(
-        "--document-head-only", metavar="MODEL_DIR", help="only (re)fit the document head of a saved model (and, with document_lexical, its document-level scorer)"
+        "--document-head-only",
+        metavar="MODEL_DIR",
+        help="only (re)fit the document head of a saved model (and, with document_lexical, its document-level scorer)",
     )
     parser.add_argument("--mt-check", action="store_true", help="with --document-head-only: the head for the round-trip MT check")
     parser.add_argument(

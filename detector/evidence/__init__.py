@@ -1,10 +1,13 @@
 """Deterministic evidence finders: each explains one artifact type with offsets a person can check."""
 
-from .base import Evidence, EvidenceFinder, Findings, Span
-from .boilerplate import BoilerplateFinder
-from .duplicates import DuplicateConfig, DuplicateFinder
-from .lists import GarbledListFinder
-from .punctuation import PunctuationFinder
+from typing import Sequence
+
+from detector.evidence.base import Evidence, EvidenceFinder, Findings, Span
+from detector.evidence.boilerplate import BoilerplateFinder
+from detector.evidence.duplicates import DuplicateConfig, DuplicateFinder
+from detector.evidence.lists import GarbledListFinder
+from detector.evidence.punctuation import PunctuationFinder
+from detector.text.segment import Document
 
 
 def default_finders(encoder) -> list[EvidenceFinder]:
@@ -12,15 +15,18 @@ def default_finders(encoder) -> list[EvidenceFinder]:
     return [DuplicateFinder(encoder), GarbledListFinder(), PunctuationFinder(), BoilerplateFinder()]
 
 
-def find_all(doc, finders, given: dict[str, Findings] | None = None) -> Findings:
-    """Every finder's evidence merged per sentence, in finder order; `given` holds findings a
-    caller already computed, by finder name (the duplicates of a batch embedded in one pass)."""
-    given = given or {}
-    merged: Findings = {}
+def find_all(doc: Document, finders: Sequence[EvidenceFinder]) -> Findings:
+    """Every finder's evidence for one document, merged per sentence in finder order."""
+    return find_many([doc], finders)[0]
+
+
+def find_many(docs: Sequence[Document], finders: Sequence[EvidenceFinder]) -> list[Findings]:
+    """`find_all` for a batch: each finder sees the whole batch at once (`EvidenceFinder.find_many`)."""
+    merged: list[Findings] = [{} for _ in docs]
     for finder in finders:
-        found = given[finder.name] if finder.name in given else finder.find(doc)
-        for index, evidence in found.items():
-            merged.setdefault(index, []).extend(evidence)
+        for into, found in zip(merged, finder.find_many(docs)):
+            for index, evidence in found.items():
+                into.setdefault(index, []).extend(evidence)
     return merged
 
 
@@ -36,4 +42,5 @@ __all__ = [
     "Span",
     "default_finders",
     "find_all",
+    "find_many",
 ]

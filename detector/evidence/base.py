@@ -3,14 +3,15 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Protocol
+from typing import Sequence
 
-from ..text import Document
+from detector.text.segment import Document
 
 # The lowest confidence a finder gives a finding that must flag its sentence at the default
 # threshold (bare links, link lists, teasers, separators, glued quotes); training caps the default
 # threshold here (`TrainConfig.threshold_ceiling`). Weaker findings stay below it on purpose.
 FLAGGING_CONFIDENCE = 0.85
+
 
 @dataclass(frozen=True)
 class Span:
@@ -21,7 +22,7 @@ class Span:
     text: str
 
     @classmethod
-    def of(cls, doc: Document, start: int, end: int) -> "Span":
+    def of(cls, doc: Document, start: int, end: int) -> Span:
         return cls(start, end, doc.text[start:end])
 
     def to_dict(self) -> dict:
@@ -54,7 +55,7 @@ class Evidence:
         }
 
     @classmethod
-    def from_dict(cls, data: dict) -> "Evidence":
+    def from_dict(cls, data: dict) -> Evidence:
         return cls(
             type=data["type"],
             rule=data["rule"],
@@ -68,10 +69,18 @@ class Evidence:
 Findings = dict[int, list[Evidence]]  # sentence index -> evidence
 
 
-class EvidenceFinder(Protocol):
-    name: str
+class EvidenceFinder:
+    """One finder, one artifact type's rules (after datatrove's BaseFilter): `find` one document,
+    or `find_many` for a batch, which a finder overrides when a batch is cheaper than its parts
+    (the duplicate finder embeds all documents' sentences in one pass)."""
 
-    def find(self, doc: Document) -> Findings: ...
+    name: str = "finder"
+
+    def find(self, doc: Document) -> Findings:
+        raise NotImplementedError
+
+    def find_many(self, docs: Sequence[Document]) -> list[Findings]:
+        return [self.find(doc) for doc in docs]
 
 
 def add(findings: Findings, index: int, evidence: Evidence) -> None:

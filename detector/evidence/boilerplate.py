@@ -8,10 +8,10 @@ from __future__ import annotations
 
 import re
 
-from ..labels import BOILERPLATE
-from ..text import Document
-from .base import FLAGGING_CONFIDENCE, Evidence, Findings, Span, add
-from .lexical import is_title_case, words
+from detector.evidence.base import FLAGGING_CONFIDENCE, Evidence, EvidenceFinder, Findings, Span, add
+from detector.labels import BOILERPLATE
+from detector.text.segment import Document
+from detector.text.words import is_title_case, words
 
 _TEMPLATE = re.compile(r"\{\{[#^/!>&]?\s*[\w.\-]+\s*\}\}|\{%.*?%\}|<%.*?%>|\$\{[\w.]+\}")
 _TEASER = re.compile(r"\s[-–—|]\s*$")
@@ -27,14 +27,59 @@ _DATE_LINE = re.compile(
 )
 _URL_LINE = re.compile(r"^(?:(?:source|sources|via|link|read more)\s*:\s*)?(?:https?://|www\.)\S+$", re.IGNORECASE)
 UI_LINES = {
-    "related articles", "related", "related stories", "related news", "read more", "read next", "more from",
-    "newsletter", "advertisement", "sponsored", "close", "×", "share", "share this", "share this article",
-    "subscribe", "sign up", "log in", "login", "comments", "leave a comment", "most read", "trending",
-    "recommended", "you may also like", "more stories", "continue reading", "skip to content", "menu",
-    "loading", "play", "pause", "watch", "listen", "video", "photo", "next", "previous", "back to top",
+    "related articles",
+    "related",
+    "related stories",
+    "related news",
+    "read more",
+    "read next",
+    "more from",
+    "newsletter",
+    "advertisement",
+    "sponsored",
+    "close",
+    "×",
+    "share",
+    "share this",
+    "share this article",
+    "subscribe",
+    "sign up",
+    "log in",
+    "login",
+    "comments",
+    "leave a comment",
+    "most read",
+    "trending",
+    "recommended",
+    "you may also like",
+    "more stories",
+    "continue reading",
+    "skip to content",
+    "menu",
+    "loading",
+    "play",
+    "pause",
+    "watch",
+    "listen",
+    "video",
+    "photo",
+    "next",
+    "previous",
+    "back to top",
 }
-_LIST_HEADERS = {"related articles", "related", "related stories", "related news", "most read", "trending",
-                 "recommended", "you may also like", "more stories", "read next", "more from"}
+_LIST_HEADERS = {
+    "related articles",
+    "related",
+    "related stories",
+    "related news",
+    "most read",
+    "trending",
+    "recommended",
+    "you may also like",
+    "more stories",
+    "read next",
+    "more from",
+}
 _CALL_TO_ACTION = re.compile(
     r"^(?:read (?:all|the|more)\b.*\b(?:here|news)|click here\b|follow us on\b|sign up (?:for|to)\b|"
     r"subscribe (?:to|for|now)\b|download (?:the|our) app\b|also read\b|watch:|read also\b)",
@@ -53,7 +98,7 @@ def _line_key(text: str) -> str:
     return " ".join(text.lower().split()).strip(" :·•|")
 
 
-class BoilerplateFinder:
+class BoilerplateFinder(EvidenceFinder):
     name = "boilerplate"
 
     def _line_rule(self, text: str) -> tuple[str, str, float] | None:
@@ -115,6 +160,8 @@ class BoilerplateFinder:
                     add(
                         findings,
                         s.index,
-                        Evidence(BOILERPLATE, "call_to_action", "site call to action, not article text", 0.8, (Span.of(doc, s.start, s.end),)),
+                        Evidence(
+                            BOILERPLATE, "call_to_action", "site call to action, not article text", 0.8, (Span.of(doc, s.start, s.end),)
+                        ),
                     )
         return findings

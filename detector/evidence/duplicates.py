@@ -11,13 +11,14 @@ from __future__ import annotations
 
 from collections import Counter
 from dataclasses import dataclass
+from typing import Sequence
 
 import numpy as np
 
-from ..labels import BOILERPLATE, DUPLICATE
-from ..text import Document
-from .base import Evidence, Findings, Span, add
-from .lexical import content_stems, is_title_case, normalise, words
+from detector.evidence.base import Evidence, EvidenceFinder, Findings, Span, add
+from detector.labels import BOILERPLATE, DUPLICATE
+from detector.text.segment import Document
+from detector.text.words import content_stems, is_title_case, normalise, words
 
 
 @dataclass
@@ -80,19 +81,14 @@ def _is_headline_and_lead(doc: Document, a: _Unit, b: _Unit, words_a: int, words
         return False
     following = doc.paragraph_sentences(a.paragraph + 1)
     next_first = following[0] if following else None
-    return (
-        next_first is not None
-        and b.sentences[0] == next_first.index
-        and b.text.endswith(_TERMINAL)
-        and words_b > words_a
-    )
+    return next_first is not None and b.sentences[0] == next_first.index and b.text.endswith(_TERMINAL) and words_b > words_a
 
 
 def _quote(text: str, limit: int = 80) -> str:
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
-class DuplicateFinder:
+class DuplicateFinder(EvidenceFinder):
     name = "duplicates"
 
     def __init__(self, encoder, config: DuplicateConfig | None = None):
@@ -199,3 +195,11 @@ class DuplicateFinder:
         for (index, _), evidence in sorted(best.items(), key=lambda kv: kv[0]):
             add(findings, index, evidence)
         return findings
+
+    def find_many(self, docs: Sequence[Document]) -> list[Findings]:
+        """`find` for each document, the texts of all of them that need an embedding encoded in
+        one pass (each distinct text once): fuller batches than one document gives."""
+        plans = [self.plan(doc) for doc in docs]
+        texts = sorted({t for plan in plans for t in plan.texts})
+        vectors = dict(zip(texts, self.encoder.encode(texts))) if texts else {}
+        return [self.find(doc, plan, np.stack([vectors[t] for t in plan.texts]) if plan.texts else None) for doc, plan in zip(docs, plans)]

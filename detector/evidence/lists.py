@@ -10,10 +10,10 @@ from __future__ import annotations
 import re
 from collections import defaultdict
 
-from ..labels import GARBLED_LIST
-from ..text import Document
-from .base import Evidence, Findings, Span, add
-from .lexical import fold
+from detector.evidence.base import Evidence, EvidenceFinder, Findings, Span, add
+from detector.labels import GARBLED_LIST
+from detector.text.segment import Document
+from detector.text.words import fold
 
 _NAME = r"[A-Z][\w'’.+\-]*"
 _ITEM = rf"(?:[Tt]he\s+)?{_NAME}(?:\s+(?:of\s+|the\s+)?{_NAME}){{0,3}}(?:\s*\([^()\n]{{1,40}}\))?"
@@ -40,7 +40,7 @@ def list_items(text: str, offset: int) -> list[tuple[int, int, str, str]]:
     return out
 
 
-class GarbledListFinder:
+class GarbledListFinder(EvidenceFinder):
     name = "lists"
 
     def find(self, doc: Document) -> Findings:
@@ -58,9 +58,8 @@ class GarbledListFinder:
                         continue
                     parens = {o[3] for o in occurrences if o[3]}
                     contradicting = len(parens) > 1
-                    message = (
-                        f"“{name.title()}” appears {len(occurrences)} times in one list"
-                        + (f" with contradicting qualifiers ({', '.join(sorted(parens))})" if contradicting else "")
+                    message = f"“{name.title()}” appears {len(occurrences)} times in one list" + (
+                        f" with contradicting qualifiers ({', '.join(sorted(parens))})" if contradicting else ""
                     )
                     add(
                         findings,

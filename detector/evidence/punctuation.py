@@ -9,9 +9,9 @@ from __future__ import annotations
 
 import re
 
-from ..labels import BROKEN_PUNCTUATION
-from ..text import Document
-from .base import FLAGGING_CONFIDENCE, Evidence, Findings, Span, add
+from detector.evidence.base import FLAGGING_CONFIDENCE, Evidence, EvidenceFinder, Findings, Span, add
+from detector.labels import BROKEN_PUNCTUATION
+from detector.text.segment import Document
 
 # A lowercase word glued to a quote that opens another word: "lasted'very", "to’safeguard".
 _GLUED = re.compile(r"(?<![\w'’])([a-z]{2,})(['’‘“\"])([a-z]{3,})")
@@ -55,7 +55,7 @@ def _quote_problems(text: str) -> list[tuple[int, str]]:
     return problems
 
 
-class PunctuationFinder:
+class PunctuationFinder(EvidenceFinder):
     name = "punctuation"
 
     def find(self, doc: Document) -> Findings:

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import json
 import os
-from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Sequence
 
@@ -21,89 +20,12 @@ from safetensors.torch import load_file, save_file
 from torch import nn
 from transformers import AutoModel, AutoTokenizer
 
-from .encoder import BASE_ENCODER, ModelFilesError, resolve_model_path
-from .labels import ARTIFACT_TYPES, MACHINE_TRANSLATED
-from .lexical import DOCUMENT_LEXICAL_NAME, LEXICAL_NAME, LexicalMTScorer
-
-CONFIG_NAME = "config.json"
-WEIGHTS_NAME = "delta.safetensors"
-OVERALL = "overall"
-MODEL_TYPE = "millcheck-artifact-classifier"
-
-
-@dataclass
-class ClassifierConfig:
-    base_model: str = BASE_ENCODER
-    labels: tuple[str, ...] = ARTIFACT_TYPES
-    max_length: int = 128
-    context_window: int = 1
-    trainable_layers: int = 2
-    # Low-rank adapters on the frozen lower layers (0: none), so they adapt too at a tiny cost in size.
-    lora_rank: int = 0
-    lora_alpha: float = 16.0
-    token_head: bool = True
-    dropout: float = 0.1
-    # Weights of the sentence loss per output (training only; unlisted outputs weigh 1).
-    loss_weights: dict[str, float] = field(default_factory=dict)
-    # Decision thresholds per output (calibrated on held-out data at training time).
-    thresholds: dict[str, float] = field(default_factory=dict)
-    # Platt scaling per output, fitted on validation data: p = sigmoid(a * logit + b).
-    calibration: dict[str, list[float]] = field(default_factory=dict)
-    # Document verdicts from sentence scores (detector.aggregate.DocumentHead), fitted on validation documents.
-    document_head: dict = field(default_factory=dict)
-    # The same with the mean round-trip similarity as one more feature (the opt-in MT check).
-    document_head_roundtrip: dict = field(default_factory=dict)
-    # The machine_translated logit stacked with the lexical scorer's (detector/lexical.py):
-    # [w_encoder, w_lexical, bias], fitted on validation data; empty: the encoder's logit alone.
-    lexical_stack: list[float] = field(default_factory=list)
-    # The model carries a document-level lexical MT scorer (DOCUMENT_LEXICAL_NAME) whose logit on a
-    # document's content text is a feature of its document heads.
-    document_lexical: bool = False
-    name: str = "millcheck-untrained"
-    model_type: str = MODEL_TYPE
-
-    @property
-    def outputs(self) -> tuple[str, ...]:
-        return (*self.labels, OVERALL)
-
-    def threshold(self, output: str, default: float = 0.5) -> float:
-        return float(self.thresholds.get(output, default))
-
-    def to_dict(self) -> dict:
-        data = asdict(self)
-        data["labels"] = list(self.labels)
-        return data
-
-    @classmethod
-    def from_dict(cls, data: dict) -> "ClassifierConfig":
-        known = {k: v for k, v in data.items() if k in cls.__dataclass_fields__}
-        if "labels" in known:
-            known["labels"] = tuple(known["labels"])
-        return cls(**known)
-
-    @classmethod
-    def from_json_file(cls, path: str | os.PathLike) -> "ClassifierConfig":
-        try:
-            return cls.from_dict(json.loads(Path(path).read_text(encoding="utf-8")))
-        except (OSError, ValueError, TypeError) as exc:
-            raise ModelFilesError(f"the model config {path} is missing or corrupted ({exc}); reinstall or retrain") from exc
-
-
-class LoRALinear(nn.Module):
-    """A frozen linear layer plus a trainable low-rank update: W x + (B A x) * alpha / r."""
-
-    def __init__(self, base: nn.Linear, rank: int, alpha: float):
-        super().__init__()
-        self.base = base
-        self.lora_a = nn.Parameter(torch.randn(rank, base.in_features) * (1.0 / rank))
-        self.lora_b = nn.Parameter(torch.zeros(base.out_features, rank))
-        self.scale = alpha / rank
-
-    def forward(self, x: torch.Tensor) -> torch.Tensor:
-        return self.base(x) + (x @ self.lora_a.T @ self.lora_b.T) * self.scale
-
-
-_LORA_TARGETS = ("attention.self.query", "attention.self.key", "attention.self.value", "attention.output.dense", "intermediate.dense", "output.dense")
+from detector.errors import ModelFilesError
+from detector.labels import MACHINE_TRANSLATED
+from detector.scoring.configuration import CONFIG_NAME, WEIGHTS_NAME, ClassifierConfig
+from detector.scoring.lexical_mt import DOCUMENT_LEXICAL_NAME, LEXICAL_NAME, LexicalMTScorer
+from detector.scoring.lora import add_lora
+from detector.scoring.weights import resolve_model_path
 
 
 def _masked_mean(hidden: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
@@ -142,7 +64,7 @@ class ArtifactClassifier(nn.Module):
         self.lexical: LexicalMTScorer | None = None
         # The same kind of scorer fitted on whole documents (None unless `config.document_lexical`).
         self.document_lexical: LexicalMTScorer | None = None
-        # Inference may run elsewhere (detector.onnx_runtime.OnnxForward): a callable taking the
+        # Inference may run elsewhere (detector.scoring.runtimes.onnx.OnnxForward): a callable taking the
         # tokenised batch and returning what `forward` returns. None: this module's own forward.
         self.runtime = None
         self._freeze_lower_layers()
@@ -150,7 +72,7 @@ class ArtifactClassifier(nn.Module):
     # -- construction -------------------------------------------------------------------------
 
     @classmethod
-    def from_base(cls, config: ClassifierConfig | None = None, seed: int | None = 0) -> "ArtifactClassifier":
+    def from_base(cls, config: ClassifierConfig | None = None, seed: int | None = 0) -> ArtifactClassifier:
         """A fresh classifier on the base encoder, its heads initialised from `seed`."""
         config = config or ClassifierConfig()
         path = resolve_model_path(config.base_model)
@@ -173,10 +95,7 @@ class ArtifactClassifier(nn.Module):
                 p.requires_grad = True
         if self.config.lora_rank > 0:
             for layer in layers[:keep]:
-                for target in _LORA_TARGETS:
-                    parent_name, _, child = target.rpartition(".")
-                    parent = layer.get_submodule(parent_name)
-                    setattr(parent, child, LoRALinear(getattr(parent, child), self.config.lora_rank, self.config.lora_alpha))
+                add_lora(layer, self.config.lora_rank, self.config.lora_alpha)
 
     def delta_state_dict(self) -> dict[str, torch.Tensor]:
         """The weights a checkpoint stores: everything trainable (top layers and heads)."""
@@ -194,7 +113,7 @@ class ArtifactClassifier(nn.Module):
             self.document_lexical.save_pretrained(directory, DOCUMENT_LEXICAL_NAME)
 
     @classmethod
-    def from_pretrained(cls, directory: str | os.PathLike) -> "ArtifactClassifier":
+    def from_pretrained(cls, directory: str | os.PathLike) -> ArtifactClassifier:
         directory = Path(directory)
         config = ClassifierConfig.from_json_file(directory / CONFIG_NAME)
         model = cls.from_base(config, seed=None)
@@ -260,7 +179,7 @@ class ArtifactClassifier(nn.Module):
 
     # -- inference ----------------------------------------------------------------------------
 
-    def use_runtime(self, runtime) -> "ArtifactClassifier":
+    def use_runtime(self, runtime) -> ArtifactClassifier:
         """Run inference through `runtime` (e.g. an ONNX Runtime session), or through torch again with None."""
         self.runtime = runtime
         return self

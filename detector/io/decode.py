@@ -11,17 +11,9 @@ from dataclasses import dataclass
 
 import charset_normalizer
 
+from detector.errors import InputError
+
 DEFAULT_MAX_CHARS = 1_000_000  # about 150,000 words: far beyond any news article
-
-
-class InputError(ValueError):
-    def __init__(self, code: str, message: str):
-        super().__init__(message)
-        self.code = code
-        self.message = message
-
-    def to_dict(self) -> dict[str, str]:
-        return {"code": self.code, "message": self.message}
 
 
 @dataclass(frozen=True)
@@ -54,8 +46,7 @@ def check_text(text: str, max_chars: int = DEFAULT_MAX_CHARS) -> str:
     if len(text) > max_chars:
         raise InputError(
             "too_large",
-            f"the document has {len(text):,} characters, over the limit of {max_chars:,}; "
-            "split it or raise the limit (--max-chars)",
+            f"the document has {len(text):,} characters, over the limit of {max_chars:,}; split it or raise the limit (--max-chars)",
         )
     if "\x00" in text[:65536] or _control_share(text) > 0.05:
         raise InputError("binary", "the document looks like binary data, not text; give a text or HTML file")
@@ -69,8 +60,7 @@ def decode_bytes(data: bytes, max_chars: int = DEFAULT_MAX_CHARS) -> DecodedText
     if len(data) > 4 * max_chars + 4:
         raise InputError(
             "too_large",
-            f"the file has {len(data):,} bytes, over the limit of {max_chars:,} characters; "
-            "split it or raise the limit (--max-chars)",
+            f"the file has {len(data):,} bytes, over the limit of {max_chars:,} characters; split it or raise the limit (--max-chars)",
         )
     for bom, encoding in _BOMS:
         if data.startswith(bom):

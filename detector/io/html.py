@@ -14,15 +14,33 @@ import lxml.html
 import trafilatura
 from lxml import etree
 
-from .text import Document, segment
+from detector.text.segment import Document, segment
 
-_CAPTION_XPATH = (
-    "//figcaption | //caption"
-    " | //*[contains(translate(@class, 'CAPTION', 'caption'), 'caption')]"
-)
+_CAPTION_XPATH = "//figcaption | //caption | //*[contains(translate(@class, 'CAPTION', 'caption'), 'caption')]"
 _BLOCK_TAGS = {
-    "p", "div", "li", "h1", "h2", "h3", "h4", "h5", "h6", "br", "tr", "section", "article",
-    "blockquote", "figcaption", "caption", "pre", "dd", "dt", "header", "footer", "td", "th",
+    "p",
+    "div",
+    "li",
+    "h1",
+    "h2",
+    "h3",
+    "h4",
+    "h5",
+    "h6",
+    "br",
+    "tr",
+    "section",
+    "article",
+    "blockquote",
+    "figcaption",
+    "caption",
+    "pre",
+    "dd",
+    "dt",
+    "header",
+    "footer",
+    "td",
+    "th",
 }
 _SPACES = re.compile(r"[ \t\u00a0]+")
 

@@ -13,9 +13,9 @@ from fastapi.responses import FileResponse
 from fastapi.staticfiles import StaticFiles
 from pydantic import BaseModel, Field
 
-from ..detector import Detector
-from ..inputs import InputError
-from .limits import BodySizeLimit, run_with_timeout
+from detector.apps.web.limits import BodySizeLimit, run_with_timeout
+from detector.errors import InputError
+from detector.pipeline import Detector
 
 STATIC = Path(__file__).resolve().parent / "static"
 DEFAULT_MAX_BODY_BYTES = 8 * 1024 * 1024

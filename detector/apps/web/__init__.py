@@ -1,5 +1,5 @@
 """The editor tool: a FastAPI app with one static page that highlights suspect sentences."""
 
-from .app import create_app
+from detector.apps.web.app import create_app
 
 __all__ = ["create_app"]

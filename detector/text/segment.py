@@ -119,7 +119,5 @@ def segment(
         paragraph = Paragraph(index=len(doc.paragraphs), start=p_start, end=p_end, kind=kind)
         doc.paragraphs.append(paragraph)
         for s, e in sentence_spans(text, p_start, p_end, language):
-            doc.sentences.append(
-                Sentence(index=len(doc.sentences), start=s, end=e, text=text[s:e], paragraph=paragraph.index, kind=kind)
-            )
+            doc.sentences.append(Sentence(index=len(doc.sentences), start=s, end=e, text=text[s:e], paragraph=paragraph.index, kind=kind))
     return doc

@@ -9,7 +9,7 @@ resumes at the last written record like a local one.
 For a crawl already on disk, the same actor class works in a recipe of your own:
 
     import ray
-    from detector.ray_engine import ScoreBatch
+    from detector.apps.ray_engine import ScoreBatch
     ds = ray.data.read_json("crawl/*.jsonl")  # columns: id, text (or html)
     reports = ds.map_batches(ScoreBatch, fn_constructor_kwargs={"model": None},
                              concurrency=4, num_cpus=1, batch_size=32)
@@ -22,8 +22,9 @@ import json
 from dataclasses import dataclass
 from typing import Iterable, Iterator
 
-from .detector import Detector, TextRecord
-from .inputs import InputError
+from detector.errors import InputError
+from detector.io.records import TextRecord
+from detector.pipeline import Detector
 
 _COLUMNS = ("position", "id", "text", "text_bytes", "html", "error_code", "error_message")
 
@@ -67,7 +68,7 @@ class ScoreBatch:
         columns = [c for c in _COLUMNS if c in batch]
         n = len(batch[columns[0]])
         rows = [{c: _plain(batch[c][i]) for c in columns} for i in range(n)]
-        reports = list(self.detector.score_many(_record(row) for row in rows))  # one classifier pass per batch
+        reports = [report for _, report in self.detector.score_many(_record(row) for row in rows)]  # one classifier pass per batch
         return {
             "position": [row.get("position", i) for i, row in enumerate(rows)],
             "id": [r.id for r in reports],
@@ -100,8 +101,8 @@ def score_with_ray(
     model: str | None = None,
     config: RayConfig | None = None,
     **options,
-) -> Iterator[dict]:
-    """Report dicts (as `DocumentReport.to_dict()`), in input order, scored by a Ray actor pool.
+) -> Iterator[tuple[TextRecord, dict]]:
+    """(record, report dict as `DocumentReport.to_dict()`), in input order, scored by a Ray actor pool.
 
     `options` go to each actor's `Detector.from_pretrained` (threshold, max_chars, int8, runtime, ...).
     """
@@ -125,8 +126,8 @@ def score_with_ray(
                 num_cpus=config.cpus_per_actor,
                 batch_format="numpy",
             )
-            for row in scored.iter_rows():  # in input order: preserve_order is set below
-                yield json.loads(row["report"])
+            for (_, record), row in zip(chunk, scored.iter_rows()):  # in input order: preserve_order is set above
+                yield record, json.loads(row["report"])
     finally:
         if started_here:
             ray.shutdown()

@@ -16,12 +16,12 @@ import logging
 import numpy as np
 
 from detector.labels import MACHINE_TRANSLATED
-from detector.lexical import LexicalConfig, LexicalMTScorer, featurize, windowed_features
-from detector.model import OVERALL
+from detector.scoring.configuration import OVERALL
+from detector.scoring.lexical_mt import LexicalConfig, LexicalMTScorer, featurize, windowed_features
 
 from .corpus import CONTEXT_WINDOW, OUTPUTS
 
-log = logging.getLogger("training.lexical")
+log = logging.getLogger("training.lexical_mt")
 
 
 def window_contexts(split, blocks, window: int) -> list[str]:
@@ -102,7 +102,9 @@ def _train_blocks(corpus_config, min_lines: int = 1) -> list:
     ]
 
 
-def _fit_scorer(texts: list[str], contexts: list[str] | None, y: np.ndarray, c: float, config: LexicalConfig, seed: int, what: str) -> LexicalMTScorer:
+def _fit_scorer(
+    texts: list[str], contexts: list[str] | None, y: np.ndarray, c: float, config: LexicalConfig, seed: int, what: str
+) -> LexicalMTScorer:
     return _fit_matrix(featurize(texts, config, contexts if config.context else None), y, c, config, seed, what)
 
 

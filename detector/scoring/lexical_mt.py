@@ -50,7 +50,7 @@ class LexicalConfig:
     context_window: int = 1
 
     @classmethod
-    def from_dict(cls, data: dict) -> "LexicalConfig":
+    def from_dict(cls, data: dict) -> LexicalConfig:
         """From `asdict` output read back as JSON (its tuples come back as lists)."""
         return cls(**{k: tuple(v) if isinstance(v, list) else v for k, v in data.items() if k in cls.__dataclass_fields__})
 
@@ -233,7 +233,7 @@ def windowed_features(documents: Iterable[Sequence[str]], config: LexicalConfig,
 
 
 class LexicalMTScorer:
-    """Logit of "machine translated" from a sentence's hashed n-grams (weights fitted in training.lexical)."""
+    """Logit of "machine translated" from a sentence's hashed n-grams (weights fitted in training.lexical_mt)."""
 
     def __init__(self, config: LexicalConfig, weights: np.ndarray, bias: float):
         if weights.shape != (1 << config.hash_bits,):
@@ -270,7 +270,7 @@ class LexicalMTScorer:
         save_file({"weights": self.weights.astype(np.float16)}, str(Path(directory) / filename), metadata=meta)
 
     @classmethod
-    def from_pretrained(cls, directory: str | os.PathLike, filename: str = LEXICAL_NAME) -> "LexicalMTScorer":
+    def from_pretrained(cls, directory: str | os.PathLike, filename: str = LEXICAL_NAME) -> LexicalMTScorer:
         from safetensors import safe_open
 
         with safe_open(str(Path(directory) / filename), framework="numpy") as f:

@@ -62,6 +62,4 @@ async def run_with_timeout(func: Callable[..., T], *args, timeout_s: float | Non
     try:
         return await asyncio.wait_for(call, timeout_s)
     except asyncio.TimeoutError:
-        raise HTTPException(
-            503, f"scoring took longer than {timeout_s:g} s; send a shorter article or raise --timeout"
-        ) from None
+        raise HTTPException(503, f"scoring took longer than {timeout_s:g} s; send a shorter article or raise --timeout") from None

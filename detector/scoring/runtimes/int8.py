@@ -12,23 +12,7 @@ import warnings
 import torch
 from torch import nn
 
-
-def merge_lora(module: nn.Module) -> nn.Module:
-    """Replace each LoRALinear by one Linear holding W + B A * scale (same outputs, one matmul)."""
-    from .model import LoRALinear
-
-    for name, child in list(module.named_children()):
-        if isinstance(child, LoRALinear):
-            merged = nn.Linear(child.base.in_features, child.base.out_features, bias=child.base.bias is not None)
-            with torch.no_grad():
-                merged.weight.copy_(child.base.weight + (child.lora_b @ child.lora_a) * child.scale)
-                if child.base.bias is not None:
-                    merged.bias.copy_(child.base.bias)
-            setattr(module, name, merged)
-        else:
-            merge_lora(child)
-    return module
-
+from detector.scoring.lora import merge_lora
 
 HEADS = ("head", "token_head")  # the output layers stay fp32: tiny, and their error is the score's error
 

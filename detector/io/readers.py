@@ -17,8 +17,9 @@ import sys
 from pathlib import Path
 from typing import BinaryIO, Iterable, Iterator
 
-from .detector import TextRecord
-from .inputs import DEFAULT_MAX_CHARS, InputError
+from detector.errors import InputError
+from detector.io.decode import DEFAULT_MAX_CHARS
+from detector.io.records import TextRecord
 
 JSONL_SUFFIXES = (".jsonl", ".ndjson")
 COMPRESSED_SUFFIXES = (".gz", ".zst", ".zstd")

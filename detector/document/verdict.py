@@ -1,0 +1,77 @@
+"""From sentence scores to a document score and verdict.
+
+The document score is the mean of the top tenth of its content sentences' artifact scores (at
+least two), so one odd sentence cannot condemn an article, while a spun copy with a handful of
+reworded captions still stands out; with a fitted head it is 1 - P(clean) from the head. The
+verdict names the family that carries most of the mass.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from detector.document.features import content_sentences, document_features, mill_score, top_mean
+from detector.document.head import DocumentHead
+from detector.labels import (
+    ARTIFACT_TYPES,
+    BOILERPLATE,
+    MACHINE_TRANSLATED,
+    SPINNER_TYPES,
+    VERDICT_CLEAN,
+    VERDICT_MACHINE_TRANSLATED,
+    VERDICT_SPUN,
+)
+from detector.report import SentenceScore
+
+
+@dataclass(frozen=True)
+class DocumentSummary:
+    score: float
+    verdict: str
+    counts: dict[str, int]
+    shares: dict[str, float]
+    flagged: int
+    content: int
+
+
+def summarise(
+    sentences: list[SentenceScore],
+    threshold: float,
+    top_share: float = 0.1,
+    min_top: int = 2,
+    head: DocumentHead | None = None,
+    roundtrip: float | None = None,
+    document_mt: float | None = None,
+) -> DocumentSummary:
+    """Counts, shares, score and verdict.
+
+    Without a head, the score is the top-decile mean of the content sentences' artifact scores.
+    With a fitted `head` the score is 1 - P(clean) from it, except that a document the top-decile
+    rule finds spun stays spun: the rule sees the deterministic evidence (reworded captions,
+    garbled lists), which the head's validation documents rarely show.
+    """
+    content = content_sentences(sentences, threshold)
+    counts = {t: sum(1 for s in sentences if s.labels.get(t, 0.0) >= threshold) for t in ARTIFACT_TYPES}
+    shares = {
+        t: (counts[BOILERPLATE] / len(sentences) if sentences else 0.0)
+        if t == BOILERPLATE
+        else (sum(1 for s in content if s.labels.get(t, 0.0) >= threshold) / len(content) if content else 0.0)
+        for t in ARTIFACT_TYPES
+    }
+    flagged = sum(1 for s in sentences if s.score >= threshold)
+    if not content:
+        return DocumentSummary(0.0, VERDICT_CLEAN, counts, shares, flagged, 0)
+    score, verdict = _rule(content, threshold, top_share, min_top)
+    if head is not None and verdict != VERDICT_SPUN:
+        score, verdict = head.decide(document_features(sentences, threshold, top_share, min_top, roundtrip, document_mt))
+    return DocumentSummary(score, verdict, counts, shares, flagged, len(content))
+
+
+def _rule(content: list[SentenceScore], threshold: float, top_share: float, min_top: int) -> tuple[float, str]:
+    """The top-decile rule: score, and the family carrying most of the probability mass."""
+    score = top_mean([mill_score(s) for s in content], top_share, min_top)
+    if score < threshold:
+        return score, VERDICT_CLEAN
+    spinner = sum(max(s.labels.get(t, 0.0) for t in SPINNER_TYPES) for s in content)
+    translated = sum(s.labels.get(MACHINE_TRANSLATED, 0.0) for s in content)
+    return score, VERDICT_SPUN if spinner >= translated else VERDICT_MACHINE_TRANSLATED

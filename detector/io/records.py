@@ -1,0 +1,18 @@
+"""One document to score, as readers hand it on: its id, its text or HTML, or why it could not be read."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from detector.errors import InputError
+
+
+@dataclass
+class TextRecord:
+    """One document to score: `text` (plain or HTML, sniffed) or `html` (always HTML)."""
+
+    id: str | None = None
+    text: str | bytes | None = None
+    html: str | bytes | None = None
+    error: InputError | None = None  # set by readers that already failed to read it
+    meta: dict | None = None  # the input record as read (a JSONL object), for writers that pass it on

@@ -1,0 +1,272 @@
+"""The `Detector`: the stages wired in order, and nothing else.
+
+    record -> io (decode, HTML) -> text (segment) -> evidence (finders) + scoring (sentence
+    probabilities, swapped words) -> document (sentence reports, features, head, verdict) -> report
+
+Documents are scored `docs_per_batch` at a time, so the classifier sees full, length-sorted batches
+and the duplicate finder embeds a whole batch's sentences in one pass; the reports are the same as
+one by one.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from typing import Iterable, Iterator, Sequence
+
+from detector.document.features import content_text
+from detector.document.head import DocumentHead
+from detector.document.sentences import sentence_scores
+from detector.document.verdict import summarise
+from detector.errors import InputError, ModelFilesError
+from detector.evidence import default_finders, find_many
+from detector.evidence.base import Findings
+from detector.evidence.swapped_words import swapped_words
+from detector.io.decode import DEFAULT_MAX_CHARS, check_text, decode_bytes
+from detector.io.html import looks_like_html, segment_html
+from detector.io.records import TextRecord
+from detector.labels import ARTIFACT_TYPES, SPUN
+from detector.report import DocumentReport, SentenceScore
+from detector.scoring.encoder import SentenceEncoder
+from detector.scoring.model_folder import ModelFolder
+from detector.scoring.mt_check import RoundTripCheck, check_documents
+from detector.scoring.sentence_scorer import ClassifierScorer, EvidenceOnly, SentenceProbabilities
+from detector.text.segment import Document, segment
+
+RUNTIMES = ("torch", "onnxruntime")
+
+
+@dataclass
+class DetectorConfig:
+    threshold: float = 0.5
+    max_chars: int = DEFAULT_MAX_CHARS
+    language: str = "en"
+    # Sentences per classifier call. Small batches pad less and stay in cache: on 2 cores, 16 gave
+    # 70 sentences/s where 64 gave 60 (benchmarks/forward_backends.md, batch-size table).
+    batch_size: int = 16
+    # score_many runs the classifier over this many documents' sentences at once: fuller,
+    # length-sorted batches than one document gives (the reports are the same).
+    docs_per_batch: int = 16
+    # int8 dynamic quantisation: with the torch runtime both encoders (scoring/runtimes/int8.py); with
+    # onnxruntime the classifier's graph only (benchmarks/throughput.md, forward_backends.md).
+    int8: bool = False
+    # Where the classifier's forward runs: "torch", or "onnxruntime" (pip install millcheck[onnx];
+    # exported once per checkpoint into `cache_dir`, see scoring/runtimes/onnx.py).
+    runtime: str = "torch"
+    cache_dir: str | None = None
+    # Cap on the classifier's input tokens (sentence + context); None keeps the length it was
+    # trained with. Shorter inputs trade context for speed: benchmarks/forward_backends.md.
+    max_length: int | None = None
+    # The MT check: round-trip a sample of each document's sentences (scoring/mt_check.py) and
+    # give the mean similarity to a document head fitted with it. Two translations a sentence: opt-in.
+    mt_check: bool = False
+
+
+def _head(data: dict | None) -> DocumentHead | None:
+    return DocumentHead.from_dict(data) if data else None
+
+
+class Detector:
+    def __init__(
+        self, classifier, encoder: SentenceEncoder, config: DetectorConfig | None = None, name: str = "evidence-baseline", roundtrip=None
+    ):
+        """`classifier`: an `ArtifactClassifier`, or None for the evidence-only model.
+        `roundtrip`: an en->pt->en engine (scoring.mt_check.MarianRoundTrip) for the MT check."""
+        self.config = config or DetectorConfig()
+        self.scorer = ClassifierScorer(classifier, self.config.batch_size) if classifier is not None else EvidenceOnly()
+        self.encoder = encoder
+        self.name = name
+        self.finders = default_finders(encoder)
+        self.roundtrip = roundtrip
+        self.document_head = _head(classifier.config.document_head) if classifier is not None else None
+        self.roundtrip_head = _head(classifier.config.document_head_roundtrip) if classifier is not None else None
+
+    @property
+    def classifier(self):
+        """The fine-tuned classifier, or None for the evidence-only model."""
+        return self.scorer.classifier
+
+    @classmethod
+    def from_pretrained(cls, path: str | os.PathLike | None = None, **overrides) -> Detector:
+        """Load a model folder, or a shipped model by name ("default", "evidence-baseline").
+        `overrides`: `DetectorConfig` fields (None keeps the model's own)."""
+        folder = ModelFolder.open(path)
+        classifier = None
+        if folder.has_classifier:
+            from detector.scoring.classifier import ArtifactClassifier
+            from detector.scoring.lora import merge_lora
+
+            classifier = merge_lora(ArtifactClassifier.from_pretrained(folder.directory))  # inference only: one matmul per layer
+            default_threshold, base = classifier.config.threshold("overall", 0.5), classifier.config.base_model
+        else:
+            default_threshold, base = float(folder.meta.get("threshold", 0.5)), folder.base_model
+        config = DetectorConfig(threshold=default_threshold)
+        for key, value in overrides.items():
+            if value is not None:
+                setattr(config, key, value)
+        if config.runtime not in RUNTIMES:
+            raise ValueError(f"unknown runtime {config.runtime!r}; choose one of {', '.join(RUNTIMES)}")
+        encoder = SentenceEncoder.from_pretrained(base)
+        if classifier is not None:
+            _use_runtime(classifier, encoder, config, folder)
+        elif config.int8:
+            from detector.scoring.runtimes.int8 import quantize_int8
+
+            quantize_int8(encoder.model)
+        roundtrip = _roundtrip_engine(classifier, folder) if config.mt_check else None
+        return cls(classifier, encoder, config, name=folder.name, roundtrip=roundtrip)
+
+    # -- input ------------------------------------------------------------------------------
+
+    def to_document(self, text: str | bytes, html: bool | None = None) -> Document:
+        """Decode, check and segment one input; raises `InputError` for input that is no article."""
+        if isinstance(text, (bytes, bytearray)):
+            text = decode_bytes(bytes(text), self.config.max_chars).text
+        elif not isinstance(text, str):
+            raise InputError("bad_type", f"expected text or bytes, got {type(text).__name__}")
+        check_text(text, self.config.max_chars)
+        if html if html is not None else looks_like_html(text):
+            doc = segment_html(text, self.config.language)
+            if not doc.sentences:
+                raise InputError("empty", "the HTML has no readable text; nothing to score")
+            return doc
+        return segment(text, language=self.config.language)
+
+    def record_document(self, record: TextRecord) -> Document:
+        """A record's document; raises the record's `InputError` (a reader's, or its own)."""
+        if record.error is not None:
+            raise record.error
+        if record.html is not None:
+            return self.to_document(record.html, html=True)
+        if record.text is None:
+            raise InputError("missing_text", "the record has neither 'text' nor 'html'")
+        return self.to_document(record.text)
+
+    # -- scoring ----------------------------------------------------------------------------
+
+    def score(
+        self, text_or_html: str | bytes, id: str | None = None, html: bool | None = None, threshold: float | None = None
+    ) -> DocumentReport:
+        """Score one document; raises `InputError` when the input is not a scorable article."""
+        return self.score_document(self.to_document(text_or_html, html), id, threshold)
+
+    def score_document(self, doc: Document, id: str | None = None, threshold: float | None = None) -> DocumentReport:
+        """Score one segmented document."""
+        return self.score_documents([doc], [id], threshold)[0]
+
+    def score_documents(self, docs: Sequence[Document], ids: Sequence[str | None], threshold: float | None = None) -> list[DocumentReport]:
+        """Score segmented documents together: one classifier pass, one duplicate-embedding pass,
+        one round-trip call for all of them."""
+        threshold = self.config.threshold if threshold is None else threshold
+        probabilities = self.scorer.score(docs)
+        findings = find_many(docs, self.finders)
+        checks = self._mt_checks(docs)
+        return [self._report(*parts, threshold) for parts in zip(docs, ids, probabilities, findings, checks)]
+
+    def score_record(self, record: TextRecord) -> DocumentReport:
+        """Score one record, turning any input problem into an error report instead of raising."""
+        return next(self.score_many([record]))[1]
+
+    def score_many(self, records: Iterable[TextRecord | str]) -> Iterator[tuple[TextRecord, DocumentReport]]:
+        """(record, report) for each record in order; a bad record gets an error report and the run
+        goes on. A plain string is a record whose id is its position."""
+        group: list[TextRecord] = []
+        for n, record in enumerate(records):
+            group.append(TextRecord(id=str(n), text=record) if isinstance(record, (str, bytes)) else record)
+            if len(group) >= max(1, self.config.docs_per_batch):
+                yield from self._score_group(group)
+                group = []
+        if group:
+            yield from self._score_group(group)
+
+    def _score_group(self, records: Sequence[TextRecord]) -> Iterator[tuple[TextRecord, DocumentReport]]:
+        docs: list[Document | InputError] = []
+        for record in records:
+            try:
+                docs.append(self.record_document(record))
+            except InputError as exc:
+                docs.append(exc)
+        readable = [(r, d) for r, d in zip(records, docs) if isinstance(d, Document)]
+        reports = iter(self.score_documents([d for _, d in readable], [r.id for r, _ in readable]))
+        for record, doc in zip(records, docs):
+            if isinstance(doc, InputError):
+                yield record, DocumentReport.failed(record.id, doc.to_dict(), self.config.threshold)
+            else:
+                yield record, next(reports)
+
+    def document_mt_logit(self, sentences: Sequence[SentenceScore], threshold: float) -> float | None:
+        """The model's document-level lexical MT logit on the content sentences (None without that
+        scorer: then its document heads were fitted without it)."""
+        return self.scorer.document_mt_logit(content_text(list(sentences), threshold)) if sentences else None
+
+    # -- the stages after scoring -----------------------------------------------------------
+
+    def _mt_checks(self, docs: Sequence[Document]) -> list[RoundTripCheck | None]:
+        """The MT check of each document, all their sampled sentences round-tripped in one call."""
+        if self.roundtrip is None:
+            return [None] * len(docs)
+        return check_documents([[(s.index, s.text) for s in d.sentences] for d in docs], self.roundtrip)
+
+    def _report(
+        self,
+        doc: Document,
+        id: str | None,
+        scores: SentenceProbabilities,
+        findings: Findings,
+        check: RoundTripCheck | None,
+        threshold: float,
+    ) -> DocumentReport:
+        spun = scores.probs[:, ARTIFACT_TYPES.index(SPUN)]
+        for index, evidence in swapped_words(doc, spun, scores.words, threshold).items():
+            findings.setdefault(index, []).extend(evidence)
+        sentences = sentence_scores(doc, scores.probs, findings)
+        document_mt = self.document_mt_logit(sentences, threshold)
+        if check is not None and self.roundtrip_head is not None:
+            summary = summarise(sentences, threshold, head=self.roundtrip_head, roundtrip=check.similarity, document_mt=document_mt)
+        else:
+            summary = summarise(sentences, threshold, head=self.document_head, document_mt=document_mt)
+        return DocumentReport(
+            id=id,
+            score=summary.score,
+            verdict=summary.verdict,
+            threshold=threshold,
+            counts=summary.counts,
+            shares=summary.shares,
+            sentences_total=len(sentences),
+            sentences_flagged=summary.flagged,
+            content_sentences=summary.content,
+            sentences=sentences,
+            source=doc.source,
+            text=doc.text,
+            model=self.name,
+            mt_check=check.to_dict() if check is not None else None,
+        )
+
+
+def _use_runtime(classifier, encoder: SentenceEncoder, config: DetectorConfig, folder: ModelFolder) -> None:
+    """The classifier's input length and runtime, as the config asks."""
+    if config.max_length is not None:
+        classifier.config.max_length = config.max_length
+    if config.runtime == "onnxruntime":
+        from detector.scoring.runtimes.onnx import cached_onnx_forward
+
+        classifier.use_runtime(cached_onnx_forward(classifier, folder.directory, int8=config.int8, cache_dir=config.cache_dir))
+    elif config.int8:
+        # torch int8: both encoders. Under ONNX Runtime only the classifier's graph is int8: the
+        # duplicate finder's encoder stays fp32 (it embeds few sentences, and its int8 lowered the
+        # shipped model's duplicate probabilities on seed 000's reworded captions from 0.84 to 0.74).
+        from detector.scoring.runtimes.int8 import quantize_int8
+
+        quantize_int8(encoder.model)
+        quantize_int8(classifier)
+
+
+def _roundtrip_engine(classifier, folder: ModelFolder):
+    if classifier is None or not classifier.config.document_head_roundtrip:
+        raise ModelFilesError(
+            f"the model at {folder.directory} has no document head for the MT check; fit one with "
+            "`python -m training.train --config CONFIG --document-head-only DIR --mt-check`"
+        )
+    from detector.scoring.mt_check import MarianRoundTrip
+
+    return MarianRoundTrip()
