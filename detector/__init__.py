@@ -15,10 +15,7 @@ from __future__ import annotations
 import importlib
 from typing import TYPE_CHECKING
 
-__version__ = "0.2.0"
-
-# The output records' format: bumped, with a CHANGELOG line, whenever a field changes meaning.
-FORMAT_VERSION = 1
+from detector.version import FORMAT_VERSION, __version__
 
 _EXPORTS = {
     "ARTIFACT_TYPES": "detector.labels",

@@ -10,10 +10,10 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Iterable, Iterator
 
-from detector import FORMAT_VERSION
 from detector.io.records import TextRecord
 from detector.labels import ARTIFACT_TYPES, VERDICT_MACHINE_TRANSLATED, VERDICT_SPUN
 from detector.report import DocumentReport
+from detector.version import FORMAT_VERSION
 
 
 @dataclass(frozen=True)

@@ -10,9 +10,9 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass, field
 
-from detector import FORMAT_VERSION
 from detector.evidence.base import Evidence
 from detector.labels import VERDICT_ERROR
+from detector.version import FORMAT_VERSION
 
 
 def _r(x: float) -> float:

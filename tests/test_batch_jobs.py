@@ -65,6 +65,7 @@ def test_damaged_or_bomb_archives_become_error_records(tmp_path):
     assert bomb.error.code == "too_large"
 
 
+@pytest.mark.slow  # scores the seeds several times over
 def test_parquet_output_has_one_row_per_record_with_the_full_report(tmp_path, seeds):
     import pyarrow.parquet as pq
 
@@ -100,6 +101,7 @@ def parquet_count(path: Path) -> int:
     return len(list(path.glob("part-*.parquet"))) if path.exists() else 0
 
 
+@pytest.mark.slow  # kills a real job mid-run and resumes it
 @pytest.mark.parametrize("fmt", ["jsonl", "parquet"])
 def test_killed_job_resumes_and_scores_every_record_exactly_once(tmp_path, seeds, fmt):
     source = tmp_path / "crawl.jsonl"
@@ -129,6 +131,7 @@ def test_killed_job_resumes_and_scores_every_record_exactly_once(tmp_path, seeds
     assert sum(r["verdict"] == "error" for r in written) == 5  # 4 records without text + 1 broken line
 
 
+@pytest.mark.slow  # scores the seeds several times over
 def test_resume_refuses_an_output_from_another_input(tmp_path, seeds):
     source = tmp_path / "a.jsonl"
     write_jsonl(source, 3, seeds)

@@ -40,6 +40,7 @@ def test_classifier_scores_do_not_depend_on_batch_size_or_run(classifier, seeds)
         assert np.abs(classifier.predict(sentences, contexts, batch_size=batch_size) - reference).max() <= TOLERANCE
 
 
+@pytest.mark.slow  # scores the seeds several times over
 def test_detector_reports_match_across_batch_sizes(classifier, encoder, seeds):
     reports = []
     for batch_size in (64, 1, 7):
@@ -57,6 +58,7 @@ def test_detector_reports_match_across_batch_sizes(classifier, encoder, seeds):
             assert all(abs(a.labels[k] - b.labels[k]) <= TOLERANCE for k in a.labels)
 
 
+@pytest.mark.slow  # scores the seeds several times over
 def test_batch_scoring_equals_one_by_one(detector, seeds):
     from detector.io.records import TextRecord
 
@@ -84,6 +86,7 @@ def _assert_same_record(a, b, path="") -> None:
         assert a == b, f"{path}: {a!r} != {b!r}"
 
 
+@pytest.mark.slow  # scores the seeds several times over
 def test_grouped_batch_scoring_matches_document_by_document(classifier, encoder, seeds):
     from detector.io.records import TextRecord
 
@@ -121,6 +124,7 @@ def test_int8_model_scores_close_to_fp32(seeds):
     assert np.abs(merged.predict_logits(sentences, contexts) - fp32.predict_logits(sentences, contexts)).max() < 1e-4
 
 
+@pytest.mark.slow  # scores the seeds several times over
 def test_a_batch_embeds_its_duplicate_candidates_in_one_encoder_pass(classifier, encoder, seeds):
     """score_many gathers every document's duplicate candidates (deduplicated) into one encode call."""
     from detector.io.records import TextRecord

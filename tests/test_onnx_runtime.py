@@ -16,6 +16,8 @@ from detector import Detector  # noqa: E402
 from detector.scoring.runtimes import onnx as onnx_runtime  # noqa: E402
 from detector.text.segment import segment  # noqa: E402
 
+pytestmark = pytest.mark.slow  # exports ONNX
+
 
 @pytest.fixture(scope="module")
 def cache_dir(tmp_path_factory):

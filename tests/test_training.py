@@ -8,6 +8,8 @@ import pytest
 
 from training.config import DEFAULT_DATA_DIR, TrainConfig
 
+pytestmark = pytest.mark.slow  # trains
+
 ROOT = Path(__file__).resolve().parents[1]
 DATA = Path(DEFAULT_DATA_DIR)
 needs_data = pytest.mark.skipif(not (DATA / "wmt-ht-mt").is_dir(), reason=f"shared training data not found at {DATA}")

@@ -86,6 +86,7 @@ def test_serve_binds_to_localhost_by_default():
     assert params["timeout"].default.default > 0
 
 
+@pytest.mark.slow  # starts a server and loads it
 def test_a_short_load_test_against_a_real_server_has_no_errors(tmp_path):
     """The load-test tool itself, bounded: 4 clients for 3 s against `detector serve` on loopback."""
     import json

@@ -244,7 +244,7 @@ def serve(
 @app.command()
 def version() -> None:
     """Print the package version."""
-    from detector import FORMAT_VERSION, __version__
+    from detector.version import FORMAT_VERSION, __version__
 
     typer.echo(f"{__version__} (output format {FORMAT_VERSION})")
 

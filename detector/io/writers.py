@@ -19,10 +19,10 @@ import textwrap
 from pathlib import Path
 from typing import Iterable, Iterator, Protocol, TextIO
 
-from detector import FORMAT_VERSION
 from detector.io.records import TextRecord
 from detector.labels import ARTIFACT_TYPES
 from detector.report import DocumentReport
+from detector.version import FORMAT_VERSION
 
 FORMATS = ("jsonl", "csv", "text", "parquet")
 RESUMABLE = ("jsonl", "parquet")

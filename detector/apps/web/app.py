@@ -16,6 +16,7 @@ from pydantic import BaseModel, Field
 from detector.apps.web.limits import BodySizeLimit, run_with_timeout
 from detector.errors import InputError
 from detector.pipeline import Detector
+from detector.version import __version__
 
 STATIC = Path(__file__).resolve().parent / "static"
 DEFAULT_MAX_BODY_BYTES = 8 * 1024 * 1024
@@ -37,7 +38,7 @@ def create_app(
 ) -> FastAPI:
     """The editor app. Articles over the detector's `max_chars` or bodies over `max_body_bytes` get
     413; scoring that runs past `timeout_s` gets 503 (None: no limit)."""
-    app = FastAPI(title="millcheck editor", description="Highlights paraphrase-mill artifacts and says why.", version="0.1.0")
+    app = FastAPI(title="millcheck editor", description="Highlights paraphrase-mill artifacts and says why.", version=__version__)
     app.add_middleware(BodySizeLimit, max_bytes=max_body_bytes)
     examples = Path(examples_dir) if examples_dir else None
 
