@@ -1,6 +1,6 @@
 """How strict may the duplicate finder's lexical prefilter be? Recall, false flags and encoder work.
 
-    python benchmarks/duplicate_prefilter.py --config configs/release-v3.yaml [--docs 150]
+    python benchmarks/duplicate_prefilter.py --config configs/release.yaml [--docs 150]
 
 Before any embedding, the duplicate finder keeps only unit pairs whose shorter side has at least
 `min_shared_content` of its content words in the longer. This plants one reworded copy (an

@@ -1,4 +1,4 @@
-"""What the lexical MT scorer (detector/lexical.py) adds to scoring: its time per sentence next to
+"""What the lexical MT scorer (detector/scoring/lexical_mt.py) adds to scoring: its time per sentence next to
 the classifier's forward, in one run on the same sentences.
 
     python benchmarks/lexical_scorer.py --model default --sentences 1000 --repeats 5

@@ -1,4 +1,4 @@
-"""The document-head ceiling analysis (scripts/document_head_ceiling.py) on synthetic document features."""
+"""The document-head ceiling analysis (research/document_head_ceiling.py) on synthetic document features."""
 
 import importlib.util
 from pathlib import Path
@@ -6,7 +6,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-SCRIPT = Path(__file__).resolve().parents[1] / "scripts" / "document_head_ceiling.py"
+SCRIPT = Path(__file__).resolve().parents[1] / "research" / "document_head_ceiling.py"
 spec = importlib.util.spec_from_file_location("document_head_ceiling", SCRIPT)
 ceiling = importlib.util.module_from_spec(spec)
 spec.loader.exec_module(ceiling)

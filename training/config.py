@@ -80,7 +80,7 @@ class TrainConfig:
     # Per-output weights of the sentence loss (unlisted outputs weigh 1), e.g. to keep the hard
     # sentence-level MT task from drowning the spinner types.
     loss_weights: dict[str, float] = field(default_factory=dict)
-    # Stack a lexical MT scorer (hashed n-grams, detector/lexical.py) with the encoder's MT logit.
+    # Stack a lexical MT scorer (hashed n-grams, detector/scoring/lexical_mt.py) with the encoder's MT logit.
     lexical_mt: bool = False
     lexical_c: float = 4.0  # inverse regularisation of its logistic regression
     lexical_context: bool = False  # the scorer also reads the context's n-grams (LexicalConfig.context)

@@ -1,7 +1,7 @@
 """Evaluate a trained model on held-out data and write a report to reports/.
 
     python -m training.evaluate --model artifacts/release-model --config configs/release.yaml \
-        --corpus artifacts/millcheck-minilm-v1-corpus --report reports/millcheck-minilm-v1
+        --corpus artifacts/corpus-v9 --report reports/millcheck-minilm-v9
 
 Measured in one run: sentence-level metrics per type and per generator on the test split (WMT18
 and held-out WMT23 blocks, the held-out spinner and MT engine included), the WMT18 human vs
@@ -208,7 +208,7 @@ def evaluate(
     for k in longer:
         longer_docs = make_documents(builder, TEST, docs_per_kind, config.seed, blocks_per_document=k)
         results["model"]["documents_by_length"][k] = _length_row(document_accuracy(detector, longer_docs), longer_docs)
-    if mt_check:  # the same documents with the round-trip MT check on (detector/roundtrip.py)
+    if mt_check:  # the same documents with the round-trip MT check on (detector/scoring/mt_check.py)
         checked = Detector.from_pretrained(model_dir, mt_check=True)
         results["model_mt_check"] = {"documents": document_accuracy(checked, docs), "seeds": seed_verdicts(checked)}
     results["runtime_s"] = time.time() - started
@@ -267,7 +267,7 @@ def _component_lines(components: dict | None) -> list[str]:
         return []
     lines = [
         "",
-        "The machine_translated output stacks the encoder's logit with the lexical scorer's (`detector/lexical.py`); each alone:",
+        "The machine_translated output stacks the encoder's logit with the lexical scorer's (`detector/scoring/lexical_mt.py`); each alone:",
         "",
         "| MT ROC-AUC | encoder alone | lexical scorer alone |",
         "|---|---|---|",

@@ -1,4 +1,4 @@
-"""Fit the lexical MT scorer (detector/lexical.py) and its stack with the encoder's MT logit.
+"""Fit the lexical MT scorer (detector/scoring/lexical_mt.py) and its stack with the encoder's MT logit.
 
 The scorer learns machine-translated vs clean sentences of the train split (other damage left
 out: a spun sentence is neither). The stack is a two-feature logistic regression on the

@@ -1,7 +1,7 @@
 """Ship a trained model inside the package: copy its delta and config, and write its model card.
 
     python -m training.package_model --model artifacts/release-model \
-        --report reports/millcheck-minilm-v1.json --dest detector/models/default
+        --report reports/millcheck-minilm-v9.json --dest detector/models/default
 """
 
 from __future__ import annotations
@@ -50,7 +50,7 @@ def model_card(config: dict, training: dict, report: dict) -> str:
     priors_note = "".join(f"; `{k}` calibrated for a {v:.0%} base rate, not validation's own" for k, v in priors.items())
     lexical_line = (
         "\n- The `machine_translated` logit is stacked with a lexical scorer's: a logistic regression on"
-        f"\n  hashed, cased word 1-2-grams and character 1-5-grams{of_context} (`detector/lexical.py`, 2^20 float16"
+        f"\n  hashed, cased word 1-2-grams and character 1-5-grams{of_context} (`detector/scoring/lexical_mt.py`, 2^20 float16"
         f"\n  weights, fitted on{source}), weights {stack[0]:.2f} (encoder) and {stack[1]:.2f} (lexical), fitted on validation data."
         + (
             f" On WMT18 the encoder alone reaches {_f(parts['encoder']['wmt18_mt_roc_auc'])} ROC-AUC,"
@@ -76,7 +76,7 @@ def model_card(config: dict, training: dict, report: dict) -> str:
     )
     mt_line = (
         "\n- With `--mt-check`, a second document head adds the mean en->pt->en round-trip similarity of up to"
-        f"\n  12 sentences as a feature (`detector/roundtrip.py`), flagging at 1 - P(clean) >= {rt.get('threshold', 0.5):.3f}."
+        f"\n  12 sentences as a feature (`detector/scoring/mt_check.py`), flagging at 1 - P(clean) >= {rt.get('threshold', 0.5):.3f}."
         if rt
         else ""
     )
@@ -95,7 +95,7 @@ base. The delta is stored in float16 and loaded as float32.
   validation sentences at or under {heads_config["max_fpr"]:.0%}, but at most {heads_config.get("threshold_ceiling", 0.95):.2f}
   (where the evidence finders' flagging findings sit).
 - Document verdicts: a logistic regression over per-type sentence-score statistics
-  (`detector/aggregate.py`), fitted on validation documents, flags a document at
+  (`detector/document/`), fitted on validation documents, flags a document at
   1 - P(clean) >= {head.get("threshold", 0.5):.3f} (at most {heads_config.get("max_document_fpr", 0.1):.0%} of clean validation documents);
   a document the top-decile rule finds spun (evidence such as reworded captions) stays spun.{document_lexical_line}{mt_line}
 

