@@ -32,9 +32,9 @@ sys.path.insert(0, str(ROOT))
 
 from benchmarks.machine import describe_machine
 from benchmarks.throughput import write_report
-from detector.scoring.classifier import ArtifactClassifier
 from detector.scoring.lexical_mt import featurize, windowed_features
 from detector.scoring.model_folder import model_directory
+from detector.scoring.predictor import Predictor
 from training.config import DEFAULT_DATA_DIR
 from training.corpus import sentence_context
 
@@ -61,7 +61,7 @@ def main() -> None:
     parser.add_argument("--data-dir", default=str(DEFAULT_DATA_DIR))
     parser.add_argument("--out", default=str(ROOT / "benchmarks" / "lexical_scorer"))
     args = parser.parse_args()
-    model = ArtifactClassifier.from_pretrained(model_directory(args.model))
+    model = Predictor.from_pretrained(model_directory(args.model))
     if model.lexical is None:
         raise SystemExit(f"the model at {model_directory(args.model)} has no lexical MT scorer")
     texts = sentences(Path(args.data_dir), args.sentences)

@@ -66,7 +66,7 @@ def write_report(out: Path, lines: list[str], result: dict) -> None:
 
 def bare_forward(detector: Detector, texts: list[str], batch_size: int) -> tuple[float, int]:
     """Seconds for the classifier's forward alone over all sentences, tokenised beforehand."""
-    classifier = detector.classifier
+    classifier = detector.predictor
     window = classifier.config.context_window
     sentences, contexts = [], []
     for text in texts:
@@ -105,9 +105,9 @@ def corpus_auc(detector: Detector, corpus_dir: str, limit: int) -> dict:
     test = load_from_disk(corpus_dir)["test"]
     if limit:
         test = test.select(range(min(limit, len(test))))
-    probs = detector.classifier.predict(test["sentence"], test["context"])
+    probs = detector.predictor.predict(test["sentence"], test["context"])
     labels = np.asarray(test["labels"])
-    outputs = detector.classifier.config.outputs
+    outputs = detector.predictor.config.outputs
     return {name: roc_auc(probs[labels[:, k] == 1, k], probs[labels[:, k] == 0, k]) for k, name in enumerate(outputs)}
 
 
@@ -132,7 +132,7 @@ def main() -> None:
             detectors[name] = Detector.from_pretrained(args.model, batch_size=args.batch_size, **options)
         except ImportError as exc:  # the ONNX Runtime row needs the optional extra
             print(f"{name} skipped: {exc}", file=sys.stderr)
-    if detectors[BASE].classifier is None:
+    if detectors[BASE].predictor is None:
         raise SystemExit(f"{args.model} has no classifier (the evidence baseline): nothing to time")
     for det in detectors.values():  # warm-up
         pipeline(det, texts[:2])
@@ -149,8 +149,8 @@ def main() -> None:
     segmented = [segment(t) for t in texts[:40]]
     sents = [s.text for d in segmented for s in d.sentences]
     ctxs = [d.context(s.index, 1) for d in segmented for s in d.sentences]
-    reference = detectors[BASE].classifier.predict(sents, ctxs)
-    diff = {k: round(float(np.abs(d.classifier.predict(sents, ctxs) - reference).max()), 4) for k, d in detectors.items()}
+    reference = detectors[BASE].predictor.predict(sents, ctxs)
+    diff = {k: round(float(np.abs(d.predictor.predict(sents, ctxs) - reference).max()), 4) for k, d in detectors.items()}
     aucs = {k: corpus_auc(d, args.corpus, args.eval_examples) for k, d in detectors.items()} if args.corpus else {}
     result = {
         "command": "python " + " ".join(sys.argv),

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from typing import Iterable, Iterator, Sequence
 
 from detector.document.features import content_text
-from detector.document.head import DocumentHead
+from detector.document.head import DocumentHead, load_heads
 from detector.document.sentences import sentence_scores
 from detector.document.verdict import summarise
 from detector.errors import InputError, ModelFilesError
@@ -62,42 +62,48 @@ class DetectorConfig:
     mt_check: bool = False
 
 
-def _head(data: dict | None) -> DocumentHead | None:
-    return DocumentHead.from_dict(data) if data else None
-
-
 class Detector:
     def __init__(
-        self, classifier, encoder: SentenceEncoder, config: DetectorConfig | None = None, name: str = "evidence-baseline", roundtrip=None
+        self,
+        predictor,
+        encoder: SentenceEncoder,
+        config: DetectorConfig | None = None,
+        name: str = "evidence-baseline",
+        roundtrip=None,
+        document_head: DocumentHead | None = None,
+        mt_check_head: DocumentHead | None = None,
     ):
-        """`classifier`: an `ArtifactClassifier`, or None for the evidence-only model.
-        `roundtrip`: an en->pt->en engine (scoring.mt_check.MarianRoundTrip) for the MT check."""
+        """`predictor`: the classifier with its fitted parts (scoring.predictor.Predictor), or None
+        for the evidence-only model. `roundtrip`: an en->pt->en engine (scoring.mt_check.MarianRoundTrip)
+        for the MT check, whose verdict `mt_check_head` gives; `document_head` gives the others."""
         self.config = config or DetectorConfig()
-        self.scorer = ClassifierScorer(classifier, self.config.batch_size) if classifier is not None else EvidenceOnly()
+        self.scorer = ClassifierScorer(predictor, self.config.batch_size) if predictor is not None else EvidenceOnly()
         self.encoder = encoder
         self.name = name
         self.finders = default_finders(encoder)
         self.roundtrip = roundtrip
-        self.document_head = _head(classifier.config.document_head) if classifier is not None else None
-        self.roundtrip_head = _head(classifier.config.document_head_roundtrip) if classifier is not None else None
+        self.document_head = document_head
+        self.mt_check_head = mt_check_head
 
     @property
-    def classifier(self):
-        """The fine-tuned classifier, or None for the evidence-only model."""
-        return self.scorer.classifier
+    def predictor(self):
+        """The fine-tuned classifier with its fitted parts, or None for the evidence-only model."""
+        return self.scorer.predictor
 
     @classmethod
     def from_pretrained(cls, path: str | os.PathLike | None = None, **overrides) -> Detector:
         """Load a model folder, or a shipped model by name ("default", "evidence-baseline").
         `overrides`: `DetectorConfig` fields (None keeps the model's own)."""
         folder = ModelFolder.open(path)
-        classifier = None
+        predictor, heads = None, {}
         if folder.has_classifier:
-            from detector.scoring.classifier import ArtifactClassifier
             from detector.scoring.lora import merge_lora
+            from detector.scoring.predictor import Predictor
 
-            classifier = merge_lora(ArtifactClassifier.from_pretrained(folder.directory))  # inference only: one matmul per layer
-            default_threshold, base = classifier.config.threshold("overall", 0.5), classifier.config.base_model
+            predictor = Predictor.from_pretrained(folder.directory)
+            merge_lora(predictor.model)  # inference only: one matmul per layer
+            heads = load_heads(folder.directory)
+            default_threshold, base = predictor.threshold(), predictor.config.base_model
         else:
             default_threshold, base = float(folder.meta.get("threshold", 0.5)), folder.base_model
         config = DetectorConfig(threshold=default_threshold)
@@ -107,14 +113,15 @@ class Detector:
         if config.runtime not in RUNTIMES:
             raise ValueError(f"unknown runtime {config.runtime!r}; choose one of {', '.join(RUNTIMES)}")
         encoder = SentenceEncoder.from_pretrained(base)
-        if classifier is not None:
-            _use_runtime(classifier, encoder, config, folder)
+        if predictor is not None:
+            _use_runtime(predictor, encoder, config, folder)
         elif config.int8:
             from detector.scoring.runtimes.int8 import quantize_int8
 
             quantize_int8(encoder.model)
-        roundtrip = _roundtrip_engine(classifier, folder) if config.mt_check else None
-        return cls(classifier, encoder, config, name=folder.name, roundtrip=roundtrip)
+        mt_check_head = heads.get("document_head_mt_check")
+        roundtrip = _roundtrip_engine(mt_check_head, folder) if config.mt_check else None
+        return cls(predictor, encoder, config, folder.name, roundtrip, heads.get("document_head"), mt_check_head)
 
     # -- input ------------------------------------------------------------------------------
 
@@ -221,8 +228,8 @@ class Detector:
             findings.setdefault(index, []).extend(evidence)
         sentences = sentence_scores(doc, scores.probs, findings)
         document_mt = self.document_mt_logit(sentences, threshold)
-        if check is not None and self.roundtrip_head is not None:
-            summary = summarise(sentences, threshold, head=self.roundtrip_head, roundtrip=check.similarity, document_mt=document_mt)
+        if check is not None and self.mt_check_head is not None:
+            summary = summarise(sentences, threshold, head=self.mt_check_head, roundtrip=check.similarity, document_mt=document_mt)
         else:
             summary = summarise(sentences, threshold, head=self.document_head, document_mt=document_mt)
         return DocumentReport(
@@ -243,14 +250,14 @@ class Detector:
         )
 
 
-def _use_runtime(classifier, encoder: SentenceEncoder, config: DetectorConfig, folder: ModelFolder) -> None:
+def _use_runtime(predictor, encoder: SentenceEncoder, config: DetectorConfig, folder: ModelFolder) -> None:
     """The classifier's input length and runtime, as the config asks."""
     if config.max_length is not None:
-        classifier.config.max_length = config.max_length
+        predictor.config.max_length = config.max_length
     if config.runtime == "onnxruntime":
         from detector.scoring.runtimes.onnx import cached_onnx_forward
 
-        classifier.use_runtime(cached_onnx_forward(classifier, folder.directory, int8=config.int8, cache_dir=config.cache_dir))
+        predictor.use_runtime(cached_onnx_forward(predictor, folder.directory, int8=config.int8, cache_dir=config.cache_dir))
     elif config.int8:
         # torch int8: both encoders. Under ONNX Runtime only the classifier's graph is int8: the
         # duplicate finder's encoder stays fp32 (it embeds few sentences, and its int8 lowered the
@@ -258,11 +265,11 @@ def _use_runtime(classifier, encoder: SentenceEncoder, config: DetectorConfig, f
         from detector.scoring.runtimes.int8 import quantize_int8
 
         quantize_int8(encoder.model)
-        quantize_int8(classifier)
+        quantize_int8(predictor.model)
 
 
-def _roundtrip_engine(classifier, folder: ModelFolder):
-    if classifier is None or not classifier.config.document_head_roundtrip:
+def _roundtrip_engine(mt_check_head: DocumentHead | None, folder: ModelFolder):
+    if mt_check_head is None:
         raise ModelFilesError(
             f"the model at {folder.directory} has no document head for the MT check; fit one with "
             "`python -m training.train --config CONFIG --document-head-only DIR --mt-check`"

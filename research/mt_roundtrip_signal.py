@@ -52,7 +52,7 @@ def main() -> None:
     started = time.perf_counter()
     roundtrip = MarianRoundTrip(args.cache)
     detector = Detector.from_pretrained()
-    classifier = detector.classifier
+    classifier = detector.predictor
     column = classifier.config.outputs.index(MACHINE_TRANSLATED)
     rows = {}
     for kind in KINDS:

@@ -118,7 +118,7 @@ def test_shipped_models_load_by_name():
 
 
 def test_word_pieces_join_into_words_and_keep_the_marked_ones():
-    from detector.scoring.classifier import _marked_words
+    from detector.scoring.predictor import _marked_words
 
     # "[CLS] trom ##pling law [SEP] ctx [SEP]": pieces of one word join; context and specials are skipped
     offsets = [(0, 0), (0, 4), (4, 9), (10, 13), (0, 0), (0, 3), (0, 0)]
@@ -128,7 +128,7 @@ def test_word_pieces_join_into_words_and_keep_the_marked_ones():
 
 
 def test_swapped_word_evidence_points_at_words_inside_its_sentence(detector):
-    assert detector.classifier is not None and detector.classifier.token_head is not None
+    assert detector.predictor is not None and detector.predictor.token_head is not None
     report = detector.score(SPUN_PASSAGE, threshold=0.5)
     marked = []
     for s in report.sentences:

@@ -13,6 +13,7 @@ from detector.scoring.classifier import ArtifactClassifier
 from detector.scoring.configuration import ClassifierConfig
 from detector.scoring.encoder import SentenceEncoder
 from detector.scoring.lora import LoRALinear
+from detector.scoring.predictor import Predictor
 
 TOLERANCE = 1e-5
 
@@ -20,7 +21,7 @@ TOLERANCE = 1e-5
 @pytest.fixture(scope="module")
 def classifier():
     """A real MiniLM forward pass with seeded heads (untrained scores are still a deterministic function)."""
-    return ArtifactClassifier.from_base(ClassifierConfig(token_head=False), seed=0)
+    return Predictor(ArtifactClassifier.from_base(ClassifierConfig(token_head=False), seed=0))
 
 
 def test_encoder_embeddings_do_not_depend_on_batch_size(encoder, seeds):
@@ -111,17 +112,17 @@ def test_int8_model_scores_close_to_fp32(seeds):
     for name, param in fp32.named_parameters():  # give the adapters weight, so merging them is tested
         if "lora_b" in name:
             torch.nn.init.normal_(param, std=0.02)
-    int8 = quantize_int8(copy.deepcopy(fp32))
-    assert not any(isinstance(m, LoRALinear) for m in int8.modules())
-    assert any("Quantized" in type(m).__name__ or "quantized" in type(m).__module__ for m in int8.modules())
+    int8 = Predictor(quantize_int8(copy.deepcopy(fp32)))
+    assert not any(isinstance(m, LoRALinear) for m in int8.model.modules())
+    assert any("Quantized" in type(m).__name__ or "quantized" in type(m).__module__ for m in int8.model.modules())
     sentences = [line for line in seeds["000"].splitlines() if line.strip()][:30]
     contexts = [""] * len(sentences)
-    assert np.abs(int8.predict(sentences, contexts) - fp32.predict(sentences, contexts)).max() < 0.1
+    assert np.abs(int8.predict(sentences, contexts) - Predictor(fp32).predict(sentences, contexts)).max() < 0.1
     merged = copy.deepcopy(fp32)
     from detector.scoring.lora import merge_lora
 
     merge_lora(merged)
-    assert np.abs(merged.predict_logits(sentences, contexts) - fp32.predict_logits(sentences, contexts)).max() < 1e-4
+    assert np.abs(Predictor(merged).predict_logits(sentences, contexts) - Predictor(fp32).predict_logits(sentences, contexts)).max() < 1e-4
 
 
 @pytest.mark.slow  # scores the seeds several times over

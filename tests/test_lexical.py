@@ -98,9 +98,12 @@ def test_a_model_that_stacks_a_lexical_scorer_needs_its_file(tmp_path):
     from detector.labels import MACHINE_TRANSLATED
     from detector.scoring.classifier import ArtifactClassifier
     from detector.scoring.configuration import ClassifierConfig
+    from detector.scoring.parts import MTStack
+    from detector.scoring.predictor import Predictor
 
-    model = ArtifactClassifier.from_base(ClassifierConfig(trainable_layers=1, token_head=False, lexical_stack=[1.0, 2.0, -0.5]))
-    model.lexical = LexicalMTScorer(SMALL, np.linspace(-1, 1, 1 << SMALL.hash_bits), 0.25)
+    network = ArtifactClassifier.from_base(ClassifierConfig(trainable_layers=1, token_head=False))
+    lexical = LexicalMTScorer(SMALL, np.linspace(-1, 1, 1 << SMALL.hash_bits), 0.25)
+    model = Predictor(network, mt_stack=MTStack(1.0, 2.0, -0.5), lexical=lexical)
     sentences, contexts = MT[:2] + HUMAN[:2], [""] * 4
     stacked = model.predict_logits(sentences, contexts)
     plain = model.predict_logits(sentences, contexts, stack=False)
@@ -108,10 +111,10 @@ def test_a_model_that_stacks_a_lexical_scorer_needs_its_file(tmp_path):
     np.testing.assert_allclose(stacked[:, k], plain[:, k] + 2.0 * model.lexical.logits(sentences) - 0.5, rtol=1e-5, atol=1e-5)
     np.testing.assert_array_equal(np.delete(stacked, k, axis=1), np.delete(plain, k, axis=1))
     model.save_pretrained(tmp_path)
-    np.testing.assert_allclose(ArtifactClassifier.from_pretrained(tmp_path).predict_logits(sentences, contexts), stacked, atol=1e-6)
+    np.testing.assert_allclose(Predictor.from_pretrained(tmp_path).predict_logits(sentences, contexts), stacked, atol=1e-6)
     (tmp_path / LEXICAL_NAME).unlink()
     with pytest.raises(ModelFilesError, match=LEXICAL_NAME):
-        ArtifactClassifier.from_pretrained(tmp_path)
+        Predictor.from_pretrained(tmp_path)
 
 
 def test_the_detector_gives_the_lexical_scorer_its_own_context_window():
@@ -120,10 +123,13 @@ def test_the_detector_gives_the_lexical_scorer_its_own_context_window():
     from detector.scoring.classifier import ArtifactClassifier
     from detector.scoring.configuration import ClassifierConfig
     from detector.scoring.encoder import SentenceEncoder
+    from detector.scoring.parts import MTStack
+    from detector.scoring.predictor import Predictor
 
-    model = ArtifactClassifier.from_base(ClassifierConfig(trainable_layers=1, token_head=False, lexical_stack=[1.0, 2.0, -0.5]))
     wide = LexicalConfig(hash_bits=SMALL.hash_bits, context=True, context_window=2)
-    model.lexical = LexicalMTScorer(wide, np.random.default_rng(0).normal(0, 1, 1 << wide.hash_bits), 0.0)
+    lexical = LexicalMTScorer(wide, np.random.default_rng(0).normal(0, 1, 1 << wide.hash_bits), 0.0)
+    network = ArtifactClassifier.from_base(ClassifierConfig(trainable_layers=1, token_head=False))
+    model = Predictor(network, mt_stack=MTStack(1.0, 2.0, -0.5), lexical=lexical)
     assert model.lexical_window == 2
     detector = Detector(model, SentenceEncoder.from_pretrained(model.config.base_model))
     doc = detector.to_document(" ".join(MT[:3] + HUMAN[:3]))
@@ -138,8 +144,6 @@ def test_the_detector_gives_the_lexical_scorer_its_own_context_window():
 
 
 def test_a_document_level_scorer_is_saved_apart_and_its_logit_moves_the_document_verdict(tmp_path):
-    from dataclasses import replace
-
     from detector.document.features import content_text, document_features
     from detector.document.head import DocumentHead
     from detector.errors import ModelFilesError
@@ -148,17 +152,18 @@ def test_a_document_level_scorer_is_saved_apart_and_its_logit_moves_the_document
     from detector.scoring.configuration import ClassifierConfig
     from detector.scoring.encoder import SentenceEncoder
     from detector.scoring.lexical_mt import DOCUMENT_LEXICAL_NAME
+    from detector.scoring.predictor import Predictor
 
     n = len(document_features([], 0.5)) + 1  # the head reads the document-level logit last
     weights = [0.0] * n
     weights[-1] = 1.0
     head = DocumentHead(("clean", "machine_translated"), (tuple([0.0] * n), tuple(weights)), (0.0, 0.0))
-    config = ClassifierConfig(trainable_layers=1, token_head=False, document_lexical=True, document_head=head.to_dict())
-    model = ArtifactClassifier.from_base(config)
-    model.document_lexical = LexicalMTScorer(SMALL, np.random.default_rng(1).normal(0, 1, 1 << SMALL.hash_bits), 4.0)
+    network = ArtifactClassifier.from_base(ClassifierConfig(trainable_layers=1, token_head=False))
+    model = Predictor(network, document_lexical=LexicalMTScorer(SMALL, np.random.default_rng(1).normal(0, 1, 1 << SMALL.hash_bits), 4.0))
     text = " ".join(MT[:3])
     # an untrained head scores every sentence near 0.5: a high threshold keeps them all content
-    detector = Detector(model, SentenceEncoder.from_pretrained(model.config.base_model), DetectorConfig(threshold=0.99))
+    encoder = SentenceEncoder.from_pretrained(model.config.base_model)
+    detector = Detector(model, encoder, DetectorConfig(threshold=0.99), document_head=head)
     report = detector.score(text)
     expected = float(model.document_lexical.logits([content_text(report.sentences, report.threshold)])[0])
     assert detector.document_mt_logit(report.sentences, report.threshold) == pytest.approx(expected)
@@ -168,12 +173,12 @@ def test_a_document_level_scorer_is_saved_apart_and_its_logit_moves_the_document
 
     model.save_pretrained(tmp_path)
     assert (tmp_path / DOCUMENT_LEXICAL_NAME).is_file() and not (tmp_path / LEXICAL_NAME).exists()
-    reloaded = ArtifactClassifier.from_pretrained(tmp_path)
+    reloaded = Predictor.from_pretrained(tmp_path)
     assert reloaded.document_mt_logit(text) == pytest.approx(model.document_mt_logit(text), abs=1e-5)
-    assert ArtifactClassifier.from_base(replace(config, document_lexical=False)).document_mt_logit(text) is None
+    assert Predictor(network).document_mt_logit(text) is None
     (tmp_path / DOCUMENT_LEXICAL_NAME).unlink()
     with pytest.raises(ModelFilesError, match=DOCUMENT_LEXICAL_NAME):
-        ArtifactClassifier.from_pretrained(tmp_path)
+        Predictor.from_pretrained(tmp_path)
 
 
 def _fake_blocks(monkeypatch):

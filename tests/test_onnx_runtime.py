@@ -27,7 +27,7 @@ def cache_dir(tmp_path_factory):
 @pytest.fixture(scope="module")
 def seed_pairs(detector):
     docs = [segment(seed_text(p)) for p in ("000", "003")] + [segment(SPUN_PASSAGE)]
-    window = detector.classifier.config.context_window
+    window = detector.predictor.config.context_window
     sentences = [s.text for d in docs for s in d.sentences]
     contexts = [d.context(s.index, window) for d in docs for s in d.sentences]
     return sentences, contexts
@@ -36,9 +36,9 @@ def seed_pairs(detector):
 def test_onnx_fp32_gives_the_torch_scores_and_marked_words(detector, seed_pairs, cache_dir):
     sentences, contexts = seed_pairs
     onnx = Detector.from_pretrained(runtime="onnxruntime", cache_dir=str(cache_dir))
-    assert isinstance(onnx.classifier.runtime, onnx_runtime.OnnxForward)
-    probs, words = onnx.classifier.predict_with_words(sentences, contexts)
-    reference, reference_words = detector.classifier.predict_with_words(sentences, contexts)
+    assert isinstance(onnx.predictor.runtime, onnx_runtime.OnnxForward)
+    probs, words = onnx.predictor.predict_with_words(sentences, contexts)
+    reference, reference_words = detector.predictor.predict_with_words(sentences, contexts)
     assert np.abs(probs - reference).max() < 1e-4
     assert [[(a, b) for a, b, _ in w] for w in words] == [[(a, b) for a, b, _ in w] for w in reference_words]
     assert any(reference_words), "the spun passage has words the token head marks"
@@ -47,13 +47,13 @@ def test_onnx_fp32_gives_the_torch_scores_and_marked_words(detector, seed_pairs,
 def test_onnx_int8_scores_stay_close_and_the_verdicts_agree(detector, seed_pairs, cache_dir):
     sentences, contexts = seed_pairs
     int8 = Detector.from_pretrained(runtime="onnxruntime", int8=True, cache_dir=str(cache_dir))
-    graph = int8.classifier.runtime.path
+    graph = int8.predictor.runtime.path
     assert graph.name == "model-int8.onnx"
     import onnx
 
     ops = {node.op_type for node in onnx.load(str(graph)).graph.node}
     assert ops & {"MatMulInteger", "DynamicQuantizeLinear"}, ops  # really quantised
-    diff = np.abs(int8.classifier.predict(sentences, contexts) - detector.classifier.predict(sentences, contexts))
+    diff = np.abs(int8.predictor.predict(sentences, contexts) - detector.predictor.predict(sentences, contexts))
     # Dynamic int8 quantisation moves most probabilities by under 0.01; v9 has one seed sentence it
     # moves by 0.35 (v8's worst was under 0.3), which the verdicts below must survive.
     assert diff.mean() < 0.03 and np.quantile(diff, 0.99) < 0.2 and diff.max() < 0.5
@@ -69,7 +69,7 @@ def test_the_export_is_cached_per_checkpoint(cache_dir, monkeypatch):
 
     monkeypatch.setattr(onnx_runtime, "export_onnx", no_export)
     loaded = Detector.from_pretrained(runtime="onnxruntime", cache_dir=str(cache_dir))
-    assert loaded.classifier.runtime.path.parent.parent == cache_dir / "onnx"
+    assert loaded.predictor.runtime.path.parent.parent == cache_dir / "onnx"
     assert not list(cache_dir.glob("onnx/*/tmp*")), "no half-written files left behind"
 
 
@@ -116,8 +116,8 @@ def test_an_unknown_runtime_is_refused():
 def test_max_length_caps_the_classifier_input(seed_pairs):
     sentences, contexts = seed_pairs
     short = Detector.from_pretrained(max_length=48)
-    assert short.classifier.config.max_length == 48
-    lengths = [enc["input_ids"].shape[1] for _, enc in short.classifier.sorted_batches(sentences, contexts, 64)]
+    assert short.predictor.config.max_length == 48
+    lengths = [enc["input_ids"].shape[1] for _, enc in short.predictor.sorted_batches(sentences, contexts, 64)]
     assert max(lengths) <= 48
     assert short.score(seed_text("000")).sentences  # still scores
 
@@ -140,8 +140,8 @@ def test_an_unwritable_cache_falls_back_to_a_temporary_export(tmp_path):
     blocked.write_text("a file where the cache folder should be")
     with pytest.warns(UserWarning, match="cannot cache the ONNX export"):
         loaded = Detector.from_pretrained(runtime="onnxruntime", cache_dir=str(blocked))
-    assert loaded.classifier.runtime.path.is_file()
-    assert not str(loaded.classifier.runtime.path).startswith(str(blocked))
+    assert loaded.predictor.runtime.path.is_file()
+    assert not str(loaded.predictor.runtime.path).startswith(str(blocked))
 
 
 def test_serve_starts_the_fast_way_unless_told_otherwise(monkeypatch):

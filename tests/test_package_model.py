@@ -4,14 +4,14 @@ import copy
 import json
 from pathlib import Path
 
-from training.package_model import model_card
+from training.package_model import card_view, model_card
 
 ROOT = Path(__file__).resolve().parents[1]
 DEFAULT = ROOT / "detector" / "models" / "default"
 
 
 def _shipped():
-    config = json.loads((DEFAULT / "config.json").read_text())
+    config = card_view(DEFAULT)
     training = json.loads((DEFAULT / "training_metrics.json").read_text())
     report = json.loads((ROOT / "reports" / f"{config['name']}.json").read_text())
     return config, training, report

@@ -76,14 +76,16 @@ def test_the_marian_round_trip_gives_english_back_and_is_cached_on_disk(marian, 
 
 
 def test_the_check_moves_the_verdict_through_its_document_head(detector):
-    if detector.classifier is None or not detector.classifier.config.document_head_roundtrip:
+    if detector.mt_check_head is None:
         pytest.fail("the shipped model has no document head for the MT check")
     from detector import Detector
 
     text = seed_text("003")  # reads as machine translated
     plain = detector.score(text)
     assert "mt_check" not in plain.to_dict()
-    like_mt = Detector(detector.classifier, detector.encoder, detector.config, detector.name, roundtrip=Identity())
+    like_mt = Detector(
+        detector.predictor, detector.encoder, detector.config, detector.name, Identity(), detector.document_head, detector.mt_check_head
+    )
     report = like_mt.score(text)
     assert report.mt_check is not None and report.mt_check["similarity"] == 1.0
     assert 0 < len(report.mt_check["sentences"]) <= RoundTripConfig().max_sentences
@@ -92,10 +94,12 @@ def test_the_check_moves_the_verdict_through_its_document_head(detector):
     # as human); whether that crosses the head's threshold for seed 003 is the model's business
     # (reports/: seed verdicts), so the verdict is checked against a copy of the head whose
     # threshold sits just under the lifted score.
-    human_like = Detector(detector.classifier, detector.encoder, detector.config, detector.name, roundtrip=HumanLike())
+    human_like = Detector(
+        detector.predictor, detector.encoder, detector.config, detector.name, HumanLike(), detector.document_head, detector.mt_check_head
+    )
     assert report.score > human_like.score(text).score + 0.1
-    assert (report.verdict == "machine_translated") == (report.score >= like_mt.roundtrip_head.threshold)
-    like_mt.roundtrip_head = replace(like_mt.roundtrip_head, threshold=report.score - 0.01)
+    assert (report.verdict == "machine_translated") == (report.score >= like_mt.mt_check_head.threshold)
+    like_mt.mt_check_head = replace(like_mt.mt_check_head, threshold=report.score - 0.01)
     assert like_mt.score(text).verdict == "machine_translated"
     assert "mt_check" in report.to_dict()
     for prefix in ("001", "003"):
@@ -108,7 +112,9 @@ def test_score_many_round_trips_a_whole_batch_at_once(detector, seeds):
     from detector import Detector
 
     engine = Identity()
-    checked = Detector(detector.classifier, detector.encoder, detector.config, detector.name, roundtrip=engine)
+    checked = Detector(
+        detector.predictor, detector.encoder, detector.config, detector.name, engine, detector.document_head, detector.mt_check_head
+    )
     reports = [report for _, report in checked.score_many(list(seeds.values()))]
     assert engine.calls == 1
     assert all(r.mt_check is not None for r in reports)

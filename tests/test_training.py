@@ -58,7 +58,9 @@ def test_spun_examples_mark_the_swapped_words(tiny_corpus):
 
 @needs_data
 def test_tiny_training_end_to_end(tiny_config, tiny_corpus):
-    from detector.scoring.classifier import ArtifactClassifier
+    from detector.document.head import load_heads
+    from detector.scoring.manifest import Manifest
+    from detector.scoring.predictor import Predictor
     from training.train import train
 
     model, summary = train(tiny_config, tiny_corpus)
@@ -72,11 +74,23 @@ def test_tiny_training_end_to_end(tiny_config, tiny_corpus):
     sentences = ["Since weeks Russia has been accused by the US.", "Putin spoke with Xi on Wednesday.", "Related Articles"]
     contexts = ["", "He said it went well.", ""]
     before = model.predict(sentences, contexts)
-    reloaded = ArtifactClassifier.from_pretrained(out)
+    reloaded = Predictor.from_pretrained(out)
     after = reloaded.predict(sentences, contexts)
     np.testing.assert_allclose(before, after, atol=1e-6)
-    assert reloaded.config.calibration and reloaded.config.thresholds
-    assert reloaded.lexical is not None and len(reloaded.config.lexical_stack) == 3  # tiny.yaml stacks the lexical MT scorer
+    assert reloaded.calibration.scaling and reloaded.thresholds.values
+    assert reloaded.lexical is not None and reloaded.mt_stack is not None  # tiny.yaml stacks the lexical MT scorer
+    manifest = Manifest.load(out)  # each fitted part is its own file, listed in the manifest
+    assert set(manifest.files) == {
+        "config",
+        "weights",
+        "calibration",
+        "thresholds",
+        "mt_stack",
+        "lexical_mt",
+        "document_lexical_mt",
+        "document_head",
+    }
+    assert "calibration" not in json.loads((out / "config.json").read_text())
     assert reloaded.lexical.config.context and reloaded.lexical_window == 2  # its scorer reads two sentences each side
     assert summary["lexical_mt"]["validation_mt_roc_auc"]["stacked"] is not None
     lengths = summary["document_head_fit"]["documents_per_length_in_blocks"]
@@ -86,7 +100,8 @@ def test_tiny_training_end_to_end(tiny_config, tiny_corpus):
     from detector.scoring.lexical_mt import DOCUMENT_LEXICAL_NAME
 
     assert (out / DOCUMENT_LEXICAL_NAME).is_file() and reloaded.document_lexical is not None
-    assert len(reloaded.config.document_head["coef"][0]) == len(document_features([], 0.5)) + 1
+    head = load_heads(out)["document_head"]
+    assert len(head.coef[0]) == len(document_features([], 0.5)) + 1 and head.features[-1] == "document_mt_logit"
     text = "Since weeks Russia has been accused by the US.\nPutin spoke with Xi on Wednesday."
     assert reloaded.document_mt_logit(text) == pytest.approx(model.document_mt_logit(text), abs=1e-4)
     metrics = json.loads((out / "training_metrics.json").read_text())
@@ -111,8 +126,8 @@ def test_heads_refit_on_a_saved_model_keeps_its_encoder_and_adds_the_lexical_sta
     import shutil
     from dataclasses import replace
 
-    from detector.scoring.classifier import ArtifactClassifier
-    from detector.scoring.lexical_mt import LEXICAL_NAME
+    from detector.scoring.manifest import Manifest
+    from detector.scoring.predictor import Predictor
     from training import sources
     from training.train import refit_heads
 
@@ -128,19 +143,22 @@ def test_heads_refit_on_a_saved_model_keeps_its_encoder_and_adds_the_lexical_sta
         pytest.skip("the end-to-end training test did not run first")
     folder = tmp_path / "model"
     shutil.copytree(out, folder)
-    (folder / LEXICAL_NAME).unlink()  # as if trained before the lexical stack existed
-    saved = json.loads((folder / "config.json").read_text())
-    (folder / "config.json").write_text(json.dumps({**saved, "lexical_stack": []}))
-    before = ArtifactClassifier.from_pretrained(out)
+    manifest = Manifest.load(folder)  # as if trained before the lexical stack existed
+    for part in ("lexical_mt", "mt_stack"):
+        manifest.path(folder, part).unlink()
+        manifest.discard(part)
+    manifest.save(folder)
+    assert Predictor.from_pretrained(folder).mt_stack is None
+    before = Predictor.from_pretrained(out)
     config = replace(tiny_config, name="millcheck-tiny-refit", max_fpr=0.02, lexical_source="blocks")
     summary = refit_heads(str(folder), config, tiny_corpus)
-    after = ArtifactClassifier.from_pretrained(folder)
-    assert (folder / LEXICAL_NAME).is_file() and len(after.config.lexical_stack) == 3
+    after = Predictor.from_pretrained(folder)
+    assert Manifest.load(folder).has("lexical_mt") and after.mt_stack is not None and after.lexical is not None
     assert summary["lexical_mt"]["validation_mt_roc_auc"]["stacked"] is not None
     assert after.config.name == "millcheck-tiny-refit"
-    assert summary["threshold"] == after.config.thresholds["overall"] <= config.threshold_ceiling
-    for name, tensor in before.delta_state_dict().items():  # the encoder and heads are untouched
-        assert (after.delta_state_dict()[name] == tensor).all(), name
+    assert summary["threshold"] == after.threshold("overall") <= config.threshold_ceiling
+    for name, tensor in before.model.delta_state_dict().items():  # the encoder and heads are untouched
+        assert (after.model.delta_state_dict()[name] == tensor).all(), name
     metrics = json.loads((folder / "training_metrics.json").read_text())
     assert metrics["heads_refit_from_config"]["max_fpr"] == 0.02
 
@@ -151,8 +169,10 @@ def test_a_document_head_refit_adds_the_document_scorer_and_drops_a_stale_mt_che
     from dataclasses import replace
 
     from detector.document.features import document_features
-    from detector.scoring.classifier import ArtifactClassifier
+    from detector.document.head import DocumentHead, load_heads, save_head
     from detector.scoring.lexical_mt import DOCUMENT_LEXICAL_NAME
+    from detector.scoring.manifest import Manifest
+    from detector.scoring.predictor import Predictor
     from training.train import refit_document_head
 
     out = Path(tiny_config.output_dir)
@@ -160,22 +180,25 @@ def test_a_document_head_refit_adds_the_document_scorer_and_drops_a_stale_mt_che
         pytest.skip("the end-to-end training test did not run first")
     folder = tmp_path / "model"
     shutil.copytree(out, folder)
-    (folder / DOCUMENT_LEXICAL_NAME).unlink()  # as if fitted before the document-level scorer existed
-    saved = json.loads((folder / "config.json").read_text())
+    manifest = Manifest.load(folder)  # as if fitted before the document-level scorer existed
+    manifest.path(folder, "document_lexical_mt").unlink()
+    manifest.discard("document_lexical_mt")
+    manifest.save(folder)
     n = len(document_features([], 0.5))
-    old_head = {"classes": ["clean", "machine_translated"], "coef": [[0.0] * n, [1.0] * n], "intercept": [0.0, 0.0]}
-    mt_check_head = {**old_head, "coef": [[0.0] * (n + 1), [1.0] * (n + 1)]}  # + the round-trip similarity
-    saved.update(document_lexical=False, document_head=old_head, document_head_roundtrip=mt_check_head)
-    (folder / "config.json").write_text(json.dumps(saved))
+    old_head = DocumentHead(("clean", "machine_translated"), ((0.0,) * n, (1.0,) * n), (0.0, 0.0))
+    mt_check_head = DocumentHead(old_head.classes, ((0.0,) * (n + 1), (1.0,) * (n + 1)), (0.0, 0.0))  # + the round-trip similarity
+    save_head(folder, "document_head", old_head)
+    save_head(folder, "document_head_mt_check", mt_check_head)
+    untouched = {name: (folder / name).read_bytes() for name in ("config.json", "delta.safetensors", "calibration.json", "thresholds.json")}
     fit = refit_document_head(str(folder), replace(tiny_config, name="millcheck-tiny-docs"))
-    after = ArtifactClassifier.from_pretrained(folder)
+    after, heads = Predictor.from_pretrained(folder), load_heads(folder)
     assert (folder / DOCUMENT_LEXICAL_NAME).is_file() and after.document_lexical is not None
-    assert len(after.config.document_head["coef"][0]) == n + 1 and fit["threshold"] == after.config.document_head["threshold"]
-    assert after.config.document_head_roundtrip == {}  # it read n + 1 features; with the scorer it would need n + 2
-    assert after.config.name == "millcheck-tiny-docs"
+    assert len(heads["document_head"].coef[0]) == n + 1 and fit["threshold"] == heads["document_head"].threshold
+    assert heads["document_head_mt_check"] is None  # it read n + 1 features; with the scorer it would need n + 2
+    assert {name: (folder / name).read_bytes() for name in untouched} == untouched  # a refit rewrites only what it refits
     fit = refit_document_head(str(folder), replace(tiny_config, document_lexical=False))
-    assert not (folder / DOCUMENT_LEXICAL_NAME).exists()
-    assert len(ArtifactClassifier.from_pretrained(folder).config.document_head["coef"][0]) == n
+    assert not (folder / DOCUMENT_LEXICAL_NAME).exists() and not Manifest.load(folder).has("document_lexical_mt")
+    assert len(load_heads(folder)["document_head"].coef[0]) == n
 
 
 def test_corrupted_weights_give_a_clear_error(tmp_path):
@@ -254,9 +277,11 @@ def test_lora_adapters_train_the_lower_layers_and_round_trip(tmp_path):
     with torch.no_grad():
         for a in adapters:
             a.lora_b.add_(0.01)  # a non-zero update, so the adapters change the output
-    before = model.predict(["A sentence to score."], ["Its context."])
+    from detector.scoring.predictor import Predictor
+
+    before = Predictor(model).predict(["A sentence to score."], ["Its context."])
     model.save_pretrained(tmp_path)
-    after = ArtifactClassifier.from_pretrained(tmp_path).predict(["A sentence to score."], ["Its context."])
+    after = Predictor(ArtifactClassifier.from_pretrained(tmp_path)).predict(["A sentence to score."], ["Its context."])
     np.testing.assert_allclose(before, after, atol=1e-6)
 
 

@@ -28,9 +28,9 @@ from sklearn.metrics import roc_auc_score
 from detector import Detector
 from detector.document.features import content_sentences
 from detector.labels import ARTIFACT_TYPES, MACHINE_TRANSLATED, SPUN, VERDICT_CLEAN, VERDICT_MACHINE_TRANSLATED, VERDICT_SPUN
-from detector.scoring.classifier import ArtifactClassifier
 from detector.scoring.configuration import OVERALL
 from detector.scoring.model_folder import BASELINE_MODEL_DIR
+from detector.scoring.predictor import Predictor
 
 from .baselines import TfidfBaseline
 from .config import TrainConfig
@@ -157,14 +157,14 @@ def evaluate(
     """All measures on the test split. `longer`: also document accuracy on documents of that many
     consecutive test blocks (the target row stays one block, as in every earlier report)."""
     started = time.time()
-    model = ArtifactClassifier.from_pretrained(model_dir)
-    threshold = model.config.threshold(OVERALL, 0.5)
+    model = Predictor.from_pretrained(model_dir)
+    threshold = model.threshold(OVERALL, 0.5)
     test = corpus["test"]
     labels = np.asarray(test["labels"], dtype=np.float32)
     sentences = list(test["sentence"])
     logits = model.predict_logits(sentences, test["context"], stack=False)  # the encoder's MT logit alone
     encoder_mt = logits[:, OUTPUTS.index(MACHINE_TRANSLATED)].copy()
-    stacked = model.lexical is not None and model.config.lexical_stack
+    stacked = model.stacked
     if stacked:  # the scorer reads the context at its own window (training.lexical_mt.split_contexts)
         [lexical_contexts] = split_contexts([test], config.corpus, model.lexical_window or CONTEXT_WINDOW)
     lexical_mt = model.lexical.logits(sentences, lexical_contexts) if stacked else None

@@ -1,7 +1,8 @@
-"""Ship a trained model inside the package: copy its delta and config, and write its model card.
+"""Ship a trained model inside the package: copy its parts, and write its model card.
 
     python -m training.package_model --model artifacts/release-model \
         --report reports/millcheck-minilm-v9.json --dest detector/models/default
+    python -m training.package_model --upgrade artifacts/old-model   # a 0.1.0 folder to the parts layout
 """
 
 from __future__ import annotations
@@ -9,12 +10,16 @@ from __future__ import annotations
 import argparse
 import json
 import shutil
+from dataclasses import replace
 from pathlib import Path
 
 from safetensors.torch import load_file, save_file
 
-from detector.scoring.configuration import CONFIG_NAME, WEIGHTS_NAME
-from detector.scoring.lexical_mt import DOCUMENT_LEXICAL_NAME, LEXICAL_NAME
+from detector.document.features import feature_names
+from detector.document.head import load_heads, save_head
+from detector.scoring.configuration import CONFIG_FORMAT_VERSION, CONFIG_NAME, MODEL_TYPE, ClassifierConfig
+from detector.scoring.manifest import MANIFEST_NAME, Manifest
+from detector.scoring.parts import MTStack, Thresholds
 
 from .evaluate import _f, _se
 
@@ -150,31 +155,99 @@ Command: `{report["command"]}`
 """
 
 
+def card_view(directory: Path) -> dict:
+    """What the model card reads of a model folder: its config with the fitted parts beside it."""
+    config = json.loads((directory / CONFIG_NAME).read_text(encoding="utf-8"))
+    manifest = Manifest.load(directory)
+    heads = load_heads(directory)
+    return {
+        **config,
+        "thresholds": Thresholds.load(directory).values if manifest.has("thresholds") else {},
+        "lexical_stack": MTStack.load(directory).as_list() if manifest.has("mt_stack") else [],
+        "document_lexical": manifest.has("document_lexical_mt"),
+        "document_head": heads["document_head"].to_dict() if heads["document_head"] else {},
+        "document_head_roundtrip": heads["document_head_mt_check"].to_dict() if heads["document_head_mt_check"] else {},
+    }
+
+
+def upgrade(directory: Path) -> Manifest:
+    """Rewrite a 0.1.0 model folder (its fitted parts inside config.json) in the parts layout: each
+    part its own file, a manifest, config.json the architecture alone. Weights are not rewritten."""
+    if Manifest.exists(directory):
+        return Manifest.load(directory)
+    meta = json.loads((directory / CONFIG_NAME).read_text(encoding="utf-8"))
+    if meta.get("model_type") != MODEL_TYPE:
+        raise SystemExit(f"{directory} holds no classifier ({meta.get('model_type')!r}); nothing to upgrade")
+    from detector.scoring.predictor import _legacy_parts
+
+    heads = load_heads(directory)  # read before config.json loses them
+    parts = _legacy_parts(directory)
+    manifest = Manifest(MODEL_TYPE, meta.get("name", ""))
+    for part in ("config", "weights"):
+        manifest.add(part)
+    parts["calibration"].save(directory)
+    parts["thresholds"].save(directory)
+    manifest.add("calibration")
+    manifest.add("thresholds")
+    if parts["mt_stack"] is not None:
+        parts["mt_stack"].save(directory)
+        manifest.add("mt_stack")
+    for part, scorer in (("lexical_mt", parts["lexical"]), ("document_lexical_mt", parts["document_lexical"])):
+        if scorer is not None:
+            manifest.add(part)  # the scorer's file stays as it is: its name is the manifest's
+    config = ClassifierConfig.from_dict(meta)
+    config.format_version = CONFIG_FORMAT_VERSION
+    (directory / CONFIG_NAME).write_text(json.dumps(config.to_dict(), indent=2) + "\n", encoding="utf-8")
+    manifest.save(directory)
+    document_mt = parts["document_lexical"] is not None
+    for part, head in heads.items():
+        names = feature_names(document_mt=document_mt, roundtrip=part == "document_head_mt_check")
+        if head is not None and not head.features and len(head.coef[0]) == len(names):
+            head = replace(head, features=names)  # name the columns the head was fitted on
+        save_head(directory, part, head)
+    return Manifest.load(directory)
+
+
+def ship(src: Path, dest: Path) -> list[str]:
+    """Copy every part the manifest lists (the weight delta in float16) and the manifest; returns
+    the names of the weight files."""
+    manifest = Manifest.load(src)
+    dest.mkdir(parents=True, exist_ok=True)
+    for stale in dest.glob("*"):
+        if stale.is_file() and stale.name not in ("README.md", "training_metrics.json"):
+            stale.unlink()
+    for part, name in manifest.files.items():
+        if part == "weights":
+            # float16 halves what the repo's history keeps per release; the loader casts back to float32
+            delta = {k: v.half().contiguous() for k, v in load_file(str(src / name)).items()}
+            save_file(delta, str(dest / name))
+        else:
+            shutil.copy2(src / name, dest / name)
+    shutil.copy2(src / MANIFEST_NAME, dest / MANIFEST_NAME)
+    return [name for name in manifest.files.values() if name.endswith(".safetensors")]
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--model", required=True)
-    parser.add_argument("--report", required=True, help="the .json written by training.evaluate")
-    parser.add_argument("--dest", required=True)
+    parser.add_argument("--model")
+    parser.add_argument("--report", help="the .json written by training.evaluate")
+    parser.add_argument("--dest")
+    parser.add_argument("--upgrade", metavar="MODEL_DIR", help="rewrite a 0.1.0 model folder in the parts layout, in place")
     args = parser.parse_args()
+    if args.upgrade:
+        manifest = upgrade(Path(args.upgrade))
+        print(f"{args.upgrade}: {', '.join(sorted(manifest.files))}")
+        return
+    if not (args.model and args.report and args.dest):
+        parser.error("--model, --report and --dest are needed to ship a model")
     src, dest = Path(args.model), Path(args.dest)
-    dest.mkdir(parents=True, exist_ok=True)
-    shutil.copy2(src / CONFIG_NAME, dest / CONFIG_NAME)
-    # float16 halves what the repo's history keeps per release; the loader casts back to float32
-    delta = {k: v.half().contiguous() for k, v in load_file(str(src / WEIGHTS_NAME)).items()}
-    save_file(delta, str(dest / WEIGHTS_NAME))
-    shipped = [WEIGHTS_NAME]
-    for name in (LEXICAL_NAME, DOCUMENT_LEXICAL_NAME):  # the lexical MT scorers (already float16)
-        if (src / name).exists():
-            shutil.copy2(src / name, dest / name)
-            shipped.append(name)
-        elif (dest / name).exists():
-            (dest / name).unlink()
+    shipped = ship(src, dest)
     size = sum((dest / name).stat().st_size for name in shipped) / 1e6
     if size > MAX_SHIPPED_MB:
         for name in shipped:
             (dest / name).unlink()
         raise SystemExit(f"the weights are {size:.1f} MB, over the {MAX_SHIPPED_MB} MB limit for the repo")
-    config = json.loads((src / CONFIG_NAME).read_text())
+    config = card_view(dest)
     training = json.loads((src / "training_metrics.json").read_text())
     report = json.loads(Path(args.report).read_text())
     (dest / "README.md").write_text(model_card(config, training, report), encoding="utf-8")

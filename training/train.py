@@ -21,10 +21,12 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from detector.document.head import DocumentHead
+from detector.document.head import DocumentHead, load_heads, save_head
 from detector.labels import MACHINE_TRANSLATED, VERDICT_CLEAN
 from detector.scoring.classifier import ArtifactClassifier
 from detector.scoring.configuration import OVERALL, ClassifierConfig
+from detector.scoring.parts import Calibration, MTStack, Thresholds
+from detector.scoring.predictor import Predictor
 
 from .config import TrainConfig
 from .corpus import OUTPUTS, build_corpus, describe
@@ -121,13 +123,13 @@ def pick_threshold(sentence_scores: np.ndarray, is_clean: np.ndarray, max_fpr: f
     return float(min(ceiling, max(floor, np.nextafter(cut, 1.0))))
 
 
-def fit_document_head(model: ArtifactClassifier, config: TrainConfig, threshold: float, roundtrip=None) -> tuple[dict, dict]:
+def fit_document_head(model: Predictor, config: TrainConfig, threshold: float, roundtrip=None) -> tuple[DocumentHead, dict]:
     """Fit the document head on validation documents scored by the full detector (evidence included).
 
     With a `roundtrip` engine, the head for the MT check: the documents' mean round-trip
     similarity is one more feature.
     """
-    from detector.document.features import columns_outside, document_features
+    from detector.document.features import columns_outside, document_features, feature_names
     from detector.pipeline import Detector, DetectorConfig
     from detector.scoring.encoder import SentenceEncoder
 
@@ -141,12 +143,11 @@ def fit_document_head(model: ArtifactClassifier, config: TrainConfig, threshold:
         for blocks in config.document_blocks
     }
     docs = [d for group in by_length.values() for d in group]
+    # The heads being replaced may read other features than the ones fitted here: only the reports'
+    # sentences are used, so the detector is given none.
     detector = Detector(
         model, SentenceEncoder.from_pretrained(model.config.base_model), DetectorConfig(threshold=threshold), roundtrip=roundtrip
     )
-    # The heads being replaced may read other features than the ones fitted here: only the reports'
-    # sentences are used, so the detector applies none.
-    detector.document_head = detector.roundtrip_head = None
     reports = [report for _, report in detector.score_many(d.text for d in docs)]
     x = np.array(
         [
@@ -164,12 +165,13 @@ def fit_document_head(model: ArtifactClassifier, config: TrainConfig, threshold:
         column[np.isnan(column)] = np.nanmean(column)
     y = np.array([d.expected for d in docs])
     head, probs = fit_thresholded_head(x, y, config.document_head_c, columns_outside(config.document_head_types), config.max_document_fpr)
+    head = replace(head, features=feature_names(document_mt=model.document_lexical is not None, roundtrip=roundtrip is not None))
     not_clean = np.array([1.0 - p.get(VERDICT_CLEAN, 0.0) for p in probs])
     counts = {c: int((y == c).sum()) for c in head.classes}
     flagged_clean = float((not_clean[y == VERDICT_CLEAN] >= head.threshold).mean())
     caught = float((not_clean[y != VERDICT_CLEAN] >= head.threshold).mean())
     predicted = np.array([max(p, key=p.get) for p in probs])
-    return head.to_dict(), {
+    return head, {
         "documents": counts,
         "documents_per_length_in_blocks": {blocks: len(group) for blocks, group in by_length.items()},
         "fit_accuracy": float((predicted == y).mean()),
@@ -217,7 +219,7 @@ def sentence_scores(probs: np.ndarray) -> np.ndarray:
     return probs.max(axis=1)
 
 
-def evaluate_split(model: ArtifactClassifier, dataset, batch_size: int = 64) -> tuple[np.ndarray, np.ndarray]:
+def evaluate_split(model: Predictor, dataset, batch_size: int = 64) -> tuple[np.ndarray, np.ndarray]:
     logits = model.predict_logits(dataset["sentence"], dataset["context"], batch_size=batch_size)
     return logits, np.asarray(dataset["labels"], dtype=np.float32)
 
@@ -270,7 +272,9 @@ def train(config: TrainConfig, corpus=None):
     result = trainer.train()
     losses = [h["loss"] for h in trainer.state.log_history if "loss" in h]
     model.eval()
-    fitted = fit_heads(model, corpus, config)
+    predictor = Predictor(model)
+    fitted = fit_heads(predictor, corpus, config)
+    document_head = fitted.pop("document_head")
     summary = {
         "name": config.name,
         "train_examples": len(corpus["train"]),
@@ -286,18 +290,20 @@ def train(config: TrainConfig, corpus=None):
         "torch_threads": torch.get_num_threads(),
     }
     out = Path(config.output_dir)
-    model.save_pretrained(out)
+    predictor.save_pretrained(out)
+    save_head(out, "document_head", document_head)
+    save_head(out, "document_head_mt_check", None)  # fit it with --document-head-only DIR --mt-check
     (out / "training_metrics.json").write_text(json.dumps(summary, indent=2) + "\n", encoding="utf-8")
-    return model, summary
+    return predictor, summary
 
 
-def fit_heads(model: ArtifactClassifier, corpus, config: TrainConfig) -> dict:
+def fit_heads(model: Predictor, corpus, config: TrainConfig) -> dict:
     """Everything fitted on validation data after the encoder is trained: the lexical MT stack (when
     configured; its scorer is fitted on the train split), Platt scaling, the default threshold and
-    the document head. Returns the validation summary."""
+    the document head. Returns the validation summary, with the document head under `document_head`."""
     from .metrics import load_metric
 
-    model.lexical, model.config.lexical_stack = None, []
+    model.lexical, model.mt_stack = None, None
     val_logits, val_labels = evaluate_split(model, corpus["validation"])
     lexical = None
     if config.lexical_mt:
@@ -317,20 +323,20 @@ def fit_heads(model: ArtifactClassifier, corpus, config: TrainConfig) -> dict:
         lexical_logits = scorer.logits(sentences, contexts)
         is_mt = val_labels[:, mt] >= 0.5
         encoder_auc = _auc(val_logits[:, mt], is_mt)
-        model.config.lexical_stack = fit_stack(val_logits[:, mt], lexical_logits, is_mt)
+        model.mt_stack = MTStack(*fit_stack(val_logits[:, mt], lexical_logits, is_mt))
         model.lexical = scorer
         val_logits = model.stack_logits(val_logits, lexical_logits)
         lexical = {
-            "stack": model.config.lexical_stack,
+            "stack": model.mt_stack.as_list(),
             "validation_mt_roc_auc": {"encoder": encoder_auc, "stacked": _auc(val_logits[:, mt], is_mt)},
         }
-    model.config.calibration = fit_platt(val_logits, val_labels, config.calibration_priors)
+    model.calibration = Calibration(fit_platt(val_logits, val_labels, config.calibration_priors))
     val_probs = model.calibrate(val_logits)
     clean = val_labels[:, OUTPUTS.index(OVERALL)] == 0
     threshold = pick_threshold(sentence_scores(val_probs), clean, config.max_fpr, ceiling=config.threshold_ceiling)
-    model.config.thresholds = {OVERALL: threshold}
+    model.thresholds = Thresholds({OVERALL: threshold})
     fit_document_scorer(model, config)
-    model.config.document_head, document_fit = fit_document_head(model, config, threshold)
+    document_head, document_fit = fit_document_head(model, config, threshold)
     validation = load_metric().compute(
         predictions=val_probs.tolist(), references=val_labels.tolist(), label_names=list(OUTPUTS), threshold=threshold
     )
@@ -340,13 +346,14 @@ def fit_heads(model: ArtifactClassifier, corpus, config: TrainConfig) -> dict:
         "validation": validation,
         "document_head_fit": document_fit,
         "lexical_mt": lexical,
+        "document_head": document_head,
     }
 
 
-def fit_document_scorer(model: ArtifactClassifier, config: TrainConfig) -> None:
+def fit_document_scorer(model: Predictor, config: TrainConfig) -> None:
     """Give `model` the document-level lexical MT scorer when the config asks for one (fitted on the
     train split), or take it away: the document heads fitted next read its logit only if present."""
-    model.document_lexical, model.config.document_lexical = None, False
+    model.document_lexical = None
     if config.document_lexical:
         from .lexical_mt import fit_document_lexical
 
@@ -357,20 +364,18 @@ def fit_document_scorer(model: ArtifactClassifier, config: TrainConfig) -> None:
             config.seed,
             max_documents=config.document_lexical_max_documents,
         )
-        model.config.document_lexical = True
 
 
-def _drop_stale_roundtrip_head(model: ArtifactClassifier) -> None:
-    """An MT-check head fitted before the document-level scorer came or went reads the wrong number
-    of features: drop it (refit it with --mt-check) rather than ship a head that raises."""
-    from detector.document.features import document_features
+def _stale_mt_check_head(head: DocumentHead | None, model: Predictor) -> bool:
+    """An MT-check head fitted before the document-level scorer came or went reads other features:
+    it is dropped (refit it with --mt-check) rather than shipped to raise."""
+    from detector.document.features import feature_names
 
-    head = model.config.document_head_roundtrip
-    document_mt = 0.0 if model.document_lexical is not None else None
-    expected = len(document_features([], 0.5, roundtrip=0.0, document_mt=document_mt))
-    if head and len(head["coef"][0]) != expected:
-        log.warning("dropping the MT-check document head: it was fitted on other document features; refit it with --mt-check")
-        model.config.document_head_roundtrip = {}
+    expected = feature_names(document_mt=model.document_lexical is not None, roundtrip=True)
+    if head is None or (head.features or ()) == expected or (not head.features and len(head.coef[0]) == len(expected)):
+        return False
+    log.warning("dropping the MT-check document head: it was fitted on other document features; refit it with --mt-check")
+    return True
 
 
 def _auc(scores: np.ndarray, positive: np.ndarray) -> float | None:
@@ -381,52 +386,55 @@ def _auc(scores: np.ndarray, positive: np.ndarray) -> float | None:
 
 def refit_heads(model_dir: str, config: TrainConfig, corpus) -> dict:
     """Refit what `fit_heads` fits on a saved model (its encoder untouched), e.g. to add the lexical stack."""
-    model = ArtifactClassifier.from_pretrained(model_dir)
+    model = Predictor.from_pretrained(model_dir)
     fitted = fit_heads(model, corpus, config)
     model.config.name = config.name
     model.save_pretrained(model_dir)
-    metrics_path = Path(model_dir) / "training_metrics.json"
-    summary = json.loads(metrics_path.read_text(encoding="utf-8")) if metrics_path.exists() else {}
-    summary.update(fitted, name=config.name, heads_refit_from_config=config.to_dict())
-    metrics_path.write_text(json.dumps(summary, indent=2) + "\n", encoding="utf-8")
+    save_head(model_dir, "document_head", fitted.pop("document_head"))
+    if _stale_mt_check_head(load_heads(model_dir)["document_head_mt_check"], model):
+        save_head(model_dir, "document_head_mt_check", None)
+    _update_metrics(model_dir, {**fitted, "name": config.name, "heads_refit_from_config": config.to_dict()})
     return {k: v for k, v in fitted.items() if k != "validation"}
 
 
 def refit_document_head(model_dir: str, config: TrainConfig, mt_check: bool = False) -> dict:
     """Fit (or refit) a document head of a saved model, and the document-level lexical MT scorer it
-    reads (`document_lexical`); the encoder and the sentence heads stay as they are.
+    reads (`document_lexical`); the encoder and the sentence heads stay as they are. Only the files
+    of what is refit are rewritten.
 
-    `mt_check`: the head used with the round-trip MT check (`document_head_roundtrip`); it reads
+    `mt_check`: the head used with the round-trip MT check (`document_head_mt_check`); it reads
     the document-level scorer the model already carries, if any.
     """
-    from detector.scoring.configuration import CONFIG_NAME
-    from detector.scoring.lexical_mt import DOCUMENT_LEXICAL_NAME
+    from detector.scoring.manifest import Manifest
     from detector.scoring.mt_check import MarianRoundTrip
 
-    model = ArtifactClassifier.from_pretrained(model_dir)
-    model.config.name = config.name
-    threshold = model.config.threshold(OVERALL, 0.5)
-    if not mt_check:
-        fit_document_scorer(model, config)
-        scorer_path = Path(model_dir) / DOCUMENT_LEXICAL_NAME
-        if model.document_lexical is not None:
-            model.document_lexical.save_pretrained(model_dir, DOCUMENT_LEXICAL_NAME)
-        elif scorer_path.exists():
-            scorer_path.unlink()
-        _drop_stale_roundtrip_head(model)
+    from .package_model import upgrade
+
+    upgrade(Path(model_dir))  # a 0.1.0 folder is rewritten in the parts layout first
+    model = Predictor.from_pretrained(model_dir)
+    threshold = model.threshold(OVERALL, 0.5)
     if mt_check:
         engine = MarianRoundTrip(config.corpus.cache_dir)
-        model.config.document_head_roundtrip, document_fit = fit_document_head(model, config, threshold, roundtrip=engine)
+        head, document_fit = fit_document_head(model, config, threshold, roundtrip=engine)
+        save_head(model_dir, "document_head_mt_check", head)
     else:
-        model.config.document_head, document_fit = fit_document_head(model, config, threshold)
-    config_path = Path(model_dir) / CONFIG_NAME
-    config_path.write_text(json.dumps(model.config.to_dict(), indent=2) + "\n", encoding="utf-8")
-    metrics_path = Path(model_dir) / "training_metrics.json"
-    if metrics_path.exists():
-        summary = json.loads(metrics_path.read_text(encoding="utf-8"))
-        summary["document_head_roundtrip_fit" if mt_check else "document_head_fit"] = document_fit
-        metrics_path.write_text(json.dumps(summary, indent=2) + "\n", encoding="utf-8")
+        fit_document_scorer(model, config)
+        manifest = Manifest.load(model_dir)
+        model.save_lexical(model_dir, manifest)  # the document-level scorer, written or removed
+        manifest.save(model_dir)
+        head, document_fit = fit_document_head(model, config, threshold)
+        save_head(model_dir, "document_head", head)
+        if _stale_mt_check_head(load_heads(model_dir)["document_head_mt_check"], model):
+            save_head(model_dir, "document_head_mt_check", None)
+    _update_metrics(model_dir, {"document_head_roundtrip_fit" if mt_check else "document_head_fit": document_fit})
     return document_fit
+
+
+def _update_metrics(model_dir: str, fields: dict) -> None:
+    metrics_path = Path(model_dir) / "training_metrics.json"
+    summary = json.loads(metrics_path.read_text(encoding="utf-8")) if metrics_path.exists() else {}
+    summary.update(fields)
+    metrics_path.write_text(json.dumps(summary, indent=2, default=str) + "\n", encoding="utf-8")
 
 
 def main() -> None:

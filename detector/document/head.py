@@ -4,11 +4,17 @@ bounds how many clean documents it flags."""
 
 from __future__ import annotations
 
+import json
 import math
+import os
 from dataclasses import dataclass
-from typing import Sequence
+from pathlib import Path
+from typing import ClassVar, Sequence
 
 from detector.labels import VERDICT_CLEAN
+from detector.scoring.configuration import CONFIG_NAME
+from detector.scoring.manifest import Manifest
+from detector.scoring.parts import read_part, write_part
 
 
 @dataclass(frozen=True)
@@ -23,6 +29,13 @@ class DocumentHead:
     # 1 - P(clean) at or above this makes a document non-clean; fitted on validation documents to
     # bound how many clean ones are flagged.
     threshold: float = 0.5
+    # The names of the features it reads, in order (detector.document.features.feature_names);
+    # empty for heads saved before features had names, which are checked by count alone.
+    features: tuple[str, ...] = ()
+
+    FILENAME: ClassVar[str] = "document_head.json"
+    MT_CHECK_FILENAME: ClassVar[str] = "document_head_mt_check.json"  # the head used with --mt-check
+    KIND: ClassVar[str] = "document_head"
 
     @classmethod
     def from_dict(cls, data: dict) -> DocumentHead:
@@ -33,6 +46,7 @@ class DocumentHead:
             tuple(data.get("center", ())),
             tuple(data.get("scale", ())),
             float(data.get("threshold", 0.5)),
+            tuple(data.get("features", ())),
         )
 
     def to_dict(self) -> dict:
@@ -43,9 +57,23 @@ class DocumentHead:
             "center": list(self.center),
             "scale": list(self.scale),
             "threshold": self.threshold,
+            "features": list(self.features),
         }
 
+    def save(self, directory: str | os.PathLike, filename: str = FILENAME) -> Path:
+        return write_part(directory, filename, self.KIND, self.to_dict())
+
+    @classmethod
+    def load(cls, directory: str | os.PathLike, filename: str = FILENAME) -> DocumentHead:
+        return cls.from_dict(read_part(directory, filename, cls.KIND))
+
     def probabilities(self, features: Sequence[float]) -> dict[str, float]:
+        names = getattr(features, "names", None)
+        if self.features and names is not None and tuple(names) != self.features:
+            raise ValueError(
+                f"this document head reads the features {list(self.features)} but was given {list(names)}: "
+                "it was fitted with a different set of document signals (lexical scorer, MT check)"
+            )
         if self.coef and len(features) != len(self.coef[0]):
             raise ValueError(
                 f"this document head reads {len(self.coef[0])} features but was given {len(features)}: "
@@ -65,3 +93,30 @@ class DocumentHead:
         if score < self.threshold:
             return score, VERDICT_CLEAN
         return score, max((c for c in probs if c != VERDICT_CLEAN), key=probs.get)
+
+
+HEAD_PARTS = {"document_head": DocumentHead.FILENAME, "document_head_mt_check": DocumentHead.MT_CHECK_FILENAME}
+
+
+def load_heads(directory: str | os.PathLike) -> dict[str, DocumentHead | None]:
+    """A model folder's document heads by part name (`document_head`, `document_head_mt_check`),
+    None where it has none; 0.1.0 folders kept them in config.json."""
+    if not Manifest.exists(directory):
+        meta = json.loads((Path(directory) / CONFIG_NAME).read_text(encoding="utf-8"))
+        legacy = {"document_head": meta.get("document_head"), "document_head_mt_check": meta.get("document_head_roundtrip")}
+        return {part: DocumentHead.from_dict(data) if data else None for part, data in legacy.items()}
+    manifest = Manifest.load(directory)
+    return {part: DocumentHead.load(directory, filename) if manifest.has(part) else None for part, filename in HEAD_PARTS.items()}
+
+
+def save_head(directory: str | os.PathLike, part: str, head: DocumentHead | None) -> None:
+    """Write one document head (or remove it, with None) and its manifest entry; nothing else changes."""
+    manifest = Manifest.load(directory)
+    path = Path(directory) / HEAD_PARTS[part]
+    if head is None:
+        path.unlink(missing_ok=True)
+        manifest.discard(part)
+    else:
+        head.save(directory, HEAD_PARTS[part])
+        manifest.add(part)
+    manifest.save(directory)

@@ -19,6 +19,8 @@ CONFIG_NAME = "config.json"
 WEIGHTS_NAME = "delta.safetensors"
 OVERALL = "overall"
 MODEL_TYPE = "millcheck-artifact-classifier"
+# 1: the architecture only (0.1.0 folders, format 0, held the fitted parts in this file too)
+CONFIG_FORMAT_VERSION = 1
 
 
 @dataclass
@@ -35,29 +37,15 @@ class ClassifierConfig:
     dropout: float = 0.1
     # Weights of the sentence loss per output (training only; unlisted outputs weigh 1).
     loss_weights: dict[str, float] = field(default_factory=dict)
-    # Decision thresholds per output (calibrated on held-out data at training time).
-    thresholds: dict[str, float] = field(default_factory=dict)
-    # Platt scaling per output, fitted on validation data: p = sigmoid(a * logit + b).
-    calibration: dict[str, list[float]] = field(default_factory=dict)
-    # Document verdicts from sentence scores (detector.document.head.DocumentHead), fitted on validation documents.
-    document_head: dict = field(default_factory=dict)
-    # The same with the mean round-trip similarity as one more feature (the opt-in MT check).
-    document_head_roundtrip: dict = field(default_factory=dict)
-    # The machine_translated logit stacked with the lexical scorer's (detector/scoring/lexical_mt.py):
-    # [w_encoder, w_lexical, bias], fitted on validation data; empty: the encoder's logit alone.
-    lexical_stack: list[float] = field(default_factory=list)
-    # The model carries a document-level lexical MT scorer (DOCUMENT_LEXICAL_NAME) whose logit on a
-    # document's content text is a feature of its document heads.
-    document_lexical: bool = False
     name: str = "millcheck-untrained"
     model_type: str = MODEL_TYPE
+    # The config's own format; the parts fitted after the encoder (calibration, thresholds, the MT
+    # stack, the lexical scorers, the document heads) are files of their own (scoring/manifest.py).
+    format_version: int = CONFIG_FORMAT_VERSION
 
     @property
     def outputs(self) -> tuple[str, ...]:
         return (*self.labels, OVERALL)
-
-    def threshold(self, output: str, default: float = 0.5) -> float:
-        return float(self.thresholds.get(output, default))
 
     def to_dict(self) -> dict:
         data = asdict(self)
@@ -67,6 +55,7 @@ class ClassifierConfig:
     @classmethod
     def from_dict(cls, data: dict) -> ClassifierConfig:
         known = {k: v for k, v in data.items() if k in cls.__dataclass_fields__}
+        known.setdefault("format_version", 0)  # written before the config had a version
         if "labels" in known:
             known["labels"] = tuple(known["labels"])
         return cls(**known)

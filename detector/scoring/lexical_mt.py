@@ -4,7 +4,7 @@ Why beside the transformer: on WMT18 (human translation vs DeepL/Google) a bag o
 separates the translators better than the fine-tuned MiniLM does (reports/: TF-IDF + LR 0.641
 ROC-AUC, the v4 encoder 0.561), and the two see different things (surface word choice and
 punctuation vs. the encoder's uncased pieces). The classifier stacks the two logits
-(`ArtifactClassifier`, `ClassifierConfig.lexical_stack`). Features are hashed with CRC-32, so the
+(`Predictor`, with its fitted `MTStack`). Features are hashed with CRC-32, so the
 scorer needs no vocabulary file and is the same in training and at inference.
 
 With `LexicalConfig.context`, the n-grams of the neighbouring sentences (the same context the

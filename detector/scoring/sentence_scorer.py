@@ -35,7 +35,7 @@ class SentenceProbabilities:
 class EvidenceOnly:
     """No learned scorer: every learned probability is 0, and there is no document-level signal."""
 
-    classifier = None
+    predictor = None
 
     def score(self, docs: Sequence[Document]) -> list[SentenceProbabilities]:
         return [SentenceProbabilities.zeros(len(d.sentences)) for d in docs]
@@ -45,15 +45,15 @@ class EvidenceOnly:
 
 
 class ClassifierScorer:
-    """The fine-tuned classifier: sentence + context in, calibrated probabilities out, with the
+    """The fine-tuned classifier (a `Predictor`): sentence + context in, calibrated probabilities out, with the
     lexical MT scorer stacked in (it reads its own, wider window of each document)."""
 
-    def __init__(self, classifier, batch_size: int = 16):
-        self.classifier = classifier
+    def __init__(self, predictor, batch_size: int = 16):
+        self.predictor = predictor
         self.batch_size = batch_size
 
     def score(self, docs: Sequence[Document]) -> list[SentenceProbabilities]:
-        classifier = self.classifier
+        classifier = self.predictor
         window = classifier.config.context_window
         sentences = [s.text for d in docs for s in d.sentences]
         if not sentences:
@@ -74,4 +74,4 @@ class ClassifierScorer:
     def document_mt_logit(self, text: str) -> float | None:
         """The document-level lexical MT logit of a document's content text (None without that
         scorer: the document heads were then fitted without it)."""
-        return self.classifier.document_mt_logit(text)
+        return self.predictor.document_mt_logit(text)

@@ -61,7 +61,7 @@ def output_names(classifier) -> tuple[str, ...]:
 
 
 def export_onnx(classifier, path: str | os.PathLike) -> Path:
-    """Export `classifier` (LoRA already merged) with dynamic batch and length axes."""
+    """Export a `Predictor`'s network (LoRA already merged) with dynamic batch and length axes."""
     _require()
     path = Path(path)
     example = classifier.tokenize(["An example sentence."] * 2, ["Its context, a little longer."] * 2)
@@ -73,7 +73,7 @@ def export_onnx(classifier, path: str | os.PathLike) -> Path:
     with warnings.catch_warnings():  # the TorchScript exporter warns about its own deprecation
         warnings.simplefilter("ignore")
         torch.onnx.export(
-            _ExportedForward(classifier).eval(),
+            _ExportedForward(classifier.model).eval(),
             tuple(example[n] for n in INPUT_NAMES),
             str(path),
             input_names=list(INPUT_NAMES),

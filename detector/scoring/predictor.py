@@ -1,0 +1,308 @@
+"""The predictor: sentences in, calibrated probabilities and marked words out.
+
+It holds the network (`ArtifactClassifier`) and the parts fitted after it, and does everything
+around the forward pass: tokenising sentence + context pairs, batching them sorted by length (so
+batches pad little), running each batch on a runtime (torch, or ONNX Runtime), stacking the lexical
+MT scorer's logit into the machine_translated one, and calibrating. A model folder loads into one
+(`Predictor.from_pretrained`), and each fitted part is its own file (scoring/manifest.py).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+from typing import Sequence
+
+import numpy as np
+import torch
+
+from detector.errors import ModelFilesError
+from detector.labels import MACHINE_TRANSLATED
+from detector.scoring.classifier import ArtifactClassifier
+from detector.scoring.configuration import CONFIG_NAME, MODEL_TYPE, OVERALL
+from detector.scoring.lexical_mt import LexicalMTScorer
+from detector.scoring.manifest import PART_FILES, Manifest
+from detector.scoring.parts import Calibration, MTStack, Thresholds
+
+Words = list[tuple[int, int, float]]  # (start, end, probability) in a sentence's own characters
+
+
+def _marked_words(offsets, sequence_ids, probs, threshold: float) -> list[tuple[int, int, float]]:
+    """Join the sentence's word pieces into words (a piece that starts where the last ended
+    continues it) and keep the words whose highest piece probability reaches `threshold`."""
+    merged: list[list] = []
+    for (start, end), seq, prob in zip(offsets, sequence_ids, probs):
+        if seq != 0 or end <= start:
+            continue
+        if merged and start == merged[-1][1]:
+            merged[-1][1] = end
+            merged[-1][2] = max(merged[-1][2], float(prob))
+        else:
+            merged.append([start, end, float(prob)])
+    return [(a, b, p) for a, b, p in merged if p >= threshold]
+
+
+class Predictor:
+    """An `ArtifactClassifier` with its fitted parts, ready to score sentences."""
+
+    def __init__(
+        self,
+        model: ArtifactClassifier,
+        calibration: Calibration | None = None,
+        thresholds: Thresholds | None = None,
+        mt_stack: MTStack | None = None,
+        lexical: LexicalMTScorer | None = None,
+        document_lexical: LexicalMTScorer | None = None,
+    ):
+        self.model = model
+        self.calibration = calibration or Calibration()
+        self.thresholds = thresholds or Thresholds()
+        # The lexical MT scorer whose logit is stacked with the encoder's (both or neither).
+        self.mt_stack = mt_stack
+        self.lexical = lexical
+        # The same kind of scorer fitted on whole documents: its logit is a document-head feature.
+        self.document_lexical = document_lexical
+        # Where the forward runs: a callable taking the tokenised batch and returning the logits
+        # (detector.scoring.runtimes.onnx.OnnxForward), or None for the model's own torch forward.
+        self.runtime = None
+
+    @property
+    def config(self):
+        return self.model.config
+
+    @property
+    def tokenizer(self):
+        return self.model.tokenizer
+
+    @property
+    def token_head(self):
+        return self.model.token_head
+
+    @property
+    def stacked(self) -> bool:
+        return self.lexical is not None and self.mt_stack is not None
+
+    # -- the model folder -------------------------------------------------------------------
+
+    @classmethod
+    def from_pretrained(cls, directory: str | os.PathLike) -> Predictor:
+        directory = Path(directory)
+        model = ArtifactClassifier.from_pretrained(directory)
+        if not Manifest.exists(directory):
+            return cls(model, **_legacy_parts(directory))
+        manifest = Manifest.load(directory)
+        return cls(
+            model,
+            calibration=Calibration.load(directory) if manifest.has("calibration") else None,
+            thresholds=Thresholds.load(directory) if manifest.has("thresholds") else None,
+            mt_stack=MTStack.load(directory) if manifest.has("mt_stack") else None,
+            lexical=_load_scorer(directory, manifest, "lexical_mt"),
+            document_lexical=_load_scorer(directory, manifest, "document_lexical_mt"),
+        )
+
+    def save_pretrained(self, directory: str | os.PathLike) -> Manifest:
+        """Write the network and every fitted part, and list them in the manifest (entries for
+        parts of later stages, the document heads, are kept)."""
+        directory = Path(directory)
+        self.model.save_pretrained(directory)
+        manifest = Manifest.load(directory) if Manifest.exists(directory) else Manifest(MODEL_TYPE, self.config.name)
+        manifest.name = self.config.name
+        manifest.add("config")
+        manifest.add("weights")
+        for part in ("calibration", "thresholds"):
+            getattr(self, part).save(directory)
+            manifest.add(part)
+        self.save_lexical(directory, manifest)
+        manifest.save(directory)
+        return manifest
+
+    def save_lexical(self, directory: str | os.PathLike, manifest: Manifest) -> None:
+        """The MT stack and the two lexical scorers: written where present, removed where not."""
+        files = {
+            "mt_stack": (self.mt_stack, lambda d: self.mt_stack.save(d)),
+            "lexical_mt": (self.lexical, lambda d: self.lexical.save_pretrained(d, PART_FILES["lexical_mt"])),
+            "document_lexical_mt": (
+                self.document_lexical,
+                lambda d: self.document_lexical.save_pretrained(d, PART_FILES["document_lexical_mt"]),
+            ),
+        }
+        for part, (value, save) in files.items():
+            path = Path(directory) / PART_FILES[part]
+            if value is not None:
+                save(directory)
+                manifest.add(part)
+            else:
+                path.unlink(missing_ok=True)
+                manifest.discard(part)
+
+    # -- batches ----------------------------------------------------------------------------
+
+    def use_runtime(self, runtime) -> Predictor:
+        """Run inference through `runtime` (e.g. an ONNX Runtime session), or through torch again with None."""
+        self.runtime = runtime
+        return self
+
+    def run_batch(self, batch) -> dict[str, torch.Tensor]:
+        """One tokenised batch through the runtime: logits (and token logits)."""
+        return self.runtime(**batch) if self.runtime is not None else self.model(**batch)
+
+    def tokenize(self, sentences: Sequence[str], contexts: Sequence[str], offsets: bool = False):
+        return self.tokenizer(
+            list(sentences),
+            list(contexts),
+            truncation="longest_first",
+            max_length=self.config.max_length,
+            padding=True,
+            return_tensors="pt",
+            return_offsets_mapping=offsets,
+        )
+
+    def sorted_batches(self, sentences: Sequence[str], contexts: Sequence[str], batch_size: int, offsets: bool = False):
+        """(input positions, encoding) per batch, sentences sorted by length so batches pad little."""
+        order = sorted(range(len(sentences)), key=lambda i: len(sentences[i]) + len(contexts[i]))
+        for lo in range(0, len(order), batch_size):
+            idx = order[lo : lo + batch_size]
+            yield idx, self.tokenize([sentences[i] for i in idx], [contexts[i] for i in idx], offsets)
+
+    # -- predictions ------------------------------------------------------------------------
+
+    @torch.inference_mode()
+    def predict_logits(
+        self,
+        sentences: Sequence[str],
+        contexts: Sequence[str],
+        batch_size: int = 16,
+        stack: bool = True,
+        lexical_contexts: Sequence[str] | None = None,
+    ) -> np.ndarray:
+        """Raw logits, shape (n, len(config.outputs)), in input order; batches sorted by length.
+        `stack=False`: the encoder's machine_translated logit, without the lexical stack.
+        `lexical_contexts`: the contexts at the lexical scorer's window (`lexical_window`), when it
+        differs from the encoder's; by default the scorer reads `contexts`."""
+        self.model.eval()
+        out = np.zeros((len(sentences), len(self.config.outputs)), dtype=np.float32)
+        for idx, batch in self.sorted_batches(sentences, contexts, batch_size):
+            out[idx] = self.run_batch(batch)["logits"].float().numpy()
+        return self.stack_lexical(out, sentences, contexts, lexical_contexts) if stack else out
+
+    @torch.inference_mode()
+    def predict_with_words(
+        self,
+        sentences: Sequence[str],
+        contexts: Sequence[str],
+        batch_size: int = 16,
+        word_threshold: float = 0.5,
+        lexical_logits: np.ndarray | None = None,
+    ) -> tuple[np.ndarray, list[Words]]:
+        """Calibrated probabilities, and per sentence the words the token head marks as swapped.
+
+        Word pieces are joined into words and a word takes its highest piece. One forward pass
+        gives both. `lexical_logits` as in `stack_lexical` (without them the scorer reads `contexts`).
+        """
+        if self.token_head is None:
+            logits = self.predict_logits(sentences, contexts, batch_size, stack=False)
+            return self.calibrate(self.stack_lexical(logits, sentences, contexts, lexical_logits=lexical_logits)), [[] for _ in sentences]
+        self.model.eval()
+        logits = np.zeros((len(sentences), len(self.config.outputs)), dtype=np.float32)
+        words: list[Words] = [[] for _ in sentences]
+        for idx, enc in self.sorted_batches(sentences, contexts, batch_size, offsets=True):
+            offsets = enc.pop("offset_mapping").tolist()
+            out = self.run_batch(enc)
+            logits[idx] = out["logits"].float().numpy()
+            token_probs = torch.sigmoid(out["token_logits"].float()).numpy()
+            for row, i in enumerate(idx):
+                words[i] = _marked_words(offsets[row], enc.sequence_ids(row), token_probs[row], word_threshold)
+        return self.calibrate(self.stack_lexical(logits, sentences, contexts, lexical_logits=lexical_logits)), words
+
+    def predict(
+        self, sentences: Sequence[str], contexts: Sequence[str], batch_size: int = 16, lexical_contexts: Sequence[str] | None = None
+    ) -> np.ndarray:
+        """Calibrated probabilities, shape (n, len(config.outputs)), in input order."""
+        return self.calibrate(self.predict_logits(sentences, contexts, batch_size, lexical_contexts=lexical_contexts))
+
+    def calibrate(self, logits: np.ndarray) -> np.ndarray:
+        """Calibrated probabilities from logits (plain sigmoid for outputs without a calibration)."""
+        return self.calibration.apply(logits, self.config.outputs)
+
+    def threshold(self, output: str = OVERALL, default: float = 0.5) -> float:
+        return self.thresholds.get(output, default)
+
+    # -- the lexical MT scorers -------------------------------------------------------------
+
+    @property
+    def lexical_window(self) -> int | None:
+        """The context window the lexical scorer reads, or None when it reads no context."""
+        if not self.stacked or not self.lexical.config.context:
+            return None
+        return self.lexical.config.context_window
+
+    def stack_lexical(
+        self,
+        logits: np.ndarray,
+        sentences: Sequence[str],
+        contexts: Sequence[str],
+        lexical_contexts: Sequence[str] | None = None,
+        lexical_logits: np.ndarray | None = None,
+    ) -> np.ndarray:
+        """Replace the machine_translated logit by its stack with the lexical scorer's (in place).
+        The scorer reads `lexical_contexts` when given (its own window), else `contexts`; or its
+        logits come computed already (`lexical_logits`, e.g. from `lexical_logits_in_documents`)."""
+        if not self.stacked or len(sentences) == 0:
+            return logits
+        if lexical_logits is None:
+            lexical_logits = self.lexical.logits(sentences, contexts if lexical_contexts is None else lexical_contexts)
+        return self.stack_logits(logits, lexical_logits)
+
+    def lexical_logits_in_documents(self, documents: Sequence[Sequence[str]]) -> np.ndarray | None:
+        """The lexical scorer's logits for every sentence of `documents` (each a list of sentences
+        in order; the result is flat), each read at the scorer's own context window: what
+        `stack_lexical` computes from context strings, with each sentence hashed only twice.
+        None without a stacked scorer."""
+        if not self.stacked:
+            return None
+        window = self.lexical_window or 0
+        parts = [self.lexical.windowed_logits(list(d), window) for d in documents]
+        return np.concatenate(parts) if parts else np.zeros(0, dtype=np.float32)
+
+    def stack_logits(self, logits: np.ndarray, lexical_logits: np.ndarray) -> np.ndarray:
+        """`stack_lexical` from the lexical scorer's logits already computed (in place)."""
+        k = self.config.outputs.index(MACHINE_TRANSLATED)
+        logits[:, k] = self.mt_stack.apply(logits[:, k], lexical_logits)
+        return logits
+
+    def document_mt_logit(self, text: str) -> float | None:
+        """The document-level lexical scorer's MT logit for a document's content text (None
+        without that scorer: the document heads then read no such feature)."""
+        if self.document_lexical is None:
+            return None
+        return float(self.document_lexical.logits([text])[0])
+
+
+def _load_scorer(directory: Path, manifest: Manifest, part: str) -> LexicalMTScorer | None:
+    if not manifest.has(part):
+        return None
+    try:
+        return LexicalMTScorer.from_pretrained(directory, manifest.files[part])
+    except Exception as exc:  # a missing or truncated file; safetensors raises several types
+        raise ModelFilesError(
+            f"the model at {directory} lists {manifest.files[part]} but it is missing or corrupted ({exc}); reinstall the package or retrain"
+        ) from exc
+
+
+def _legacy_parts(directory: Path) -> dict:
+    """The fitted parts of a 0.1.0 model folder, which kept them inside config.json."""
+    meta = json.loads((directory / CONFIG_NAME).read_text(encoding="utf-8"))
+    manifest = Manifest(MODEL_TYPE, meta.get("name", ""))
+    stack = meta.get("lexical_stack") or []
+    if stack:
+        manifest.add("lexical_mt")
+    if meta.get("document_lexical"):
+        manifest.add("document_lexical_mt")
+    return {
+        "calibration": Calibration({k: list(v) for k, v in (meta.get("calibration") or {}).items()}),
+        "thresholds": Thresholds({k: float(v) for k, v in (meta.get("thresholds") or {}).items()}),
+        "mt_stack": MTStack(*map(float, stack)) if stack else None,
+        "lexical": _load_scorer(directory, manifest, "lexical_mt"),
+        "document_lexical": _load_scorer(directory, manifest, "document_lexical_mt"),
+    }
