@@ -91,6 +91,76 @@ def pipeline(detector: Detector, texts: list[str]) -> tuple[float, int]:
     return time.perf_counter() - started, n
 
 
+class StageTimer:
+    """Exclusive wall time per stage: each wrapped call's time, less the wrapped calls inside it."""
+
+    def __init__(self):
+        self.seconds: dict[str, float] = {}
+        self._stack: list[list[float]] = []  # per open call: [start, time spent in nested calls]
+
+    def wrap(self, owner, attribute: str, stage: str) -> None:
+        inner = getattr(owner, attribute)
+
+        def timed(*args, **kwargs):
+            self._stack.append([time.perf_counter(), 0.0])
+            try:
+                return inner(*args, **kwargs)
+            finally:
+                start, nested = self._stack.pop()
+                spent = time.perf_counter() - start
+                self.seconds[stage] = self.seconds.get(stage, 0.0) + spent - nested
+                if self._stack:
+                    self._stack[-1][1] += spent
+
+        setattr(owner, attribute, timed)
+
+
+def profile(detector: Detector, texts: list[str]) -> dict[str, float]:
+    """Where one pipeline pass spends its time, stage by stage (seconds; `other` is the rest:
+    batching, the sentence reports, evidence merging, the generator's own work)."""
+    import detector.pipeline as pipeline_module
+    from detector.evidence.duplicates import DuplicateFinder
+
+    timer = StageTimer()
+    predictor = detector.predictor
+    originals = {name: getattr(pipeline_module, name) for name in ("summarise", "sentence_scores", "swapped_words")}
+    timer.wrap(detector, "record_document", "decode and segment")
+    timer.wrap(predictor, "tokenize", "tokenise")
+    timer.wrap(predictor, "run_batch", "classifier forward")
+    timer.wrap(predictor, "lexical_logits_in_documents", "lexical MT hashing")
+    timer.wrap(predictor, "stack_lexical", "stack and calibrate")
+    timer.wrap(predictor, "calibrate", "stack and calibrate")
+    timer.wrap(predictor, "document_mt_logit", "document-level lexical MT")
+    for finder in detector.finders:
+        timer.wrap(finder, "find_many", f"finder: {finder.name}")
+        if isinstance(finder, DuplicateFinder):
+            timer.wrap(finder.encoder, "encode", "duplicate encoder pass")
+    timer.wrap(pipeline_module, "summarise", "features, head, verdict")
+    timer.wrap(pipeline_module, "sentence_scores", "sentence reports")
+    timer.wrap(pipeline_module, "swapped_words", "sentence reports")
+    try:
+        records = [TextRecord(id=str(i), text=t.encode("utf-8")) for i, t in enumerate(texts)]
+        started = time.perf_counter()
+        serialising = 0.0
+        for _, report in detector.score_many(records):
+            t0 = time.perf_counter()
+            json.dumps(report.to_dict(), ensure_ascii=False)
+            serialising += time.perf_counter() - t0
+        total = time.perf_counter() - started
+    finally:
+        for name, value in originals.items():
+            setattr(pipeline_module, name, value)
+        for owner in (detector, predictor, *detector.finders, *(f.encoder for f in detector.finders if isinstance(f, DuplicateFinder))):
+            for name in list(vars(owner)):
+                if callable(vars(owner)[name]) and getattr(vars(owner)[name], "__name__", "") == "timed":
+                    delattr(owner, name)
+    stages = dict(timer.seconds)
+    stages["serialise (JSONL)"] = serialising
+    stages["other"] = total - sum(stages.values())
+    stages["total"] = total
+    return stages
+
+
 def roc_auc(pos: np.ndarray, neg: np.ndarray) -> float | None:
     if len(pos) == 0 or len(neg) == 0:
         return None
@@ -152,6 +222,7 @@ def main() -> None:
     reference = detectors[BASE].predictor.predict(sents, ctxs)
     diff = {k: round(float(np.abs(d.predictor.predict(sents, ctxs) - reference).max()), 4) for k, d in detectors.items()}
     aucs = {k: corpus_auc(d, args.corpus, args.eval_examples) for k, d in detectors.items()} if args.corpus else {}
+    profiles = {k: profile(d, texts) for k, d in detectors.items()}
     result = {
         "command": "python " + " ".join(sys.argv),
         "date": f"{datetime.now(timezone.utc):%Y-%m-%d %H:%M UTC}",
@@ -167,6 +238,7 @@ def main() -> None:
         "speedup_over_torch_fp32": {k: {m: round(rate[k][m] / rate[BASE][m], 2) for m in ("forward", "pipeline")} for k in rate},
         "max_probability_difference": diff,
         "roc_auc": aucs,
+        "profile_seconds": {k: {stage: round(v, 3) for stage, v in p.items()} for k, p in profiles.items()},
     }
     lines = [
         "# Batch throughput: pipeline vs bare forward, per runtime",
@@ -184,6 +256,23 @@ def main() -> None:
         ],
         "",
         f"Probability differences against torch fp32 on {len(sents)} sentences.",
+        "",
+    ]
+    names = list(profiles)
+    stages = [stage for stage in profiles[BASE] if stage != "total"]
+    lines += [
+        "Where the pipeline's time goes (one more pass over the same documents, each stage's own time,",
+        "nested stages subtracted; share of the pass):",
+        "",
+        "| stage | " + " | ".join(names) + " |",
+        "|---" * (len(names) + 1) + "|",
+        *[
+            f"| {stage} | "
+            + " | ".join(f"{profiles[k].get(stage, 0.0):.2f} s ({profiles[k].get(stage, 0.0) / profiles[k]['total']:.0%})" for k in names)
+            + " |"
+            for stage in stages
+        ],
+        "| total | " + " | ".join(f"{profiles[k]['total']:.2f} s" for k in names) + " |",
         "",
     ]
     if aucs:
