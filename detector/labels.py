@@ -18,6 +18,12 @@ ARTIFACT_TYPES: tuple[str, ...] = (
     BOILERPLATE,
 )
 
+# Types a learned scorer flags on its own (with its reasons: marked words, n-grams, neighbours).
+LEARNED_TYPES: tuple[str, ...] = (SPUN, MACHINE_TRANSLATED)
+# Types that flag only with a finder's evidence of that type; the classifier's probability for them
+# may order or support, never flag alone.
+EVIDENCE_TYPES: tuple[str, ...] = (DUPLICATE, GARBLED_LIST, BROKEN_PUNCTUATION, BOILERPLATE)
+
 # Types that betray an article spinner when they occur in the article's own sentences.
 # Boilerplate is scraping debris: reported per sentence, never a reason to call a document spun.
 SPINNER_TYPES: tuple[str, ...] = (SPUN, DUPLICATE, GARBLED_LIST, BROKEN_PUNCTUATION)

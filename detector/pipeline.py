@@ -16,6 +16,7 @@ from typing import Iterable, Iterator, Sequence
 
 from detector.document.features import content_text
 from detector.document.head import DocumentHead, load_heads
+from detector.document.reasons import add_learned_reasons
 from detector.document.sentences import sentence_scores
 from detector.document.verdict import summarise
 from detector.errors import InputError, ModelFilesError
@@ -227,6 +228,8 @@ class Detector:
         for index, evidence in swapped_words(doc, spun, scores.words, threshold).items():
             findings.setdefault(index, []).extend(evidence)
         sentences = sentence_scores(doc, scores.probs, findings)
+        texts = [x.text for x in doc.sentences]
+        add_learned_reasons(sentences, threshold, lambda index: self.scorer.explain_mt(texts, index))
         document_mt = self.document_mt_logit(sentences, threshold)
         if check is not None and self.mt_check_head is not None:
             summary = summarise(sentences, threshold, head=self.mt_check_head, roundtrip=check.similarity, document_mt=document_mt)

@@ -11,7 +11,7 @@ import json
 from dataclasses import dataclass, field
 
 from detector.evidence.base import Evidence
-from detector.labels import VERDICT_ERROR
+from detector.labels import BOILERPLATE, LEARNED_TYPES, VERDICT_ERROR
 from detector.version import FORMAT_VERSION
 
 
@@ -31,11 +31,23 @@ class SentenceScore:
     paragraph: int = 0
     kind: str = "body"
 
-    def flagged(self, threshold: float) -> bool:
-        return self.score >= threshold
+    def flagged_types(self, threshold: float) -> list[str]:
+        """The types this sentence is flagged for at `threshold`, most probable first: a learned
+        type (spun, machine translated) at or over it, or an evidence type at or over it that a
+        finder found evidence of; a sentence with boilerplate evidence gets no learned type. A
+        sentence is flagged if and only if some type is."""
+        evidenced = {e.type for e in self.evidence}
+        chosen = [t for t, p in self.labels.items() if p >= threshold and (t in LEARNED_TYPES or t in evidenced)]
+        if BOILERPLATE in evidenced:  # a finder says scraped debris, not article prose: the learned scorers do not judge it
+            chosen = [t for t in chosen if t not in LEARNED_TYPES]
+        return sorted(chosen, key=lambda t: -self.labels[t])
 
-    def to_dict(self) -> dict:
-        return {
+    def flagged(self, threshold: float) -> bool:
+        return bool(self.flagged_types(threshold))
+
+    def to_dict(self, threshold: float | None = None) -> dict:
+        """The JSON sentence; with `threshold`, its `flags` (the flagged types) too."""
+        data = {
             "index": self.index,
             "start": self.start,
             "end": self.end,
@@ -46,6 +58,9 @@ class SentenceScore:
             "labels": {k: _r(v) for k, v in self.labels.items()},
             "evidence": [e.to_dict() for e in self.evidence],
         }
+        if threshold is not None:
+            data["flags"] = self.flagged_types(threshold)
+        return data
 
     @classmethod
     def from_dict(cls, data: dict) -> SentenceScore:
@@ -101,7 +116,7 @@ class DocumentReport:
             "content_sentences": self.content_sentences,
             "source": self.source,
             "model": self.model,
-            "sentences": [s.to_dict() for s in self.sentences],
+            "sentences": [s.to_dict(self.threshold) for s in self.sentences],
         }
         if include_text if include_text is not None else self.source == "html":
             data["text"] = self.text

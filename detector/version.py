@@ -4,5 +4,5 @@
 field of the output changes meaning or goes away (new fields alone do not need it).
 """
 
-__version__ = "0.2.0"
-FORMAT_VERSION = 1
+__version__ = "0.3.0.dev0"
+FORMAT_VERSION = 2

@@ -3,13 +3,40 @@ import pytest
 from detector.document.features import document_features, feature_names
 from detector.document.head import DocumentHead
 from detector.document.verdict import summarise
-from detector.labels import ARTIFACT_TYPES
+from detector.evidence.base import Evidence
+from detector.labels import ARTIFACT_TYPES, EVIDENCE_TYPES
 from detector.report import SentenceScore
 
 
-def sentence(i, **probs):
+def sentence(i, evidence=True, **probs):
+    """A scored sentence; with `evidence`, a finder's evidence for each evidence type it is given, as
+    the pipeline's sentences have (without it, the classifier's probability alone)."""
     labels = {t: probs.get(t, 0.0) for t in ARTIFACT_TYPES}
-    return SentenceScore(i, 0, 1, "x", max(labels.values()), labels)
+    found = [Evidence(t, "test", "found", p) for t, p in probs.items() if t in EVIDENCE_TYPES] if evidence else []
+    return SentenceScore(i, 0, 1, "x", max(labels.values()), labels, found)
+
+
+def test_an_evidence_type_flags_only_with_evidence_and_boilerplate_evidence_blocks_learned_types():
+    found = sentence(0, broken_punctuation=0.9, spun=0.7)
+    assert found.flagged_types(0.5) == ["broken_punctuation", "spun"] and found.flagged(0.5)
+    alone = sentence(0, evidence=False, broken_punctuation=0.99)
+    assert alone.flagged_types(0.5) == [] and not alone.flagged(0.5)  # the classifier alone orders, never flags
+    assert alone.score >= 0.5  # the overall score still ranks it
+    weak = sentence(0, broken_punctuation=0.4)
+    assert weak.flagged_types(0.5) == [] and weak.flagged_types(0.3) == ["broken_punctuation"]
+    masthead = SentenceScore(
+        0,
+        0,
+        1,
+        "x",
+        0.85,
+        {**sentence(0).labels, "machine_translated": 0.85, "boilerplate": 0.7},
+        [Evidence("boilerplate", "masthead", "site name", 0.7)],
+    )
+    assert masthead.flagged_types(0.8) == []  # debris is not article prose: no learned type
+    assert masthead.to_dict(0.8)["flags"] == [] and "flags" not in masthead.to_dict()
+    summary = summarise([alone, found] + [sentence(i) for i in range(2, 10)], 0.5)
+    assert summary.flagged == 1 and summary.counts["broken_punctuation"] == 1 and summary.counts["spun"] == 1
 
 
 def test_one_odd_sentence_does_not_condemn_an_article():

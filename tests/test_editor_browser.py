@@ -191,3 +191,36 @@ def test_swapped_words_are_marked_inside_their_sentence(page, server, model_serv
         assert not page.errors
     finally:
         page.goto(server)
+
+
+def _api_report(base: str, text: str, threshold: float | None = None) -> dict:
+    import json
+    import urllib.request
+
+    body = {"text": text} if threshold is None else {"text": text, "threshold": threshold}
+    request = urllib.request.Request(base + "/api/score", data=json.dumps(body).encode(), headers={"Content-Type": "application/json"})
+    return json.load(urllib.request.urlopen(request, timeout=120))
+
+
+def _highlighted(page) -> dict[int, str]:
+    return {int(n.get_attribute("data-index")): n.get_attribute("data-type") for n in page.locator(".sentence.flagged").all()}
+
+
+def test_the_page_highlights_exactly_what_the_server_flags_at_every_threshold(page, server, model_server, seeds):
+    """One source of truth: the page colours a sentence if and only if the report flags it, by its
+    first flag, at the server's threshold and, moved with the slider, at the report's for that one."""
+    try:
+        page.goto(model_server)
+        for prefix in ("000", "002"):
+            load_seed(page, prefix)
+            report = _api_report(model_server, seeds[prefix])
+            expected = {s["index"]: s["flags"][0] for s in report["sentences"] if s["flags"]}
+            assert _highlighted(page) == expected, prefix
+            for threshold in (0.3, 0.95):
+                page.fill("#threshold", str(threshold))
+                page.dispatch_event("#threshold", "input")
+                moved = _api_report(model_server, seeds[prefix], threshold)
+                assert _highlighted(page) == {s["index"]: s["flags"][0] for s in moved["sentences"] if s["flags"]}, (prefix, threshold)
+        assert not page.errors
+    finally:
+        page.goto(server)

@@ -12,7 +12,7 @@ import math
 from dataclasses import dataclass
 from typing import Iterator, Sequence
 
-from detector.labels import ARTIFACT_TYPES, BOILERPLATE
+from detector.labels import ARTIFACT_TYPES, BOILERPLATE, LEARNED_TYPES
 from detector.report import SentenceScore
 
 MEAN = "mean"
@@ -55,9 +55,16 @@ class DocumentFeatures(Sequence[float]):
         return dict(zip(self.names, self.values))
 
 
+def flag_scores(sentence: SentenceScore) -> dict[str, float]:
+    """The sentence's probabilities as far as they may flag: an evidence type's counts only with a
+    finder's evidence of it (the classifier's own probability for it may order, never flag)."""
+    evidenced = {e.type for e in sentence.evidence}
+    return {t: p if t in LEARNED_TYPES or t in evidenced else 0.0 for t, p in sentence.labels.items()}
+
+
 def mill_score(sentence: SentenceScore) -> float:
     """How much a sentence looks written by a paraphrase mill (boilerplate left out)."""
-    return max((p for t, p in sentence.labels.items() if t != BOILERPLATE), default=0.0)
+    return max((p for t, p in flag_scores(sentence).items() if t != BOILERPLATE), default=0.0)
 
 
 def top_mean(values: list[float], top_share: float, min_top: int) -> float:

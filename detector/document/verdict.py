@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from detector.document.features import content_sentences, document_features, mill_score, top_mean
+from detector.document.features import content_sentences, document_features, flag_scores, mill_score, top_mean
 from detector.document.head import DocumentHead
 from detector.labels import (
     ARTIFACT_TYPES,
@@ -51,14 +51,16 @@ def summarise(
     garbled lists), which the head's validation documents rarely show.
     """
     content = content_sentences(sentences, threshold)
-    counts = {t: sum(1 for s in sentences if s.labels.get(t, 0.0) >= threshold) for t in ARTIFACT_TYPES}
+    flags = [set(s.flagged_types(threshold)) for s in sentences]
+    content_flags = [f for s, f in zip(sentences, flags) if s.labels.get(BOILERPLATE, 0.0) < threshold]
+    counts = {t: sum(1 for f in flags if t in f) for t in ARTIFACT_TYPES}
     shares = {
         t: (counts[BOILERPLATE] / len(sentences) if sentences else 0.0)
         if t == BOILERPLATE
-        else (sum(1 for s in content if s.labels.get(t, 0.0) >= threshold) / len(content) if content else 0.0)
+        else (sum(1 for f in content_flags if t in f) / len(content) if content else 0.0)
         for t in ARTIFACT_TYPES
     }
-    flagged = sum(1 for s in sentences if s.score >= threshold)
+    flagged = sum(1 for f in flags if f)
     if not content:
         return DocumentSummary(0.0, VERDICT_CLEAN, counts, shares, flagged, 0)
     score, verdict = _rule(content, threshold, top_share, min_top)
@@ -72,6 +74,7 @@ def _rule(content: list[SentenceScore], threshold: float, top_share: float, min_
     score = top_mean([mill_score(s) for s in content], top_share, min_top)
     if score < threshold:
         return score, VERDICT_CLEAN
-    spinner = sum(max(s.labels.get(t, 0.0) for t in SPINNER_TYPES) for s in content)
-    translated = sum(s.labels.get(MACHINE_TRANSLATED, 0.0) for s in content)
+    scores = [flag_scores(s) for s in content]
+    spinner = sum(max(f.get(t, 0.0) for t in SPINNER_TYPES) for f in scores)
+    translated = sum(f.get(MACHINE_TRANSLATED, 0.0) for f in scores)
     return score, VERDICT_SPUN if spinner >= translated else VERDICT_MACHINE_TRANSLATED

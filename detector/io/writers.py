@@ -162,12 +162,12 @@ class TextWriter(_Stream):
         for sentences in by_paragraph.values():
             parts, notes = [], []
             for s in sentences:
-                if s.flagged(report.threshold):
+                flagged = s.flagged_types(report.threshold)
+                if flagged:
                     mark += 1
                     parts.append(self._mark(f"[{mark}]{s.text}[/{mark}]"))
-                    top = sorted(s.labels.items(), key=lambda kv: -kv[1])
-                    types = ", ".join(f"{t} {p:.2f}" for t, p in top if p >= report.threshold)
-                    reasons = "; ".join(e.message for e in s.evidence) or "classifier score"
+                    types = ", ".join(f"{t} {s.labels[t]:.2f}" for t in flagged)
+                    reasons = "; ".join(e.message for e in s.evidence if e.type in flagged)
                     notes.append(f"  [{mark}] {types}: {reasons}")
                 else:
                     parts.append(s.text)

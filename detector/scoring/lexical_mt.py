@@ -232,6 +232,22 @@ def windowed_features(documents: Iterable[Sequence[str]], config: LexicalConfig,
     return matrix
 
 
+@dataclass(frozen=True)
+class MTExplanation:
+    """Why the lexical scorer reads a sentence as machine translated: its word n-grams that push
+    the logit up most (text, contribution), and the logit's parts from the sentence itself and from
+    its neighbours (the context families)."""
+
+    ngrams: tuple[tuple[str, float], ...]
+    own: float
+    context: float
+
+    @property
+    def mostly_context(self) -> bool:
+        """The neighbours gave more of the push toward MT than the sentence did."""
+        return self.context > max(self.own, 0.0)
+
+
 class LexicalMTScorer:
     """Logit of "machine translated" from a sentence's hashed n-grams (weights fitted in training.lexical_mt)."""
 
@@ -262,6 +278,25 @@ class LexicalMTScorer:
         for i, families in enumerate(windowed_families(sentences, self.config, window)):
             out[i] = sum(_family_dot(self.weights, h, c) for h, c in families) + self.bias
         return out
+
+    def explain(self, sentences: Sequence[str], index: int, window: int, top: int = 3) -> MTExplanation:
+        """`MTExplanation` of sentence `index` of one document, read as `windowed_logits` reads it."""
+        families = list(windowed_families(sentences[max(0, index - window) : index + window + 1], self.config, window))
+        own_families = families[min(index, window)]
+        own = sum(_family_dot(self.weights, h, c) for h, c in own_families[:2])
+        context = sum(_family_dot(self.weights, h, c) for h, c in own_families[2:])
+        text = sentences[index].lower() if self.config.lowercase else sentences[index]
+        tokens = _TOKEN.findall(text)
+        mask = (1 << self.config.hash_bits) - 1
+        counts: Counter = Counter()
+        lo, hi = self.config.word_ngrams
+        for n in range(lo, hi + 1):
+            counts.update(" ".join(tokens[i : i + n]) for i in range(len(tokens) - n + 1))
+        values = {g: 1.0 + math.log(c) for g, c in counts.items()}
+        norm = math.sqrt(sum(v * v for v in values.values())) or 1.0
+        scored = [(g, float(self.weights[zlib.crc32(("w" + g).encode("utf-8")) & mask]) * v / norm) for g, v in values.items()]
+        strongest = sorted((x for x in scored if x[1] > 0), key=lambda x: -x[1])[:top]
+        return MTExplanation(tuple((g, round(w, 4)) for g, w in strongest), own, context)
 
     def save_pretrained(self, directory: str | os.PathLike, filename: str = LEXICAL_NAME) -> None:
         from safetensors.numpy import save_file

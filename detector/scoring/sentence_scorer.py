@@ -14,6 +14,7 @@ import numpy as np
 
 from detector.labels import ARTIFACT_TYPES
 from detector.scoring.configuration import OVERALL
+from detector.scoring.lexical_mt import MTExplanation
 from detector.text.segment import Document
 
 OUTPUTS = (*ARTIFACT_TYPES, OVERALL)  # the columns of `SentenceProbabilities.probs`
@@ -41,6 +42,9 @@ class EvidenceOnly:
         return [SentenceProbabilities.zeros(len(d.sentences)) for d in docs]
 
     def document_mt_logit(self, text: str) -> float | None:
+        return None
+
+    def explain_mt(self, sentences: Sequence[str], index: int) -> MTExplanation | None:
         return None
 
 
@@ -75,3 +79,10 @@ class ClassifierScorer:
         """The document-level lexical MT logit of a document's content text (None without that
         scorer: the document heads were then fitted without it)."""
         return self.predictor.document_mt_logit(text)
+
+    def explain_mt(self, sentences: Sequence[str], index: int) -> MTExplanation | None:
+        """Why the lexical MT scorer reads sentence `index` of a document as it does (None without one)."""
+        predictor = self.predictor
+        if not predictor.stacked:
+            return None
+        return predictor.lexical.explain(sentences, index, predictor.lexical_window or 0)

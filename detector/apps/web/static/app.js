@@ -39,15 +39,21 @@ async function score() {
   document.body.dataset.state = "scored";
 }
 
-// The sentence's type to colour by: the most probable enabled type at or over the threshold.
+// The server's rule (SentenceScore.flagged_types), re-applied at the slider's threshold: a learned
+// type flags at or over it; an evidence type only with a finder's evidence of that type; a sentence
+// with boilerplate evidence gets no learned type.
+const LEARNED = new Set(["spun", "machine_translated"]);
+
+function flaggedTypes(sentence, threshold) {
+  const evidenced = new Set(sentence.evidence.map((e) => e.type));
+  let chosen = TYPES.filter((t) => (sentence.labels[t] || 0) >= threshold && (LEARNED.has(t) || evidenced.has(t)));
+  if (evidenced.has("boilerplate")) chosen = chosen.filter((t) => !LEARNED.has(t)); // debris is not article prose
+  return chosen.sort((a, b) => sentence.labels[b] - sentence.labels[a]);
+}
+
+// The sentence's type to colour by: its most probable flagged type among the enabled ones.
 function topType(sentence) {
-  let best = null;
-  for (const t of TYPES) {
-    if (!state.enabled.has(t)) continue;
-    const p = sentence.labels[t] || 0;
-    if (p >= state.threshold && (best === null || p > sentence.labels[best])) best = t;
-  }
-  return best;
+  return flaggedTypes(sentence, state.threshold).find((t) => state.enabled.has(t)) ?? null;
 }
 
 function renderSummary() {
@@ -136,10 +142,12 @@ function showDetails(sentence) {
     if (p >= 0.05) types.append(el("li", { "data-type": t }, `${t}: ${p.toFixed(2)}`));
   }
   box.append(types);
-  if (sentence.evidence.length) {
+  const flagged = flaggedTypes(sentence, state.threshold);
+  const reasons = sentence.evidence.filter((ev) => flagged.includes(ev.type));
+  if (reasons.length) {
     box.append(el("h3", {}, "Why"));
     const list = el("ul", { class: "evidence" });
-    for (const ev of sentence.evidence) {
+    for (const ev of reasons) {
       list.append(el("li", { "data-rule": ev.rule }, `${ev.type} (${ev.rule}, ${ev.confidence.toFixed(2)}): ${ev.message}`));
       for (const rel of ev.related) {
         document.querySelectorAll(".sentence").forEach((n) => {
@@ -149,8 +157,6 @@ function showDetails(sentence) {
       }
     }
     box.append(list);
-  } else {
-    box.append(el("p", { class: "hint" }, "Flagged by the classifier's score alone."));
   }
 }
 

@@ -1,0 +1,86 @@
+"""Every flag is a type with its reason, on real text: the shipped model over the seeds and a
+sample of the golden documents."""
+
+from __future__ import annotations
+
+import golden
+import pytest
+
+from detector.labels import EVIDENCE_TYPES, LEARNED_TYPES
+
+
+def _check(report) -> int:
+    flags = 0
+    for s in report.sentences:
+        types = s.flagged_types(report.threshold)
+        assert s.flagged(report.threshold) == bool(types)
+        for t in types:
+            flags += 1
+            reasons = [e for e in s.evidence if e.type == t]
+            assert reasons, f"{report.id} [{s.index}] is flagged {t} without evidence of it"
+            assert all(e.message for e in reasons)
+            if t in EVIDENCE_TYPES:
+                assert all(e.rule not in ("classifier", "lexical_ngrams") for e in reasons)
+        if any(e.type == "boilerplate" for e in s.evidence):
+            assert not set(types) & set(LEARNED_TYPES), f"{report.id} [{s.index}]: a learned type on boilerplate"
+    flagged = sum(1 for s in report.sentences if s.flagged(report.threshold))
+    assert report.sentences_flagged == flagged
+    assert report.counts == {t: sum(t in s.flagged_types(report.threshold) for s in report.sentences) for t in report.counts}
+    return flags
+
+
+def test_every_flag_on_the_seeds_has_evidence_of_its_type(detector, seeds):
+    assert sum(_check(detector.score(text, id=name)) for name, text in seeds.items()) > 0
+
+
+def test_human_copies_carry_no_flag_but_boilerplate(detector, seeds):
+    for name in ("001", "002", "004"):
+        report = detector.score(seeds[name], id=name)
+        assert {t for s in report.sentences for t in s.flagged_types(report.threshold)} <= {"boilerplate"}, name
+
+
+def test_machine_translated_flags_name_their_words(detector):
+    directory = golden.data_dir()
+    if not (directory / "wmt23").is_dir():
+        pytest.skip(f"no data directory at {directory}")
+    records = [r for r in golden.documents(directory) if "deepl" in r["id"] or "google" in r["id"]][:12]
+    reports = [detector.score(r.get("text") or r["html"], id=r["id"]) for r in records]
+    for report in reports:
+        _check(report)
+    reasons = [e for r in reports for s in r.sentences for e in s.evidence if e.rule == "lexical_ngrams"]
+    assert reasons and all("reads as machine translated" in e.message for e in reasons)
+    assert any("weigh most toward MT: “" in e.message for e in reasons)
+
+
+def test_the_lexical_explanation_adds_up_to_the_scorer_logit():
+    import numpy as np
+
+    from detector.scoring.lexical_mt import LexicalConfig, LexicalMTScorer
+
+    config = LexicalConfig(hash_bits=12, context=True, context_window=1)
+    scorer = LexicalMTScorer(config, np.random.default_rng(3).normal(0, 1, 1 << 12), 0.5)
+    sentences = ["Since weeks Russia has been accused.", "The border common is long.", "He said so."]
+    logits = scorer.windowed_logits(sentences, 1)
+    for i in range(3):
+        explanation = scorer.explain(sentences, i, 1)
+        assert explanation.own + explanation.context + scorer.bias == pytest.approx(float(logits[i]), abs=1e-4)
+        assert all(w > 0 for _, w in explanation.ngrams) and len(explanation.ngrams) <= 3
+        assert explanation.mostly_context == (explanation.context > max(explanation.own, 0.0))
+
+
+def test_the_text_output_names_a_type_and_a_reason_for_every_mark(detector, seeds):
+    import io
+    import re
+
+    from detector.io.writers import TextWriter
+
+    out = io.StringIO()
+    writer = TextWriter(out)
+    for name, text in seeds.items():
+        writer.write(detector.score(text, id=name))
+    notes = re.findall(r"^  \[(\d+)\] (.*)$", out.getvalue(), flags=re.M)
+    assert notes
+    for _, note in notes:
+        types, _, reasons = note.partition(": ")
+        assert re.fullmatch(r"[a-z_]+ \d\.\d\d(, [a-z_]+ \d\.\d\d)*", types), note
+        assert reasons.strip() and "classifier score" not in note, note
