@@ -224,3 +224,104 @@ def test_the_page_highlights_exactly_what_the_server_flags_at_every_threshold(pa
         assert not page.errors
     finally:
         page.goto(server)
+
+
+def _score_text(page, text):
+    page.evaluate("document.body.dataset.state = 'idle'")
+    page.fill("#article", text)
+    page.click("#score")
+    page.wait_for_selector("body[data-state=scored], body[data-state=error]")
+
+
+def test_a_new_score_or_an_error_leaves_nothing_of_the_last_article(page, seeds):
+    load_seed(page, "000")
+    page.locator(".sentence.flagged").first.hover()
+    assert "Why" in page.inner_text("#details")
+    _score_text(page, seeds["003"])
+    assert "Why" not in page.inner_text("#details") and "Hover or focus" in page.inner_text("#details")
+    load_seed(page, "000")
+    _score_text(page, "<html><body><script>1</script></body></html>")  # HTML with no readable text: 422
+    assert page.get_attribute("body", "data-state") == "error"
+    assert "422" in page.text_content("#status") and "readable text" in page.text_content("#status")
+    assert page.locator("#summary").is_hidden() and page.locator("#view .sentence").count() == 0
+    assert page.text_content("#verdict") == "" and page.locator("#retry").is_hidden()  # retrying cannot help
+    assert not page.errors
+
+
+def test_the_server_down_or_slow_gets_a_message_and_a_retry(page, seeds):
+    page.route("**/api/score", lambda route: route.abort())
+    try:
+        _score_text(page, seeds["000"])
+        assert "Cannot reach the millcheck server" in page.text_content("#status")
+        assert page.locator("#retry").is_visible() and not page.is_disabled("#score")
+    finally:
+        page.unroute("**/api/score")
+    page.evaluate("document.body.dataset.state = 'idle'")
+    page.click("#retry")
+    page.wait_for_selector("body[data-state=scored]")
+    assert page.locator(".sentence.flagged").count() > 0 and page.locator("#retry").is_hidden()
+
+    held = []
+    page.route("**/api/score", lambda route: held.append(route))  # never answered
+    try:
+        page.evaluate("window.MILLCHECK_TIMEOUT_MS = 500")
+        _score_text(page, seeds["000"])
+        assert "did not answer within" in page.text_content("#status") and page.locator("#retry").is_visible()
+    finally:
+        page.evaluate("delete window.MILLCHECK_TIMEOUT_MS")
+        page.unroute("**/api/score")
+    assert not page.errors
+
+
+def test_the_score_button_is_disabled_while_scoring(page, seeds):
+    held = []
+    page.route("**/api/score", lambda route: held.append(route))
+    try:
+        page.evaluate("document.body.dataset.state = 'idle'")
+        page.fill("#article", seeds["000"])
+        page.click("#score")
+        page.wait_for_selector("body[data-state=scoring]")
+        assert page.is_disabled("#score") and page.text_content("#status") == "Scoring…"
+        page.wait_for_timeout(200)  # lets the route handler take the request
+        assert held
+        held[0].continue_()
+        page.wait_for_selector("body[data-state=scored]")
+        assert not page.is_disabled("#score")
+    finally:
+        page.unroute("**/api/score")
+
+
+def test_the_verdict_and_the_download_follow_the_slider(page, model_server, server, seeds):
+    try:
+        page.goto(model_server)
+        load_seed(page, "000")
+        assert "does not count toward the verdict" in page.text_content("#boilerplate-note")
+        for threshold in (0.99, 0.3):
+            page.fill("#threshold", str(threshold))
+            page.dispatch_event("#threshold", "input")
+            page.dispatch_event("#threshold", "change")
+            page.wait_for_selector(f'body[data-verdict-at="{threshold}"]')
+            expected = _api_report(model_server, seeds["000"], threshold)
+            assert page.text_content("#verdict") == f"Verdict: {expected['verdict']} (document score {expected['score']:.2f})"
+        page.uncheck('#filters input[value="duplicate"]')
+        with page.expect_download() as download:
+            page.click("#download")
+        import json
+
+        shown = json.loads(Path(download.value.path()).read_text())
+        assert shown["threshold"] == 0.3 and "duplicate" not in shown["shown_types"]
+        assert shown["verdict"] == expected["verdict"]
+        on_screen = {int(n.get_attribute("data-index")) for n in page.locator(".sentence.flagged").all()}
+        assert {s["index"] for s in shown["sentences"] if s["flags"]} == on_screen
+        assert shown["sentences_flagged"] == len(on_screen) and shown["counts"]["duplicate"] == 0
+        for s in shown["sentences"]:  # the download's flags are the server's at 0.3, less the hidden type
+            want = next(x for x in expected["sentences"] if x["index"] == s["index"])["flags"]
+            assert s["flags"] == [t for t in want if t != "duplicate"]
+        node = page.locator(".sentence.flagged").first
+        index, kind = int(node.get_attribute("data-index")), node.get_attribute("data-type")
+        p = next(x for x in shown["sentences"] if x["index"] == index)["labels"][kind]
+        assert node.get_attribute("data-strength") == f"{p:.2f}"  # the highlight's strength is the type's score
+        page.check('#filters input[value="duplicate"]')
+        assert not page.errors
+    finally:
+        page.goto(server)

@@ -14,29 +14,96 @@ function el(tag, attrs = {}, text = null) {
 
 function setStatus(text) { $("status").textContent = text; }
 
+// How long the page waits for the server before it says so and offers a retry (tests lower it).
+const TIMEOUT_MS = () => window.MILLCHECK_TIMEOUT_MS || 120000;
+
+// Nothing of an earlier article may stay on screen: the summary, the highlights, the details.
+function clearPanes() {
+  state.report = null;
+  $("summary").hidden = true;
+  $("verdict").textContent = "";
+  $("counts").replaceChildren();
+  $("view").replaceChildren();
+  $("details").replaceChildren(el("p", { class: "hint" }, "Hover or focus a highlighted sentence to see why."));
+}
+
+function showError(message, retry) {
+  clearPanes();
+  setStatus(message);
+  document.body.dataset.state = "error";
+  $("retry").hidden = !retry;
+}
+
+// POST one article (and the threshold to judge it at); the parsed report, or an Error whose
+// message is for the user and whose `retry` says whether trying again may help.
+async function requestReport(text, threshold) {
+  const controller = new AbortController();
+  const timer = setTimeout(() => controller.abort(), TIMEOUT_MS());
+  let response;
+  try {
+    response = await fetch("/api/score", {
+      method: "POST",
+      headers: { "Content-Type": "application/json" },
+      body: JSON.stringify(threshold === undefined ? { text } : { text, threshold }),
+      signal: controller.signal,
+    });
+  } catch (err) {
+    const slow = controller.signal.aborted;
+    throw Object.assign(new Error(slow
+      ? `The server did not answer within ${Math.round(TIMEOUT_MS() / 1000)} s.`
+      : "Cannot reach the millcheck server: is `detector serve` running?"), { retry: true });
+  } finally {
+    clearTimeout(timer);
+  }
+  let data = null;
+  try { data = await response.json(); } catch (err) { data = null; }
+  if (!response.ok) {
+    const detail = data && data.detail ? (data.detail.message || (typeof data.detail === "string" ? data.detail : JSON.stringify(data.detail))) : response.statusText;
+    throw Object.assign(new Error(`Error ${response.status}: ${detail}`), { retry: response.status >= 500 });
+  }
+  return data;
+}
+
 async function score() {
   const text = $("article").value;
-  if (!text.trim()) { setStatus("Nothing to score: paste an article first."); return; }
+  if (!text.trim()) { showError("Nothing to score: paste an article first.", false); return; }
+  clearPanes();
+  $("retry").hidden = true;
+  $("score").disabled = true;
   setStatus("Scoring…");
   document.body.dataset.state = "scoring";
-  const response = await fetch("/api/score", {
-    method: "POST",
-    headers: { "Content-Type": "application/json" },
-    body: JSON.stringify({ text }),
-  });
-  const data = await response.json();
-  if (!response.ok) {
-    const detail = data.detail && data.detail.message ? data.detail.message : JSON.stringify(data.detail);
-    setStatus(`Error ${response.status}: ${detail}`);
-    document.body.dataset.state = "error";
-    return;
+  try {
+    const data = await requestReport(text);
+    state.report = data;
+    state.text = text;
+    state.threshold = data.threshold;
+    $("threshold").value = String(data.threshold);
+    setStatus(`Scored ${data.sentences_total} sentences with ${data.model}.`);
+    render();
+    document.body.dataset.state = "scored";
+  } catch (err) {
+    showError(err.message, err.retry);
+  } finally {
+    $("score").disabled = false;
   }
-  state.report = data;
-  state.threshold = data.threshold;
-  $("threshold").value = String(data.threshold);
-  setStatus(`Scored ${data.sentences_total} sentences with ${data.model}.`);
-  render();
-  document.body.dataset.state = "scored";
+}
+
+// The slider re-applies the flag rule at once; the verdict, which the document head gives, is the
+// server's at the new threshold (asked for when the slider is let go).
+async function rejudge() {
+  if (!state.report || !state.text) return;
+  const at = state.threshold;
+  $("verdict").textContent = "Verdict: updating…";
+  try {
+    const data = await requestReport(state.text, at);
+    if (state.report && state.threshold === at) {
+      state.report = { ...data, threshold: state.report.threshold };
+      document.body.dataset.verdictAt = String(at);
+      renderSummary();
+    }
+  } catch (err) {
+    $("verdict").textContent = `Verdict: not updated (${err.message})`;
+  }
 }
 
 // The server's rule (SentenceScore.flagged_types), re-applied at the slider's threshold: a learned
@@ -120,7 +187,10 @@ function renderArticle() {
     if (type !== null) {
       span.classList.add("flagged", `t-${type}`);
       span.dataset.type = type;
-      span.style.setProperty("--a", String(0.15 + 0.55 * Math.min(1, s.score)));
+      const p = s.labels[type] || 0;
+      span.style.setProperty("--a", String(0.15 + 0.55 * Math.min(1, p)));
+      span.dataset.strength = p.toFixed(2);
+      span.title = `${type} ${p.toFixed(2)}`;
       span.tabIndex = 0;
       span.addEventListener("mouseenter", () => showDetails(s));
       span.addEventListener("focus", () => showDetails(s));
@@ -209,7 +279,24 @@ function readFile(file) {
   reader.readAsText(file);
 }
 
-function reportJson() { return JSON.stringify(state.report, null, 2); }
+// The report as it stands on screen: the slider's threshold and the type filters recorded, each
+// sentence's flags (and the counts) at that threshold, the verdict the server gave for it.
+function shownReport() {
+  const r = state.report;
+  const sentences = r.sentences.map((s) => ({ ...s, flags: flaggedTypes(s, state.threshold).filter((t) => state.enabled.has(t)) }));
+  const counts = Object.fromEntries(TYPES.map((t) => [t, sentences.filter((s) => s.flags.includes(t)).length]));
+  return {
+    ...r,
+    threshold: state.threshold,
+    model_threshold: r.threshold,
+    shown_types: TYPES.filter((t) => state.enabled.has(t)),
+    counts,
+    sentences_flagged: sentences.filter((s) => s.flags.length).length,
+    sentences,
+  };
+}
+
+function reportJson() { return JSON.stringify(shownReport(), null, 2); }
 
 document.addEventListener("DOMContentLoaded", () => {
   buildFilters();
@@ -226,6 +313,8 @@ document.addEventListener("DOMContentLoaded", () => {
     if (e.dataTransfer.files[0]) readFile(e.dataTransfer.files[0]);
   });
   $("threshold").addEventListener("input", (e) => { state.threshold = Number(e.target.value); render(); });
+  $("threshold").addEventListener("change", rejudge);
+  $("retry").addEventListener("click", score);
   $("copy").addEventListener("click", async () => {
     try { await navigator.clipboard.writeText(reportJson()); setStatus("Report copied."); }
     catch (err) { setStatus("Copy failed: use Download instead."); }
