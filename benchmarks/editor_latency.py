@@ -3,8 +3,8 @@
     python benchmarks/editor_latency.py [--runs 15]
 
 Builds a 1,000-word article from the seeds (000 then 002, cut at 1,000 words), scores it
-through the FastAPI app with its test client under the shipped model (torch fp32, torch int8,
-ONNX Runtime int8 when installed) and the evidence-only baseline, and prints the median, min and max wall time per variant with the
+through the FastAPI app with its test client under the shipped model (ONNX Runtime fp32, the
+editor's default, and int8; torch fp32) and the evidence-only baseline, and prints the median, min and max wall time per variant with the
 machine it ran on. The result is written to benchmarks/editor_latency.md.
 """
 
@@ -39,9 +39,9 @@ def article(words: int = 1000) -> str:
 
 
 VARIANTS = {  # name -> Detector.from_pretrained arguments
-    "`serve` (its default: onnxruntime int8)": ("default", {"runtime": "onnxruntime", "int8": True}),
-    "`serve --runtime torch` (torch int8)": ("default", {"int8": True}),
-    "`serve --runtime torch --no-int8` (torch fp32)": ("default", {}),
+    "`serve` (its default: onnxruntime fp32)": ("default", {"runtime": "onnxruntime"}),
+    "`serve --int8` (onnxruntime int8)": ("default", {"runtime": "onnxruntime", "int8": True}),
+    "`serve --runtime torch` (torch fp32)": ("default", {}),
     "`serve --model evidence-baseline`": ("evidence-baseline", {}),
 }
 

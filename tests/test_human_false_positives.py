@@ -1,0 +1,23 @@
+"""The false-positive report's measures and target checks (the report itself: reports/human-false-positives.md)."""
+
+from __future__ import annotations
+
+from training.human_false_positives import measure, render, seed_flags, targets
+
+LIST = "Australia, Canada, Britain, and Canada are not sending representatives to the Olympics."
+
+
+def test_measure_counts_flags_per_thousand_and_documents_not_clean(baseline_detector, seeds):
+    documents = [("a", "wmt18 human", seeds["003"]), ("b", "wmt18 human", LIST + "\n" + seeds["004"])]
+    groups = measure(baseline_detector, documents)
+    g = groups["wmt18 human"]
+    assert g["documents"] == 2 and g["sentences"] > 20
+    assert g["flags_per_1000"]["garbled_list"] == 1000.0 / g["sentences"]  # the one repeated list item
+    assert g["learned_share"] == 0.0 and g["ece"]["spun"] == 0.0  # the evidence-only model learns nothing
+    seeds_result = seed_flags(baseline_detector)
+    checks = targets(groups, seeds_result)
+    assert checks["garbled_list: at most 1 flag per 1,000 human sentences"] is (g["flags_per_1000"]["garbled_list"] <= 1.0)
+    assert checks["no flag but boilerplate in 001/002/004"]
+    lines = render({"command": "c", "date": "d", "model": "m", "blocks": 2, "groups": groups, "seeds": seeds_result, "targets": checks})
+    assert any(line.startswith("| garbled_list flags per 1,000 sentences |") for line in lines)
+    assert any("not met" in line for line in lines) == (not all(checks.values()))
