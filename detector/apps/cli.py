@@ -44,6 +44,9 @@ SERVE_INT8 = typer.Option(
     help="int8 classifier: faster, but its scores move by up to 0.37 and it flips flags (benchmarks/runtime_agreement.md).",
 )
 SERVE_RUNTIME = typer.Option(Runtime.onnxruntime, help="Where the classifier runs: onnxruntime (the editor's default) or torch.")
+MODEL = typer.Option(None, help="A model folder, or a shipped model: default, evidence-baseline.")
+MAX_CHARS = typer.Option(DEFAULT_MAX_CHARS, help="Refuse documents longer than this many characters.")
+QUIET = typer.Option(False, "--quiet", "-q", help="No progress bar.")
 MT_CHECK = typer.Option(
     False,
     "--mt-check",
@@ -113,9 +116,9 @@ def score(
     actors: int = typer.Option(2, min=1, help="With --engine ray: actors, each holding one model."),
     actor_cpus: float = typer.Option(0.5, min=0.01, help="With --engine ray: CPUs reserved per actor."),
     threshold: float | None = typer.Option(None, min=0.0, max=1.0, help="Flag sentences scoring at least this (default: the model's)."),
-    model: str | None = typer.Option(None, help="A model folder, or a shipped model: default, evidence-baseline."),
-    max_chars: int = typer.Option(DEFAULT_MAX_CHARS, help="Refuse documents longer than this many characters."),
-    quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress bar."),
+    model: str | None = MODEL,
+    max_chars: int = MAX_CHARS,
+    quiet: bool = QUIET,
     int8: bool = INT8,
     runtime: Runtime = RUNTIME,
     max_length: int | None = MAX_LENGTH,
@@ -182,9 +185,9 @@ def filter_documents(
     max_score: float | None = typer.Option(None, min=0.0, max=1.0, help="Drop documents scoring above this."),
     max_share: List[str] = typer.Option([], help="TYPE=FRACTION: drop documents where more of the sentences have this type."),
     drop_verdict: List[str] = typer.Option(["spun", "machine_translated"], help="Drop documents with this verdict."),
-    model: str | None = typer.Option(None, help="A model folder, or a shipped model: default, evidence-baseline."),
-    max_chars: int = typer.Option(DEFAULT_MAX_CHARS, help="Refuse documents longer than this many characters."),
-    quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress bar."),
+    model: str | None = MODEL,
+    max_chars: int = MAX_CHARS,
+    quiet: bool = QUIET,
     int8: bool = INT8,
     runtime: Runtime = RUNTIME,
     max_length: int | None = MAX_LENGTH,
@@ -226,7 +229,7 @@ def filter_documents(
 def serve(
     host: str = typer.Option("127.0.0.1", help="Interface to bind (localhost by default)."),
     port: int = typer.Option(8000, help="Port to listen on."),
-    model: str | None = typer.Option(None, help="A model folder, or a shipped model: default, evidence-baseline."),
+    model: str | None = MODEL,
     examples: Path | None = typer.Option(Path("seeds"), help="A folder of .txt examples the page can load."),
     max_chars: int = typer.Option(DEFAULT_MAX_CHARS, help="Refuse articles longer than this many characters (413)."),
     timeout: float = typer.Option(60.0, help="Answer 503 when scoring one article takes longer than this many seconds."),
