@@ -14,6 +14,7 @@ import os
 from dataclasses import dataclass
 from typing import Iterable, Iterator, Sequence
 
+from detector.document.confidence import low_confidence
 from detector.document.features import content_text
 from detector.document.head import DocumentHead, load_heads
 from detector.document.reasons import add_learned_reasons
@@ -228,6 +229,9 @@ class Detector:
         for index, evidence in swapped_words(doc, spun, scores.words, threshold).items():
             findings.setdefault(index, []).extend(evidence)
         sentences = sentence_scores(doc, scores.probs, findings)
+        short = low_confidence(sentences, threshold)
+        for sentence in sentences:
+            sentence.learned = not short
         texts = [x.text for x in doc.sentences]
         add_learned_reasons(sentences, threshold, lambda index: self.scorer.explain_mt(texts, index))
         document_mt = self.document_mt_logit(sentences, threshold)
@@ -250,6 +254,7 @@ class Detector:
             text=doc.text,
             model=self.name,
             mt_check=check.to_dict() if check is not None else None,
+            low_confidence=short,
         )
 
 

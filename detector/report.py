@@ -30,14 +30,17 @@ class SentenceScore:
     evidence: list[Evidence] = field(default_factory=list)
     paragraph: int = 0
     kind: str = "body"
+    # False in a document too short for learned scores (document/confidence.py): only evidence flags.
+    learned: bool = True
 
     def flagged_types(self, threshold: float) -> list[str]:
         """The types this sentence is flagged for at `threshold`, most probable first: a learned
         type (spun, machine translated) at or over it, or an evidence type at or over it that a
-        finder found evidence of; a sentence with boilerplate evidence gets no learned type. A
+        finder found evidence of; a sentence with boilerplate evidence, or in a document too short
+        for learned scores (`learned` False), gets no learned type. A
         sentence is flagged if and only if some type is."""
         evidenced = {e.type for e in self.evidence}
-        chosen = [t for t, p in self.labels.items() if p >= threshold and (t in LEARNED_TYPES or t in evidenced)]
+        chosen = [t for t, p in self.labels.items() if p >= threshold and ((t in LEARNED_TYPES and self.learned) or t in evidenced)]
         if BOILERPLATE in evidenced:  # a finder says scraped debris, not article prose: the learned scorers do not judge it
             chosen = [t for t in chosen if t not in LEARNED_TYPES]
         return sorted(chosen, key=lambda t: -self.labels[t])
@@ -96,6 +99,8 @@ class DocumentReport:
     model: str | None = None
     error: dict | None = None
     mt_check: dict | None = None  # with the MT check on: {"similarity", "sentences": [[index, similarity]]}
+    # Too short for learned scores to mean anything: spun and machine_translated flag nothing.
+    low_confidence: bool = False
 
     @classmethod
     def failed(cls, id: str | None, error: dict, threshold: float = 0.5) -> DocumentReport:
@@ -116,6 +121,7 @@ class DocumentReport:
             "content_sentences": self.content_sentences,
             "source": self.source,
             "model": self.model,
+            "low_confidence": self.low_confidence,
             "sentences": [s.to_dict(self.threshold) for s in self.sentences],
         }
         if include_text if include_text is not None else self.source == "html":
@@ -131,7 +137,7 @@ class DocumentReport:
 
     @classmethod
     def from_dict(cls, data: dict) -> DocumentReport:
-        return cls(
+        report = cls(
             id=data.get("id"),
             score=data.get("score"),
             verdict=data["verdict"],
@@ -147,4 +153,8 @@ class DocumentReport:
             model=data.get("model"),
             error=data.get("error"),
             mt_check=data.get("mt_check"),
+            low_confidence=data.get("low_confidence", False),
         )
+        for sentence in report.sentences:
+            sentence.learned = not report.low_confidence
+        return report

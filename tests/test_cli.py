@@ -88,6 +88,7 @@ def test_csv_and_output_file(tmp_path):
     rows = list(csv.DictReader(io.StringIO(out.read_text())))
     assert len(rows) == 5
     assert rows[0]["verdict"] == "spun" and int(rows[0]["n_duplicate"]) > 0
+    assert rows[0]["low_confidence"] == "0" and rows[0]["format_version"] == "2"
 
 
 def test_text_format_marks_suspect_sentences_with_reasons():

@@ -325,3 +325,16 @@ def test_the_verdict_and_the_download_follow_the_slider(page, model_server, serv
         assert not page.errors
     finally:
         page.goto(server)
+
+
+def test_a_document_too_short_for_learned_scores_says_so_on_the_page(page, model_server, server):
+    try:
+        page.goto(model_server)
+        _score_text(page, "Since weeks Russia has been accused by the US and its allies of planning an invasion.")
+        assert page.locator("#low-confidence").is_visible() and "Too short" in page.text_content("#low-confidence")
+        assert page.locator(".sentence.flagged.t-machine_translated, .sentence.flagged.t-spun").count() == 0
+        _score_text(page, "The council met on Tuesday. It approved the budget.")
+        assert page.locator("#low-confidence").is_hidden()
+        assert not page.errors
+    finally:
+        page.goto(server)

@@ -84,3 +84,19 @@ def test_the_text_output_names_a_type_and_a_reason_for_every_mark(detector, seed
         types, _, reasons = note.partition(": ")
         assert re.fullmatch(r"[a-z_]+ \d\.\d\d(, [a-z_]+ \d\.\d\d)*", types), note
         assert reasons.strip() and "classifier score" not in note, note
+
+
+def test_a_document_too_short_for_learned_scores_says_so_and_flags_only_evidence(detector):
+    from detector.document.confidence import MIN_LEARNED_SENTENCES
+    from detector.report import DocumentReport
+
+    assert MIN_LEARNED_SENTENCES == 2  # picked on validation data: research/short-texts.md
+    lone = detector.score("Since weeks Russia has been accused by the US and its allies of planning an invasion.")
+    assert lone.low_confidence and lone.to_dict()["low_confidence"] is True
+    assert all(not set(s.flagged_types(0.0)) & {"spun", "machine_translated"} for s in lone.sentences)
+    listed = detector.score("Australia, Canada, Britain, and Canada are not sending representatives to the Olympics.")
+    assert listed.low_confidence and listed.sentences[0].flagged_types(listed.threshold) == ["garbled_list"]  # evidence still flags
+    again = DocumentReport.from_dict(lone.to_dict())
+    assert again.low_confidence and not again.sentences[0].learned
+    two = detector.score("The council met on Tuesday. It approved the budget.")
+    assert not two.low_confidence and all(s.learned for s in two.sentences)

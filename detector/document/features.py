@@ -59,7 +59,7 @@ def flag_scores(sentence: SentenceScore) -> dict[str, float]:
     """The sentence's probabilities as far as they may flag: an evidence type's counts only with a
     finder's evidence of it (the classifier's own probability for it may order, never flag)."""
     evidenced = {e.type for e in sentence.evidence}
-    return {t: p if t in LEARNED_TYPES or t in evidenced else 0.0 for t, p in sentence.labels.items()}
+    return {t: p if (t in LEARNED_TYPES and sentence.learned) or t in evidenced else 0.0 for t, p in sentence.labels.items()}
 
 
 def mill_score(sentence: SentenceScore) -> float:

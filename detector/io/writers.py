@@ -34,6 +34,7 @@ CSV_FIELDS = [
     "sentences_flagged",
     "content_sentences",
     *[f"n_{t}" for t in ARTIFACT_TYPES],
+    "low_confidence",
     "error_code",
     "error",
     "format_version",
@@ -123,6 +124,7 @@ class CsvWriter(_Stream):
             "error_code": (report.error or {}).get("code", ""),
             "error": (report.error or {}).get("message", ""),
             "format_version": FORMAT_VERSION,
+            "low_confidence": int(report.low_confidence),
         }
         row.update({f"n_{t}": report.counts.get(t, 0) for t in ARTIFACT_TYPES})
         self.writer.writerow(row)
@@ -151,6 +153,8 @@ class TextWriter(_Stream):
             f"{title}{report.verdict} (score {report.score:.2f}, {report.sentences_flagged} of "
             f"{report.sentences_total} sentences flagged at {report.threshold:.2f})\n"
         )
+        if report.low_confidence:
+            out.write("   too short for the learned scores: spun and machine translated are not judged\n")
         counts = ", ".join(f"{t} {n}" for t, n in report.counts.items() if n)
         if counts:
             out.write(f"   {counts}\n")

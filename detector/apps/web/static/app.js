@@ -113,7 +113,8 @@ const LEARNED = new Set(["spun", "machine_translated"]);
 
 function flaggedTypes(sentence, threshold) {
   const evidenced = new Set(sentence.evidence.map((e) => e.type));
-  let chosen = TYPES.filter((t) => (sentence.labels[t] || 0) >= threshold && (LEARNED.has(t) || evidenced.has(t)));
+  const learned = !(state.report && state.report.low_confidence); // too short for learned scores: evidence only
+  let chosen = TYPES.filter((t) => (sentence.labels[t] || 0) >= threshold && ((LEARNED.has(t) && learned) || evidenced.has(t)));
   if (evidenced.has("boilerplate")) chosen = chosen.filter((t) => !LEARNED.has(t)); // debris is not article prose
   return chosen.sort((a, b) => sentence.labels[b] - sentence.labels[a]);
 }
@@ -129,6 +130,7 @@ function renderSummary() {
   const verdict = $("verdict");
   verdict.className = `verdict-${r.verdict}`;
   verdict.textContent = `Verdict: ${r.verdict} (document score ${r.score.toFixed(2)})`;
+  $("low-confidence").hidden = !r.low_confidence;
   const counts = $("counts");
   counts.replaceChildren();
   counts.append(`${flagged.length} of ${r.sentences_total} sentences flagged at ${state.threshold.toFixed(2)}: `);
