@@ -39,11 +39,16 @@ class SentenceScore:
         finder found evidence of; a sentence with boilerplate evidence, or in a document too short
         for learned scores (`learned` False), gets no learned type. A
         sentence is flagged if and only if some type is."""
-        evidenced = {e.type for e in self.evidence}
-        chosen = [t for t, p in self.labels.items() if p >= threshold and ((t in LEARNED_TYPES and self.learned) or t in evidenced)]
-        if BOILERPLATE in evidenced:  # a finder says scraped debris, not article prose: the learned scorers do not judge it
+        flaggable = self.flaggable_types()
+        chosen = [t for t, p in self.labels.items() if p >= threshold and t in flaggable]
+        if any(e.type == BOILERPLATE for e in self.evidence):  # scraped debris, not article prose: the learned scorers do not judge it
             chosen = [t for t in chosen if t not in LEARNED_TYPES]
         return sorted(chosen, key=lambda t: -self.labels[t])
+
+    def flaggable_types(self) -> set[str]:
+        """The types whose probability may flag this sentence: the learned ones (unless the document
+        is too short for them) and those a finder found evidence of."""
+        return {*(LEARNED_TYPES if self.learned else ()), *(e.type for e in self.evidence)}
 
     def flagged(self, threshold: float) -> bool:
         return bool(self.flagged_types(threshold))

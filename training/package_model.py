@@ -172,29 +172,21 @@ def card_view(directory: Path) -> dict:
 
 def upgrade(directory: Path) -> Manifest:
     """Rewrite a 0.1.0 model folder (its fitted parts inside config.json) in the parts layout: each
-    part its own file, a manifest, config.json the architecture alone. Weights are not rewritten."""
+    part its own file, a manifest, config.json the architecture alone. The weight delta is not
+    rewritten (the lexical scorers are, with the same float16 weights)."""
     if Manifest.exists(directory):
         return Manifest.load(directory)
     meta = json.loads((directory / CONFIG_NAME).read_text(encoding="utf-8"))
     if meta.get("model_type") != MODEL_TYPE:
         raise SystemExit(f"{directory} holds no classifier ({meta.get('model_type')!r}); nothing to upgrade")
-    from detector.scoring.predictor import _legacy_parts
+    from detector.scoring.predictor import _legacy_parts, write_parts
 
     heads = load_heads(directory)  # read before config.json loses them
     parts = _legacy_parts(directory)
     manifest = Manifest(MODEL_TYPE, meta.get("name", ""))
     for part in ("config", "weights"):
         manifest.add(part)
-    parts["calibration"].save(directory)
-    parts["thresholds"].save(directory)
-    manifest.add("calibration")
-    manifest.add("thresholds")
-    if parts["mt_stack"] is not None:
-        parts["mt_stack"].save(directory)
-        manifest.add("mt_stack")
-    for part, scorer in (("lexical_mt", parts["lexical"]), ("document_lexical_mt", parts["document_lexical"])):
-        if scorer is not None:
-            manifest.add(part)  # the scorer's file stays as it is: its name is the manifest's
+    write_parts(directory, manifest, **parts)
     config = ClassifierConfig.from_dict(meta)
     config.format_version = CONFIG_FORMAT_VERSION
     (directory / CONFIG_NAME).write_text(json.dumps(config.to_dict(), indent=2) + "\n", encoding="utf-8")

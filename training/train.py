@@ -366,16 +366,17 @@ def fit_document_scorer(model: Predictor, config: TrainConfig) -> None:
         )
 
 
-def _stale_mt_check_head(head: DocumentHead | None, model: Predictor) -> bool:
+def _drop_stale_mt_check_head(model_dir: str, model: Predictor) -> None:
     """An MT-check head fitted before the document-level scorer came or went reads other features:
-    it is dropped (refit it with --mt-check) rather than shipped to raise."""
+    remove it (refit it with --mt-check) rather than ship a head that raises."""
     from detector.document.features import feature_names
 
+    head = load_heads(model_dir)["document_head_mt_check"]
     expected = feature_names(document_mt=model.document_lexical is not None, roundtrip=True)
-    if head is None or (head.features or ()) == expected or (not head.features and len(head.coef[0]) == len(expected)):
-        return False
+    if head is None or head.features == expected or (not head.features and len(head.coef[0]) == len(expected)):
+        return
     log.warning("dropping the MT-check document head: it was fitted on other document features; refit it with --mt-check")
-    return True
+    save_head(model_dir, "document_head_mt_check", None)
 
 
 def _auc(scores: np.ndarray, positive: np.ndarray) -> float | None:
@@ -391,8 +392,7 @@ def refit_heads(model_dir: str, config: TrainConfig, corpus) -> dict:
     model.config.name = config.name
     model.save_pretrained(model_dir)
     save_head(model_dir, "document_head", fitted.pop("document_head"))
-    if _stale_mt_check_head(load_heads(model_dir)["document_head_mt_check"], model):
-        save_head(model_dir, "document_head_mt_check", None)
+    _drop_stale_mt_check_head(model_dir, model)
     _update_metrics(model_dir, {**fitted, "name": config.name, "heads_refit_from_config": config.to_dict()})
     return {k: v for k, v in fitted.items() if k != "validation"}
 
@@ -424,8 +424,7 @@ def refit_document_head(model_dir: str, config: TrainConfig, mt_check: bool = Fa
         manifest.save(model_dir)
         head, document_fit = fit_document_head(model, config, threshold)
         save_head(model_dir, "document_head", head)
-        if _stale_mt_check_head(load_heads(model_dir)["document_head_mt_check"], model):
-            save_head(model_dir, "document_head_mt_check", None)
+        _drop_stale_mt_check_head(model_dir, model)
     _update_metrics(model_dir, {"document_head_roundtrip_fit" if mt_check else "document_head_fit": document_fit})
     return document_fit
 
@@ -434,7 +433,7 @@ def _update_metrics(model_dir: str, fields: dict) -> None:
     metrics_path = Path(model_dir) / "training_metrics.json"
     summary = json.loads(metrics_path.read_text(encoding="utf-8")) if metrics_path.exists() else {}
     summary.update(fields)
-    metrics_path.write_text(json.dumps(summary, indent=2, default=str) + "\n", encoding="utf-8")
+    metrics_path.write_text(json.dumps(summary, indent=2) + "\n", encoding="utf-8")
 
 
 def main() -> None:

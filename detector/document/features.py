@@ -12,7 +12,7 @@ import math
 from dataclasses import dataclass
 from typing import Iterator, Sequence
 
-from detector.labels import ARTIFACT_TYPES, BOILERPLATE, LEARNED_TYPES
+from detector.labels import ARTIFACT_TYPES, BOILERPLATE
 from detector.report import SentenceScore
 
 MEAN = "mean"
@@ -58,8 +58,8 @@ class DocumentFeatures(Sequence[float]):
 def flag_scores(sentence: SentenceScore) -> dict[str, float]:
     """The sentence's probabilities as far as they may flag: an evidence type's counts only with a
     finder's evidence of it (the classifier's own probability for it may order, never flag)."""
-    evidenced = {e.type for e in sentence.evidence}
-    return {t: p if (t in LEARNED_TYPES and sentence.learned) or t in evidenced else 0.0 for t, p in sentence.labels.items()}
+    flaggable = sentence.flaggable_types()
+    return {t: p if t in flaggable else 0.0 for t, p in sentence.labels.items()}
 
 
 def mill_score(sentence: SentenceScore) -> float:

@@ -51,16 +51,15 @@ def summarise(
     garbled lists), which the head's validation documents rarely show.
     """
     content = content_sentences(sentences, threshold)
-    flags = [set(s.flagged_types(threshold)) for s in sentences]
-    content_flags = [f for s, f in zip(sentences, flags) if s.labels.get(BOILERPLATE, 0.0) < threshold]
-    counts = {t: sum(1 for f in flags if t in f) for t in ARTIFACT_TYPES}
+    flags = {s.index: set(s.flagged_types(threshold)) for s in sentences}
+    counts = {t: sum(1 for f in flags.values() if t in f) for t in ARTIFACT_TYPES}
     shares = {
         t: (counts[BOILERPLATE] / len(sentences) if sentences else 0.0)
         if t == BOILERPLATE
-        else (sum(1 for f in content_flags if t in f) / len(content) if content else 0.0)
+        else (sum(1 for s in content if t in flags[s.index]) / len(content) if content else 0.0)
         for t in ARTIFACT_TYPES
     }
-    flagged = sum(1 for f in flags if f)
+    flagged = sum(1 for f in flags.values() if f)
     if not content:
         return DocumentSummary(0.0, VERDICT_CLEAN, counts, shares, flagged, 0)
     score, verdict = _rule(content, threshold, top_share, min_top)

@@ -110,31 +110,13 @@ class Predictor:
         manifest.name = self.config.name
         manifest.add("config")
         manifest.add("weights")
-        for part in ("calibration", "thresholds"):
-            getattr(self, part).save(directory)
-            manifest.add(part)
-        self.save_lexical(directory, manifest)
+        write_parts(directory, manifest, self.calibration, self.thresholds, self.mt_stack, self.lexical, self.document_lexical)
         manifest.save(directory)
         return manifest
 
     def save_lexical(self, directory: str | os.PathLike, manifest: Manifest) -> None:
         """The MT stack and the two lexical scorers: written where present, removed where not."""
-        files = {
-            "mt_stack": (self.mt_stack, lambda d: self.mt_stack.save(d)),
-            "lexical_mt": (self.lexical, lambda d: self.lexical.save_pretrained(d, PART_FILES["lexical_mt"])),
-            "document_lexical_mt": (
-                self.document_lexical,
-                lambda d: self.document_lexical.save_pretrained(d, PART_FILES["document_lexical_mt"]),
-            ),
-        }
-        for part, (value, save) in files.items():
-            path = Path(directory) / PART_FILES[part]
-            if value is not None:
-                save(directory)
-                manifest.add(part)
-            else:
-                path.unlink(missing_ok=True)
-                manifest.discard(part)
+        write_lexical(directory, manifest, self.mt_stack, self.lexical, self.document_lexical)
 
     # -- batches ----------------------------------------------------------------------------
 
@@ -277,6 +259,44 @@ class Predictor:
         if self.document_lexical is None:
             return None
         return float(self.document_lexical.logits([text])[0])
+
+
+def write_parts(
+    directory: str | os.PathLike,
+    manifest: Manifest,
+    calibration: Calibration,
+    thresholds: Thresholds,
+    mt_stack: MTStack | None = None,
+    lexical: LexicalMTScorer | None = None,
+    document_lexical: LexicalMTScorer | None = None,
+) -> None:
+    """The files of the parts fitted after the encoder, and their manifest entries (the manifest
+    itself is the caller's to save)."""
+    calibration.save(directory)
+    thresholds.save(directory)
+    manifest.add("calibration")
+    manifest.add("thresholds")
+    write_lexical(directory, manifest, mt_stack, lexical, document_lexical)
+
+
+def write_lexical(
+    directory: str | os.PathLike,
+    manifest: Manifest,
+    mt_stack: MTStack | None,
+    lexical: LexicalMTScorer | None,
+    document_lexical: LexicalMTScorer | None,
+) -> None:
+    """The MT stack and the two lexical scorers: written where present, removed where not."""
+    for part, value in (("mt_stack", mt_stack), ("lexical_mt", lexical), ("document_lexical_mt", document_lexical)):
+        if value is None:
+            (Path(directory) / PART_FILES[part]).unlink(missing_ok=True)
+            manifest.discard(part)
+        elif isinstance(value, MTStack):
+            value.save(directory)
+            manifest.add(part)
+        else:
+            value.save_pretrained(directory, PART_FILES[part])
+            manifest.add(part)
 
 
 def _load_scorer(directory: Path, manifest: Manifest, part: str) -> LexicalMTScorer | None:

@@ -57,16 +57,16 @@ class ClassifierScorer:
         self.batch_size = batch_size
 
     def score(self, docs: Sequence[Document]) -> list[SentenceProbabilities]:
-        classifier = self.predictor
-        window = classifier.config.context_window
+        predictor = self.predictor
+        window = predictor.config.context_window
         sentences = [s.text for d in docs for s in d.sentences]
         if not sentences:
             return [SentenceProbabilities.zeros(len(d.sentences)) for d in docs]
         contexts = [d.context(s.index, window) for d in docs for s in d.sentences]
         # the lexical scorer reads its own window, each sentence hashed once for itself and once as context
-        lexical_logits = classifier.lexical_logits_in_documents([[s.text for s in d.sentences] for d in docs])
-        probs, words = classifier.predict_with_words(sentences, contexts, batch_size=self.batch_size, lexical_logits=lexical_logits)
-        order = [classifier.config.outputs.index(o) for o in OUTPUTS]
+        lexical_logits = predictor.lexical_logits_in_documents([[s.text for s in d.sentences] for d in docs])
+        probs, words = predictor.predict_with_words(sentences, contexts, batch_size=self.batch_size, lexical_logits=lexical_logits)
+        order = [predictor.config.outputs.index(o) for o in OUTPUTS]
         result, lo = [], 0
         for d in docs:
             n = len(d.sentences)
