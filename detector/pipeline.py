@@ -24,7 +24,7 @@ from detector.errors import InputError, ModelFilesError
 from detector.evidence import default_finders, find_many
 from detector.evidence.base import Findings
 from detector.evidence.swapped_words import swapped_words
-from detector.io.decode import DEFAULT_MAX_CHARS, check_text, decode_bytes
+from detector.io.decode import DEFAULT_MAX_CHARS, check_text, decode_bytes, without_surrogates
 from detector.io.html import looks_like_html, segment_html
 from detector.io.records import TextRecord
 from detector.labels import ARTIFACT_TYPES, SPUN
@@ -129,27 +129,37 @@ class Detector:
 
     def to_document(self, text: str | bytes, html: bool | None = None) -> Document:
         """Decode, check and segment one input; raises `InputError` for input that is no article."""
+        encoding, replaced = None, 0
         if isinstance(text, (bytes, bytearray)):
-            text = decode_bytes(bytes(text), self.config.max_chars).text
+            decoded = decode_bytes(bytes(text), self.config.max_chars)
+            text, encoding, replaced = decoded.text, decoded.encoding, decoded.replaced_bytes
         elif not isinstance(text, str):
             raise InputError("bad_type", f"expected text or bytes, got {type(text).__name__}")
+        text, surrogates = without_surrogates(text)
         check_text(text, self.config.max_chars)
         if html if html is not None else looks_like_html(text):
             doc = segment_html(text, self.config.language)
             if not doc.sentences:
                 raise InputError("empty", "the HTML has no readable text; nothing to score")
-            return doc
-        return segment(text, language=self.config.language)
+        else:
+            doc = segment(text, language=self.config.language)
+        doc.encoding, doc.replaced_bytes = encoding, replaced + surrogates
+        return doc
 
     def record_document(self, record: TextRecord) -> Document:
         """A record's document; raises the record's `InputError` (a reader's, or its own)."""
         if record.error is not None:
             raise record.error
-        if record.html is not None:
-            return self.to_document(record.html, html=True)
-        if record.text is None:
+        if record.html is not None and record.text is not None:
+            raise InputError(
+                "text_and_html", "the record has both 'text' and 'html'; give one (html is extracted, text is scored as it is)"
+            )
+        if record.html is None and record.text is None:
             raise InputError("missing_text", "the record has neither 'text' nor 'html'")
-        return self.to_document(record.text)
+        doc = self.to_document(record.html, html=True) if record.html is not None else self.to_document(record.text)
+        if record.encoding is not None:  # the reader decoded it: its reading is the record's
+            doc.encoding, doc.replaced_bytes = record.encoding, doc.replaced_bytes + record.replaced_bytes
+        return doc
 
     # -- scoring ----------------------------------------------------------------------------
 
@@ -255,6 +265,8 @@ class Detector:
             model=self.name,
             mt_check=check.to_dict() if check is not None else None,
             low_confidence=short,
+            encoding=doc.encoding,
+            replaced_bytes=doc.replaced_bytes,
         )
 
 

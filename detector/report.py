@@ -106,6 +106,10 @@ class DocumentReport:
     mt_check: dict | None = None  # with the MT check on: {"similarity", "sentences": [[index, similarity]]}
     # Too short for learned scores to mean anything: spun and machine_translated flag nothing.
     low_confidence: bool = False
+    # How the input was read: the encoding of bytes input (None for text given as a string), and
+    # how many undecodable bytes or lone surrogates were replaced by U+FFFD.
+    encoding: str | None = None
+    replaced_bytes: int = 0
 
     @classmethod
     def failed(cls, id: str | None, error: dict, threshold: float = 0.5) -> DocumentReport:
@@ -127,6 +131,8 @@ class DocumentReport:
             "source": self.source,
             "model": self.model,
             "low_confidence": self.low_confidence,
+            "encoding": self.encoding,
+            "replaced_bytes": self.replaced_bytes,
             "sentences": [s.to_dict(self.threshold) for s in self.sentences],
         }
         if include_text if include_text is not None else self.source == "html":
@@ -159,6 +165,8 @@ class DocumentReport:
             error=data.get("error"),
             mt_check=data.get("mt_check"),
             low_confidence=data.get("low_confidence", False),
+            encoding=data.get("encoding"),
+            replaced_bytes=data.get("replaced_bytes", 0),
         )
         for sentence in report.sentences:
             sentence.learned = not report.low_confidence

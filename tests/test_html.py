@@ -1,4 +1,7 @@
+import pytest
+
 from detector.io.html import extract_html, looks_like_html, segment_html
+from detector.io.html_stream import extract_streamed
 from detector.text.segment import CAPTION
 
 ARTICLE = """<!doctype html><html><head><title>Putin and Xi</title>
@@ -51,7 +54,35 @@ def test_malformed_html_does_not_raise():
     assert any("sentence here" in s.text for s in doc.sentences)
 
 
-def test_deeply_nested_html_is_handled():
-    html = "<div>" * 3000 + "<p>Deep text sentence.</p>" + "</div>" * 3000
+DEEP_PARAGRAPH = "<p>The minister said on Tuesday that the talks would continue in Geneva.</p>"
+
+
+@pytest.mark.parametrize("depth", [255, 256, 300, 3000, 20000])
+def test_html_of_any_depth_keeps_its_text(depth):
+    """libxml2 stops 256 elements deep; the page is then read by the streaming reader."""
+    html = (
+        "<html><body><h1>Talks go on</h1>"
+        + "<div>" * depth
+        + DEEP_PARAGRAPH
+        + "<figure><figcaption>The minister.</figcaption></figure>"
+        + "</div>" * depth
+        + "</body></html>"
+    )
     doc = segment_html(html)
-    assert all(doc.text[s.start : s.end] == s.text for s in doc.sentences)
+    assert [s.text for s in doc.sentences] == [
+        "Talks go on",
+        "The minister said on Tuesday that the talks would continue in Geneva.",
+        "The minister.",
+    ]
+    assert [s.kind for s in doc.sentences][-1] == CAPTION
+
+
+def test_150k_unclosed_inline_tags_keep_their_text():
+    doc = segment_html("<html><body>" + "<b>" * 150_000 + DEEP_PARAGRAPH + "<script>evil()</script></body></html>")
+    assert [s.text for s in doc.sentences] == ["The minister said on Tuesday that the talks would continue in Geneva."]
+
+
+def test_streamed_captions_by_class_close_with_their_element():
+    text, ranges = extract_streamed('<p>Body one.</p><div class="img-caption"><div>Inner</div> words</div><p>After.</p>')
+    assert text == "Body one.\nInner\nwords\nAfter."
+    assert [text[a:b] for a, b in ranges] == ["Inner", "words"]

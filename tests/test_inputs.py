@@ -1,9 +1,15 @@
 import codecs
+import io
+import random
 
 import pytest
+from hypothesis import assume, given, settings
+from hypothesis import strategies as st
 
 from detector.errors import InputError
-from detector.io.decode import check_text, decode_bytes
+from detector.io.decode import DecodedText, check_text, decode_bytes, without_surrogates
+from detector.io.readers import read_jsonl
+from detector.io.records import TextRecord
 
 
 @pytest.mark.parametrize("data", [b"", b"   \n\t  ", "\ufeff".encode("utf-8") + b"  "])
@@ -45,3 +51,92 @@ def test_too_large_is_refused_with_a_fix():
     assert "--max-chars" in exc.value.message
     with pytest.raises(InputError):
         decode_bytes(b"a" * 1000, max_chars=100)
+
+
+def test_utf8_with_a_bad_byte_stays_utf8_and_counts_it():
+    decoded = decode_bytes("It wasn’t the café, she said.".encode() + b"\xff")
+    assert decoded.text == "It wasn’t the café, she said.\ufffd"
+    assert (decoded.encoding, decoded.replaced_bytes) == ("utf-8", 1)
+
+
+def test_a_legacy_code_page_needs_strong_evidence():
+    # no valid multi-byte UTF-8 sequence at all: Windows-1252, nothing replaced
+    assert decode_bytes(b"A caf\xe9 \x93quoted\x94 here.") == DecodedText("A café “quoted” here.", "cp1252", 0)
+    # most bytes non-ASCII and no UTF-8: the guesser's code page (Cyrillic here)
+    russian = "Президент заявил, что переговоры продолжатся на следующей неделе в Москве."
+    decoded = decode_bytes(russian.encode("cp1251"))
+    assert decoded.text == russian and decoded.encoding != "utf-8"
+
+
+def test_utf8_bom_with_bad_bytes_is_counted():
+    decoded = decode_bytes(codecs.BOM_UTF8 + b"hello \xff there")
+    assert (decoded.text, decoded.encoding, decoded.replaced_bytes) == ("hello \ufffd there", "utf-8-sig", 1)
+
+
+def test_lone_surrogates_are_replaced_and_counted():
+    assert without_surrogates("a\ud800b\udfffc") == ("a\ufffdb\ufffdc", 2)
+    assert without_surrogates("plain") == ("plain", 0)
+
+
+def test_seed_with_nine_bad_bytes_keeps_its_verdict(detector, seeds):
+    """The issue's case: nine stray bytes once made seed 000 decode as a Mac code page and turned
+    its verdict from spun to clean."""
+    data = bytearray(seeds["000"].encode())
+    rnd = random.Random(0)
+    for _ in range(9):
+        data.insert(rnd.randrange(len(data)), rnd.choice([0x81, 0x9D, 0xFF, 0xC3, 0xE2]))
+    clean, corrupted = detector.score(seeds["000"].encode()), detector.score(bytes(data))
+    assert (corrupted.encoding, corrupted.replaced_bytes) == ("utf-8", 9)
+    assert corrupted.verdict == clean.verdict and abs(corrupted.score - clean.score) < 0.05
+
+
+def _untouched_runs(text: str, corrupted: set[int]) -> list[str]:
+    """The runs of `text`'s characters none of whose UTF-8 bytes are in `corrupted`."""
+    runs, run, position = [], "", 0
+    for ch in text:
+        width = len(ch.encode())
+        if corrupted.isdisjoint(range(position, position + width)):
+            run += ch
+        elif run:
+            runs, run = runs + [run], ""
+        position += width
+    return runs + [run] if run else runs
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    st.text(st.characters(blacklist_categories=("Cs", "Cc")) | st.just("\n"), min_size=40, max_size=600),
+    st.data(),
+)
+def test_corrupting_up_to_one_percent_of_utf8_changes_only_the_corrupted_spans(text, data):
+    original = text.encode()
+    assume(len(original) >= 100 and text.strip())
+    count = data.draw(st.integers(1, len(original) // 100))
+    positions = data.draw(st.lists(st.integers(0, len(original) - 1), min_size=count, max_size=count, unique=True))
+    corrupted = bytearray(original)
+    for p in positions:
+        corrupted[p] = data.draw(st.integers(0x80, 0xFF).filter(lambda b, old=original[p]: b != old))
+    decoded = decode_bytes(bytes(corrupted)).text
+    found = 0
+    for run in _untouched_runs(text, set(positions)):
+        at = decoded.find(run, found)
+        assert at >= 0, f"{run!r} lost from the decoded text"
+        found = at + len(run)
+
+
+def test_a_record_with_text_and_html_is_an_error_record(baseline_detector):
+    report = baseline_detector.score_record(TextRecord(id="both", text="Plain text here.", html="<p>Some html.</p>"))
+    assert report.verdict == "error" and report.error["code"] == "text_and_html"
+
+
+def test_a_jsonl_line_with_a_bad_byte_is_read_and_counted(baseline_detector):
+    line = '{"id": "a", "text": "It wasn’t the café that closed, the owner said on Monday. \xff"}\n'.encode().replace("ÿ".encode(), b"\xff")
+    (record,) = read_jsonl(io.BytesIO(line), "in.jsonl")
+    report = baseline_detector.score_record(record)
+    assert (report.encoding, report.replaced_bytes) == ("utf-8", 1)
+    assert "wasn’t the café" in report.sentences[0].text
+
+
+def test_text_with_lone_surrogates_is_scored_and_counted(baseline_detector):
+    report = baseline_detector.score("The talks went on.\ud800 Officials said so on Monday.")
+    assert report.replaced_bytes == 1 and report.verdict != "error"

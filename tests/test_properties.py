@@ -97,7 +97,7 @@ def test_sentences_cover_every_non_space_character(text):
 
 
 @FAST
-@given(st.text(max_size=300), st.sampled_from(["p", "div", "figcaption", "li", "script", "table"]), st.integers(0, 40))
+@given(st.text(max_size=300), st.sampled_from(["p", "div", "figcaption", "li", "script", "table", "b"]), st.integers(0, 400))
 def test_html_path_never_raises_and_offsets_hold(body, tag, depth):
     html = "<html><body>" + f"<{tag}>" * depth + body.replace("<", "&lt;") + f"</{tag}>" * depth + "</body></html>"
     check_offsets(segment_html(html))

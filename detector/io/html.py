@@ -3,6 +3,7 @@
 trafilatura finds the article body and drops navigation, scripts and footers, but it also drops
 image captions, and duplicated captions are a main paraphrase-mill tell. Captions are therefore
 pulled out separately with lxml and appended after the body, one per line, marked as captions.
+Pages nested deeper than libxml2 builds trees are read by the streaming reader (html_stream.py).
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ import lxml.html
 import trafilatura
 from lxml import etree
 
+from detector.io.html_stream import extract_streamed
 from detector.text.segment import Document, segment
 
 _CAPTION_XPATH = "//figcaption | //caption | //*[contains(translate(@class, 'CAPTION', 'caption'), 'caption')]"
@@ -64,10 +66,19 @@ def _normalise(text: str) -> str:
 
 
 def _parse(html: str):
+    """The lxml tree, or None when there is none; `TooDeep` when libxml2 stopped at its depth limit."""
+    parser = lxml.html.HTMLParser()
     try:
-        return lxml.html.fromstring(html)
+        tree = lxml.html.fromstring(html, parser=parser)
     except (etree.ParserError, ValueError):
-        return None
+        tree = None
+    if any(e.type_name == "ERR_RESOURCE_LIMIT" for e in parser.error_log):
+        raise _TooDeep
+    return tree
+
+
+class _TooDeep(Exception):
+    """libxml2 dropped what lay past its nesting limit (256 elements): read the page streamed."""
 
 
 def _captions(tree) -> list[str]:
@@ -111,10 +122,14 @@ def _fallback_text(tree) -> str:
 
 def extract_html(html: str) -> ExtractedHTML:
     """The article text of an HTML page with its captions appended after the body."""
-    tree = _parse(html)
+    try:
+        tree = _parse(html)
+    except _TooDeep:
+        text, ranges = extract_streamed(html)
+        return ExtractedHTML(text=text, caption_ranges=ranges)
     body = trafilatura.extract(html, include_comments=False, include_tables=True, favor_recall=True) if tree is not None else None
     if not body:
-        body = _fallback_text(_parse(html))
+        body = _fallback_text(_parse(html))  # a fresh tree: the fallback drops scripts from it
     body_lines = {_normalise(line) for line in body.splitlines()}
     text = body.rstrip()
     ranges: list[tuple[int, int]] = []

@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import BinaryIO, Iterable, Iterator
 
 from detector.errors import InputError
-from detector.io.decode import DEFAULT_MAX_CHARS
+from detector.io.decode import DEFAULT_MAX_CHARS, decode_utf8_lenient
 from detector.io.records import TextRecord
 
 JSONL_SUFFIXES = (".jsonl", ".ndjson")
@@ -65,8 +65,10 @@ def open_binary(path: Path) -> BinaryIO:
 
 
 def _record_from_json(line: bytes, where: str) -> TextRecord:
+    """One JSONL line as a record. JSONL is UTF-8: bad bytes are replaced and counted, not fatal."""
+    text, replaced, _ = decode_utf8_lenient(line)
     try:
-        data = json.loads(line)
+        data = json.loads(text)
     except (ValueError, UnicodeDecodeError) as exc:
         return TextRecord(id=where, error=InputError("bad_json", f"line is not valid JSON ({exc}); fix or drop it"))
     if not isinstance(data, dict):
@@ -79,7 +81,7 @@ def _record_from_json(line: bytes, where: str) -> TextRecord:
             return TextRecord(id=rid, error=InputError("bad_field", f"'{field}' must be a string, got {type(value).__name__}"))
     if text is None and html is None:
         return TextRecord(id=rid, error=InputError("missing_text", "the record has neither 'text' nor 'html'"), meta=data)
-    return TextRecord(id=rid, text=text, html=html, meta=data)
+    return TextRecord(id=rid, text=text, html=html, meta=data, encoding="utf-8", replaced_bytes=replaced)
 
 
 def read_jsonl(stream: BinaryIO, name: str, max_chars: int = DEFAULT_MAX_CHARS) -> Iterator[TextRecord]:

@@ -16,3 +16,6 @@ class TextRecord:
     html: str | bytes | None = None
     error: InputError | None = None  # set by readers that already failed to read it
     meta: dict | None = None  # the input record as read (a JSONL object), for writers that pass it on
+    # Set by readers that decoded the record's text themselves (a JSONL line is read as UTF-8).
+    encoding: str | None = None
+    replaced_bytes: int = 0

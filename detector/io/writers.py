@@ -35,6 +35,8 @@ CSV_FIELDS = [
     "content_sentences",
     *[f"n_{t}" for t in ARTIFACT_TYPES],
     "low_confidence",
+    "encoding",
+    "replaced_bytes",
     "error_code",
     "error",
     "format_version",
@@ -125,6 +127,8 @@ class CsvWriter(_Stream):
             "error": (report.error or {}).get("message", ""),
             "format_version": FORMAT_VERSION,
             "low_confidence": int(report.low_confidence),
+            "encoding": report.encoding or "",
+            "replaced_bytes": report.replaced_bytes,
         }
         row.update({f"n_{t}": report.counts.get(t, 0) for t in ARTIFACT_TYPES})
         self.writer.writerow(row)
@@ -155,6 +159,8 @@ class TextWriter(_Stream):
         )
         if report.low_confidence:
             out.write("   too short for the learned scores: spun and machine translated are not judged\n")
+        if report.replaced_bytes:
+            out.write(f"   {report.replaced_bytes} undecodable bytes replaced by \ufffd (read as {report.encoding or 'text'})\n")
         counts = ", ".join(f"{t} {n}" for t, n in report.counts.items() if n)
         if counts:
             out.write(f"   {counts}\n")

@@ -49,6 +49,10 @@ class Document:
     paragraphs: list[Paragraph] = field(default_factory=list)
     sentences: list[Sentence] = field(default_factory=list)
     source: str = "text"
+    # How the input was read (io/decode.py): the encoding of bytes input (None for text given as a
+    # string) and how many undecodable bytes or lone surrogates became U+FFFD.
+    encoding: str | None = None
+    replaced_bytes: int = 0
     _by_paragraph: dict[int, list[Sentence]] | None = field(default=None, repr=False, compare=False)
     _indexed: int = field(default=-1, repr=False, compare=False)
 
