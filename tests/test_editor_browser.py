@@ -1,12 +1,10 @@
 """The editor page driven in headless Debian Chromium through Playwright (no browser download)."""
 
-import socket
-import threading
-import time
 from pathlib import Path
 
 import pytest
 from conftest import SPUN_PASSAGE
+from servers import serve
 
 CHROMIUM = Path("/usr/bin/chromium")
 ROOT = Path(__file__).resolve().parents[1]
@@ -19,27 +17,6 @@ pytestmark = [
 @pytest.fixture(scope="module")
 def server(baseline_detector):
     yield from serve(baseline_detector)
-
-
-def serve(detector, examples=ROOT / "seeds"):
-    import uvicorn
-
-    from detector.apps.web import create_app
-
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
-    config = uvicorn.Config(create_app(detector, examples), host="127.0.0.1", port=port, log_level="error")
-    srv = uvicorn.Server(config)
-    thread = threading.Thread(target=srv.run, daemon=True)
-    thread.start()
-    for _ in range(100):
-        if srv.started:
-            break
-        time.sleep(0.05)
-    yield f"http://127.0.0.1:{port}"
-    srv.should_exit = True
-    thread.join(timeout=10)
 
 
 @pytest.fixture(scope="module")

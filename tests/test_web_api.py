@@ -115,3 +115,47 @@ def test_a_short_load_test_against_a_real_server_has_no_errors(tmp_path):
     assert done.returncode == 0, done.stdout + done.stderr
     result = json.loads((tmp_path / "load.json").read_text())
     assert result["errors"] == 0 and result["ok"] >= 1 and result["latency_ms"]["p50"] > 0
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        b'{"text": "Hello there.", "threshold": NaN}',
+        b'{"text": "Hello there.", "threshold": Infinity}',
+        b'{"text": "Hello there.", "threshold": -1e999}',
+        b'{"text": "Hello there.", "threshold": 123456789012345678901234567890}',
+        b'{"text": "Hello there.", "threshold": "\\ud800"}',
+        b'{"text": ["a list"]}',
+        b'{"text": "a", "html": "<p>b</p>"}',
+        b"[1, 2]",
+        b'{"text": "Hello \xff there."}',
+    ],
+)
+def test_hostile_bodies_get_a_4xx_with_a_json_reason(client, body):
+    response = client.post("/api/score", content=body, headers={"content-type": "application/json"})
+    assert 400 <= response.status_code < 500
+    assert response.json()["detail"]
+
+
+def test_lone_surrogates_in_text_are_scored(client):
+    body = b'{"text": "The talks went on.\\ud800 Officials said so on Monday."}'
+    response = client.post("/api/score", content=body, headers={"content-type": "application/json"})
+    assert response.status_code == 200 and response.json()["replaced_bytes"] == 1
+
+
+def test_the_connection_stays_usable_after_a_bad_request(baseline_detector):
+    import http.client
+    from urllib.parse import urlparse
+
+    from servers import serve
+
+    server = serve(baseline_detector)
+    url = urlparse(next(server))
+    try:
+        connection = http.client.HTTPConnection(url.hostname, url.port, timeout=30)
+        for body, status in ((b'{"text": "Hi there.", "threshold": NaN}', 422), (b'{"text": "The talks went on in Geneva."}', 200)):
+            connection.request("POST", "/api/score", body, {"content-type": "application/json"})
+            response = connection.getresponse()
+            assert response.status == status and response.read()
+    finally:
+        next(server, None)

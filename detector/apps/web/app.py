@@ -6,15 +6,18 @@ ever rendered as text, and a Content-Security-Policy forbids inline scripts on t
 
 from __future__ import annotations
 
+import math
 from pathlib import Path
 
 from fastapi import FastAPI, HTTPException, Request
-from fastapi.responses import FileResponse
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import FileResponse, JSONResponse
 from fastapi.staticfiles import StaticFiles
 from pydantic import BaseModel, Field
 
 from detector.apps.web.limits import BodySizeLimit, run_with_timeout
 from detector.errors import InputError
+from detector.io.decode import without_surrogates
 from detector.pipeline import Detector
 from detector.version import __version__
 
@@ -25,9 +28,35 @@ _CSP = "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' 
 
 
 class ScoreRequest(BaseModel):
+    """One article: `text` or `html`, not both."""
+
     text: str | None = Field(None, description="plain text, or HTML (sniffed)")
     html: str | None = Field(None, description="HTML; the article body and captions are extracted")
-    threshold: float | None = Field(None, ge=0.0, le=1.0, description="override the model's threshold")
+    threshold: float | None = Field(None, ge=0.0, le=1.0, allow_inf_nan=False, description="override the model's threshold")
+
+
+def _safe_input(value):
+    """The offending value when JSON can carry it and it is short: NaN becomes its name, a long or
+    structured value is left out, a lone surrogate is replaced (UTF-8 cannot write it)."""
+    if isinstance(value, float) and not math.isfinite(value):
+        return repr(value)
+    if isinstance(value, (bool, int, float)):
+        return value
+    if isinstance(value, str) and len(value) <= 200:
+        return without_surrogates(value)[0]
+    return None
+
+
+def _validation_errors(exc: RequestValidationError) -> list[dict]:
+    """The request's validation errors as JSON can carry them: where, what, and the value."""
+    errors = []
+    for error in exc.errors():
+        item = {"loc": [str(part) for part in error.get("loc", ())], "msg": str(error.get("msg", "")), "type": str(error.get("type", ""))}
+        value = _safe_input(error.get("input"))
+        if value is not None:
+            item["input"] = value
+        errors.append(item)
+    return errors
 
 
 def create_app(
@@ -52,11 +81,17 @@ def create_app(
         response.headers["X-Frame-Options"] = "DENY"
         return response
 
+    @app.exception_handler(RequestValidationError)
+    async def invalid_request(request: Request, exc: RequestValidationError) -> JSONResponse:
+        return JSONResponse({"detail": _validation_errors(exc)}, status_code=422)
+
     @app.post("/api/score")
     async def score(body: ScoreRequest) -> dict:
         """Score one article; the report has the same fields as a `detector score` JSONL record."""
         if body.text is None and body.html is None:
-            raise HTTPException(422, "give 'text' or 'html'")
+            raise HTTPException(422, {"code": "missing_text", "message": "give 'text' or 'html'"})
+        if body.text is not None and body.html is not None:
+            raise HTTPException(422, {"code": "text_and_html", "message": "give 'text' or 'html', not both"})
         try:
             report = await run_with_timeout(
                 detector.score,
