@@ -1,7 +1,9 @@
 import csv
 import io
 import json
+import subprocess
 
+import pytest
 from typer.testing import CliRunner
 
 from detector.apps.cli import app
@@ -163,3 +165,33 @@ def test_filter_keeps_records_unchanged_and_says_why_others_were_dropped(tmp_pat
 def test_filter_rejects_an_unknown_type_with_a_message(tmp_path):
     result = runner.invoke(app, ["filter", "-q", "seeds", "-o", str(tmp_path / "k.jsonl"), "--max-share", "spam=0.1"])
     assert result.exit_code == 2 and "unknown artifact type" in result.output
+
+
+def test_an_output_that_cannot_be_written_is_one_line_and_exit_2(tmp_path):
+    blocker = tmp_path / "a-file"
+    blocker.write_text("")
+    for command in ("score", "filter"):
+        target = blocker / "out.jsonl"
+        result = runner.invoke(app, [command, "-q", "seeds", "-o", str(target), "--model", "evidence-baseline"])
+        assert result.exit_code == 2, result.output
+        (line,) = result.stderr.strip().splitlines()
+        assert line.startswith(f"error: cannot write {target}: ")
+
+
+def test_a_full_disk_is_one_line_and_exit_2():
+    result = runner.invoke(app, ["score", "-q", "seeds", "-o", "/dev/full", "--model", "evidence-baseline"])
+    assert result.exit_code == 2
+    assert result.stderr.strip() == "error: cannot write /dev/full: No space left on device"
+
+
+def test_stdin_over_the_limit_names_the_limit_not_the_bytes_read():
+    rec = records(run(["-", "--max-chars", "100", "--model", "evidence-baseline"], input="word " * 1000).stdout)[0]
+    assert rec["error"]["code"] == "too_large" and "more than 404 bytes" in rec["error"]["message"]
+
+
+@pytest.mark.slow
+def test_a_reader_that_stops_early_ends_the_run_quietly():
+    """`detector score ... | head`: exit 0 and no traceback when stdout closes."""
+    command = "detector score -q seeds --model evidence-baseline | head -c 10 > /dev/null; echo ${PIPESTATUS[0]}"
+    done = subprocess.run(["bash", "-c", command], capture_output=True, text=True, timeout=300)
+    assert done.stdout.strip() == "0" and "Traceback" not in done.stderr and "Error" not in done.stderr

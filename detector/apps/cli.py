@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import sys
 from enum import Enum
 from pathlib import Path
@@ -15,6 +16,22 @@ from detector.io.decode import DEFAULT_MAX_CHARS
 from detector.io.readers import iter_records
 
 app = typer.Typer(add_completion=False, help="millcheck: find paraphrase-mill artifacts in scraped news.")
+
+# Exit codes (README, "Exit codes"): a bad document is an error record, not a failed run.
+EXIT_OK = 0
+EXIT_USAGE = 2  # bad options, an output that cannot be written, no documents found
+EXIT_MODEL = 3  # the model folder is missing or broken
+# 1: interrupted (Ctrl-C: "Aborted!"; --resume goes on from a jsonl or parquet output) or a bug
+
+
+def fail(message: str, code: int = EXIT_USAGE) -> typer.Exit:
+    """Print one `error:` line and give the exit to raise: problems the user can fix get no traceback."""
+    typer.echo(f"error: {message}", err=True)
+    return typer.Exit(code=code)
+
+
+def _cannot_write(target, exc: OSError) -> typer.Exit:
+    return fail(f"cannot write {target}: {exc.strerror or exc}")
 
 
 class Engine(str, Enum):
@@ -94,11 +111,9 @@ def load_detector(model: str | None, options: dict):
     try:
         return Detector.from_pretrained(model, **options)
     except ModelFilesError as exc:
-        typer.echo(f"error: {exc}", err=True)
-        raise typer.Exit(code=3) from None
+        raise fail(str(exc), EXIT_MODEL) from None
     except (OnnxRuntimeMissing, RoundTripMissing) as exc:
-        typer.echo(f"error: {exc}", err=True)
-        raise typer.Exit(code=2) from None
+        raise fail(str(exc)) from None
 
 
 @app.command()
@@ -131,8 +146,9 @@ def score(
     try:
         writer = open_writer(format.value, output, resume, part_rows, color=color)
     except ResumeError as exc:
-        typer.echo(f"error: {exc}", err=True)
-        raise typer.Exit(code=2) from None
+        raise fail(str(exc)) from None
+    except OSError as exc:
+        raise _cannot_write(output, exc) from None
     options = detector_options(threshold, max_chars, int8, runtime, max_length, mt_check)
     detector = load_detector(model, options)
     skipped = len(writer.done_ids)
@@ -150,16 +166,31 @@ def score(
                 failed += report.error is not None
                 bar.update(1)
     except ResumeError as exc:
-        typer.echo(f"error: {exc}", err=True)
-        raise typer.Exit(code=2) from None
+        raise fail(str(exc)) from None
+    except BrokenPipeError:  # `detector score ... | head`: the reader has all it wanted
+        raise _reader_gone() from None
+    except OSError as exc:  # the output went away or filled up: what was written stays (--resume goes on)
+        raise _cannot_write(output or "stdout", exc) from None
     finally:
-        writer.close()
+        _close_quietly(writer)
     if not quiet:
         resumed = f" after {skipped} already in {output}" if skipped else ""
         typer.echo(f"scored {done} documents ({failed} with errors){resumed}", err=True)
     if done + skipped == 0:
-        typer.echo("error: no documents found in the given paths", err=True)
-        raise typer.Exit(code=2) from None
+        raise fail("no documents found in the given paths")
+
+
+def _reader_gone() -> typer.Exit:
+    os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())  # no second error at exit
+    return typer.Exit(code=EXIT_OK)
+
+
+def _close_quietly(writer) -> None:
+    """Close a writer after a failure without a second error hiding the first."""
+    try:
+        writer.close()
+    except OSError:
+        pass
 
 
 def _ray_reports(records, model, options: dict, actors: int, actor_cpus: float):
@@ -168,8 +199,7 @@ def _ray_reports(records, model, options: dict, actors: int, actor_cpus: float):
     try:
         import ray  # noqa: F401
     except ImportError as exc:
-        typer.echo(f"error: --engine ray needs Ray Data: pip install 'millcheck[ray]' ({exc})", err=True)
-        raise typer.Exit(code=2) from None
+        raise fail(f"--engine ray needs Ray Data: pip install 'millcheck[ray]' ({exc})") from None
     from detector.report import DocumentReport
 
     config = RayConfig(actors=actors, cpus_per_actor=actor_cpus)
@@ -200,10 +230,17 @@ def filter_documents(
     try:
         rule = DocumentFilter(tuple(drop_verdict), max_score, DocumentFilter.parse_shares(max_share))
     except ValueError as exc:
-        typer.echo(f"error: {exc}", err=True)
-        raise typer.Exit(code=2) from None
+        raise fail(str(exc)) from None
     detector = load_detector(model, detector_options(None, max_chars, int8, runtime, max_length, mt_check))
-    kept_out, dropped_out = JsonlWriter(output), JsonlWriter(rejected) if rejected else None
+    try:
+        kept_out = JsonlWriter(output)
+    except OSError as exc:
+        raise _cannot_write(output, exc) from None
+    try:
+        dropped_out = JsonlWriter(rejected) if rejected else None
+    except OSError as exc:
+        kept_out.close()
+        raise _cannot_write(rejected, exc) from None
     kept = dropped = failed = 0
     try:
         with tqdm(desc="filtering", unit="doc", file=sys.stderr, disable=quiet) as bar:
@@ -217,10 +254,12 @@ def filter_documents(
                     if dropped_out is not None:
                         dropped_out.write_dict(item.record)
                 bar.update(1)
+    except OSError as exc:
+        raise _cannot_write(f"{output} or {rejected}" if rejected else output, exc) from None
     finally:
-        kept_out.close()
+        _close_quietly(kept_out)
         if dropped_out is not None:
-            dropped_out.close()
+            _close_quietly(dropped_out)
     if not quiet:
         typer.echo(f"kept {kept}, dropped {dropped} ({failed} could not be scored)", err=True)
 
@@ -228,7 +267,7 @@ def filter_documents(
 @app.command()
 def serve(
     host: str = typer.Option("127.0.0.1", help="Interface to bind (localhost by default)."),
-    port: int = typer.Option(8000, help="Port to listen on."),
+    port: int = typer.Option(8000, min=1, max=65535, help="Port to listen on."),
     model: str | None = MODEL,
     examples: Path | None = typer.Option(Path("seeds"), help="A folder of .txt examples the page can load."),
     max_chars: int = typer.Option(DEFAULT_MAX_CHARS, help="Refuse articles longer than this many characters (413)."),

@@ -145,7 +145,10 @@ def iter_records(paths: Iterable[str], max_chars: int = DEFAULT_MAX_CHARS, stdin
 def read_stdin(stream: BinaryIO, max_chars: int = DEFAULT_MAX_CHARS) -> Iterator[TextRecord]:
     head = stream.read(4 * max_chars + 5)
     if len(head) > 4 * max_chars + 4 and not head.lstrip().startswith(b"{"):
-        yield TextRecord(id=STDIN, error=_too_big(len(head), max_chars))
+        message = (
+            f"stdin has more than {4 * max_chars + 4:,} bytes, over the limit of {max_chars:,} characters; split it or raise --max-chars"
+        )
+        yield TextRecord(id=STDIN, error=InputError("too_large", message))
         return
     first = head.lstrip().split(b"\n", 1)[0]
     if first.startswith(b"{") and _record_from_json(first, STDIN).error is None:
