@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from typing import Iterable, Iterator
 
 from detector.io.records import TextRecord
-from detector.labels import ARTIFACT_TYPES, VERDICT_MACHINE_TRANSLATED, VERDICT_SPUN
+from detector.labels import ARTIFACT_TYPES, VERDICT_MACHINE_TRANSLATED, VERDICT_SPUN, VERDICT_UNSUPPORTED_LANGUAGE
 from detector.report import DocumentReport
 from detector.version import FORMAT_VERSION
 
@@ -24,7 +24,8 @@ class Decision:
 
 @dataclass
 class DocumentFilter:
-    drop_verdicts: tuple[str, ...] = (VERDICT_SPUN, VERDICT_MACHINE_TRANSLATED)
+    # A document that is not English was not scored: it cannot pass as clean.
+    drop_verdicts: tuple[str, ...] = (VERDICT_SPUN, VERDICT_MACHINE_TRANSLATED, VERDICT_UNSUPPORTED_LANGUAGE)
     max_score: float | None = None
     max_shares: dict[str, float] = field(default_factory=dict)
 
@@ -51,7 +52,8 @@ class DocumentFilter:
         if report.error is not None:
             return Decision(False, f"error: {report.error.get('code')}")
         if report.verdict in self.drop_verdicts:
-            return Decision(False, f"verdict {report.verdict}")
+            found = f" ({report.language['language']})" if report.verdict == VERDICT_UNSUPPORTED_LANGUAGE and report.language else ""
+            return Decision(False, f"verdict {report.verdict}{found}")
         if self.max_score is not None and report.score is not None and report.score > self.max_score:
             return Decision(False, f"score {report.score:.3f} > {self.max_score:g}")
         for name, limit in self.max_shares.items():
@@ -72,6 +74,9 @@ def annotate(record: dict, report: DocumentReport, decision: Decision) -> dict:
         "format_version": FORMAT_VERSION,
         "kept": decision.keep,
     }
+    if report.language is not None:
+        summary["language"] = report.language["language"]
+        summary["skipped_sentences"] = report.language["skipped_sentences"]
     if decision.reason:
         summary["reason"] = decision.reason
     if report.error is not None:

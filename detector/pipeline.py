@@ -27,12 +27,13 @@ from detector.evidence.swapped_words import swapped_words
 from detector.io.decode import DEFAULT_MAX_CHARS, check_text, decode_bytes, without_surrogates
 from detector.io.html import looks_like_html, segment_html
 from detector.io.records import TextRecord
-from detector.labels import ARTIFACT_TYPES, SPUN
+from detector.labels import ARTIFACT_TYPES, SPUN, VERDICT_UNSUPPORTED_LANGUAGE
 from detector.report import DocumentReport, SentenceScore
 from detector.scoring.encoder import SentenceEncoder
 from detector.scoring.model_folder import ModelFolder
 from detector.scoring.mt_check import RoundTripCheck, check_documents
 from detector.scoring.sentence_scorer import ClassifierScorer, EvidenceOnly, SentenceProbabilities
+from detector.text.language import LanguageFindings, english_part, find_languages
 from detector.text.segment import Document, segment
 
 RUNTIMES = ("torch", "onnxruntime")
@@ -62,6 +63,9 @@ class DetectorConfig:
     # The MT check: round-trip a sample of each document's sentences (scoring/mt_check.py) and
     # give the mean similarity to a document head fitted with it. Two translations a sentence: opt-in.
     mt_check: bool = False
+    # Leave non-English paragraphs out of scoring, and give a mostly non-English document the
+    # verdict `unsupported_language` (text/language.py); False scores everything as English.
+    language_check: bool = True
 
 
 class Detector:
@@ -177,10 +181,35 @@ class Detector:
         """Score segmented documents together: one classifier pass, one duplicate-embedding pass,
         one round-trip call for all of them."""
         threshold = self.config.threshold if threshold is None else threshold
-        probabilities = self.scorer.score(docs)
-        findings = find_many(docs, self.finders)
-        checks = self._mt_checks(docs)
-        return [self._report(*parts, threshold) for parts in zip(docs, ids, probabilities, findings, checks)]
+        languages = [find_languages(d) if self.config.language_check else None for d in docs]
+        scored = [i for i, found in enumerate(languages) if found is None or found.supported]
+        english = [english_part(docs[i], languages[i]) if languages[i] else docs[i] for i in scored]
+        probabilities = self.scorer.score(english)
+        findings = find_many(english, self.finders)
+        checks = self._mt_checks(english)
+        reports: list[DocumentReport | None] = [None] * len(docs)
+        for i, *parts in zip(scored, english, [ids[i] for i in scored], probabilities, findings, checks):
+            reports[i] = self._report(*parts, threshold)
+            reports[i].language = languages[i].to_dict() if languages[i] else None
+        for i, report in enumerate(reports):
+            if report is None:
+                reports[i] = self._unsupported(docs[i], ids[i], languages[i], threshold)
+        return reports
+
+    def _unsupported(self, doc: Document, id: str | None, found: LanguageFindings, threshold: float) -> DocumentReport:
+        """The report of a document millcheck cannot read: its text and languages, no scores."""
+        return DocumentReport(
+            id=id,
+            score=None,
+            verdict=VERDICT_UNSUPPORTED_LANGUAGE,
+            threshold=threshold,
+            source=doc.source,
+            text=doc.text,
+            model=self.name,
+            encoding=doc.encoding,
+            replaced_bytes=doc.replaced_bytes,
+            language=found.to_dict(),
+        )
 
     def score_record(self, record: TextRecord) -> DocumentReport:
         """Score one record, turning any input problem into an error report instead of raising."""

@@ -110,10 +110,18 @@ class DocumentReport:
     # how many undecodable bytes or lone surrogates were replaced by U+FFFD.
     encoding: str | None = None
     replaced_bytes: int = 0
+    # The languages found (text/language.py): {"language", "english_share", "skipped_sentences",
+    # "skipped": [[start, end, language], ...]}: paragraphs not scored. None with the check off.
+    language: dict | None = None
 
     @classmethod
     def failed(cls, id: str | None, error: dict, threshold: float = 0.5) -> DocumentReport:
         return cls(id=id, score=None, verdict=VERDICT_ERROR, threshold=threshold, error=error)
+
+    @property
+    def skipped_sentences(self) -> int:
+        """Sentences left out of scoring because their paragraph is not English."""
+        return (self.language or {}).get("skipped_sentences", 0)
 
     def to_dict(self, include_text: bool | None = None) -> dict:
         """The JSONL record. The text is included for HTML input (offsets index the extracted text)."""
@@ -133,6 +141,7 @@ class DocumentReport:
             "low_confidence": self.low_confidence,
             "encoding": self.encoding,
             "replaced_bytes": self.replaced_bytes,
+            "language": self.language,
             "sentences": [s.to_dict(self.threshold) for s in self.sentences],
         }
         if include_text if include_text is not None else self.source == "html":
@@ -167,6 +176,7 @@ class DocumentReport:
             low_confidence=data.get("low_confidence", False),
             encoding=data.get("encoding"),
             replaced_bytes=data.get("replaced_bytes", 0),
+            language=data.get("language"),
         )
         for sentence in report.sentences:
             sentence.learned = not report.low_confidence

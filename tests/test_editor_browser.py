@@ -315,3 +315,25 @@ def test_a_document_too_short_for_learned_scores_says_so_on_the_page(page, model
         assert not page.errors
     finally:
         page.goto(server)
+
+
+GERMAN = (
+    "Die Bundesregierung hat am Dienstag neue Maßnahmen zur Stärkung der Wirtschaft beschlossen.\n"
+    "Die Opposition kritisierte das Paket als unzureichend und forderte weitere Entlastungen für Verbraucher."
+)
+
+
+def test_text_not_in_english_is_shown_not_scored(page, seeds):
+    _score_text(page, GERMAN)
+    assert "unsupported_language (de: not scored)" in page.text_content("#verdict")
+    assert "not in English (de)" in page.text_content("#language-note")
+    assert page.locator("#view p.skipped[data-language=de]").count() == 2
+    assert page.locator(".sentence.flagged").count() == 0
+    _score_text(page, seeds["001"] + "\n" + GERMAN)  # mixed: the English part is scored, the rest greyed
+    assert "document score" in page.text_content("#verdict")
+    assert "2 sentences in other languages (de) were not scored" in page.text_content("#language-note")
+    skipped = page.locator("#view p.skipped")
+    assert skipped.count() == 2 and skipped.first.get_attribute("title") == "not scored: de"
+    _score_text(page, seeds["001"])
+    assert page.locator("#language-note").is_hidden() and page.locator("#view p.skipped").count() == 0
+    assert not page.errors

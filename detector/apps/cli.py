@@ -214,7 +214,9 @@ def filter_documents(
     rejected: Path | None = typer.Option(None, help="JSONL of the dropped records (and failed ones), with the reason."),
     max_score: float | None = typer.Option(None, min=0.0, max=1.0, help="Drop documents scoring above this."),
     max_share: List[str] = typer.Option([], help="TYPE=FRACTION: drop documents where more of the sentences have this type."),
-    drop_verdict: List[str] = typer.Option(["spun", "machine_translated"], help="Drop documents with this verdict."),
+    drop_verdict: List[str] = typer.Option(
+        ["spun", "machine_translated", "unsupported_language"], help="Drop documents with this verdict (not English: unsupported_language)."
+    ),
     model: str | None = MODEL,
     max_chars: int = MAX_CHARS,
     quiet: bool = QUIET,

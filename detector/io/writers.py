@@ -37,6 +37,9 @@ CSV_FIELDS = [
     "low_confidence",
     "encoding",
     "replaced_bytes",
+    "language",
+    "english_share",
+    "skipped_sentences",
     "error_code",
     "error",
     "format_version",
@@ -129,6 +132,9 @@ class CsvWriter(_Stream):
             "low_confidence": int(report.low_confidence),
             "encoding": report.encoding or "",
             "replaced_bytes": report.replaced_bytes,
+            "language": (report.language or {}).get("language", ""),
+            "english_share": (report.language or {}).get("english_share", ""),
+            "skipped_sentences": report.skipped_sentences,
         }
         row.update({f"n_{t}": report.counts.get(t, 0) for t in ARTIFACT_TYPES})
         self.writer.writerow(row)
@@ -153,12 +159,20 @@ class TextWriter(_Stream):
             out.write(f"{title}error [{report.error['code']}] {report.error['message']}\n\n")
             out.flush()
             return
+        if report.score is None:  # not English: nothing was scored
+            found = report.language or {}
+            share = found.get("english_share", 0.0)
+            out.write(f"{title}{report.verdict} ({found.get('language', '?')}; {share:.0%} of the judged text is English): not scored\n\n")
+            out.flush()
+            return
         out.write(
             f"{title}{report.verdict} (score {report.score:.2f}, {report.sentences_flagged} of "
             f"{report.sentences_total} sentences flagged at {report.threshold:.2f})\n"
         )
         if report.low_confidence:
             out.write("   too short for the learned scores: spun and machine translated are not judged\n")
+        if report.skipped_sentences:
+            out.write(f"   {report.skipped_sentences} sentences in other languages not scored\n")
         if report.replaced_bytes:
             out.write(f"   {report.replaced_bytes} undecodable bytes replaced by \ufffd (read as {report.encoding or 'text'})\n")
         counts = ", ".join(f"{t} {n}" for t, n in report.counts.items() if n)

@@ -22,6 +22,7 @@ function clearPanes() {
   state.report = null;
   $("summary").hidden = true;
   $("verdict").textContent = "";
+  $("language-note").hidden = true;
   $("counts").replaceChildren();
   $("view").replaceChildren();
   $("details").replaceChildren(el("p", { class: "hint" }, "Hover or focus a highlighted sentence to see why."));
@@ -129,8 +130,11 @@ function renderSummary() {
   const flagged = r.sentences.filter((s) => topType(s) !== null);
   const verdict = $("verdict");
   verdict.className = `verdict-${r.verdict}`;
-  verdict.textContent = `Verdict: ${r.verdict} (document score ${r.score.toFixed(2)})`;
+  verdict.textContent = r.score === null
+    ? `Verdict: ${r.verdict} (${languageName(r)}: not scored)`
+    : `Verdict: ${r.verdict} (document score ${r.score.toFixed(2)})`;
   $("low-confidence").hidden = !r.low_confidence;
+  renderLanguageNote(r);
   const counts = $("counts");
   counts.replaceChildren();
   counts.append(`${flagged.length} of ${r.sentences_total} sentences flagged at ${state.threshold.toFixed(2)}: `);
@@ -142,6 +146,26 @@ function renderSummary() {
   }
   $("threshold-value").textContent = state.threshold.toFixed(2);
   $("summary").hidden = false;
+}
+
+function languageName(r) { return (r.language && r.language.language) || "unknown language"; }
+
+// millcheck reads English only: a document that is not English is not scored, and in a mixed one
+// the paragraphs in other languages are shown greyed, not scored.
+function renderLanguageNote(r) {
+  const note = $("language-note");
+  const skipped = r.language ? r.language.skipped : [];
+  if (r.score === null) {
+    note.textContent = `This article is not in English (${languageName(r)}): millcheck's models read English news only, so nothing was scored.`;
+  } else if (skipped.length) {
+    const languages = [...new Set(skipped.map((span) => span[2]))].join(", ");
+    note.textContent = `${r.language.skipped_sentences} sentences in other languages (${languages}) were not scored; they are shown greyed.`;
+  }
+  note.hidden = !(r.score === null || skipped.length);
+}
+
+function skippedParagraph(text, span) {
+  return el("p", { class: "skipped", "data-language": span[2], title: `not scored: ${span[2]}` }, text.slice(span[0], span[1]));
 }
 
 // Split a sentence's text at its evidence spans so repeated items and glued quotes are marked.
@@ -176,8 +200,10 @@ function renderArticle() {
   let paragraph = null;
   let current = -1;
   let pos = 0;
+  const skipped = [...(r.language ? r.language.skipped : [])];
   for (const s of r.sentences) {
     if (s.paragraph !== current) {
+      while (skipped.length && skipped[0][0] < s.start) view.append(skippedParagraph(text, skipped.shift()));
       paragraph = el("p");
       view.append(paragraph);
       current = s.paragraph;
@@ -201,6 +227,7 @@ function renderArticle() {
     paragraph.append(span);
     pos = s.end;
   }
+  for (const span of skipped) view.append(skippedParagraph(text, span));
 }
 
 function showDetails(sentence) {
