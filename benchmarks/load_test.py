@@ -1,10 +1,14 @@
-"""A bounded load test of the editor API on loopback: N concurrent clients for T seconds.
+"""A load test of the editor API on loopback: throughput and latency against concurrent clients.
 
-    python benchmarks/load_test.py --clients 20 --seconds 60 [--model default] [--report reports/load-test]
+    python benchmarks/load_test.py --workers 2 --clients 1,5,20,50 --seconds 30
 
-Starts `detector serve` in a child process on 127.0.0.1 (a free port), lets each client post
-seed 000 to `POST /api/score` in a loop, and reports requests/s, latency percentiles and every
-non-200 answer or connection error to `<report>.md` and `.json`. Exits 1 if any request failed.
+Starts `detector serve --workers N` in a child process on 127.0.0.1 (a free port); for each
+client count, that many clients (threads, keep-alive) post the 1,000-word article (seeds 000 then
+002, as benchmarks/editor_latency.py) to `POST /api/score` in a loop for the given time. Reported
+per count: requests/s, latency p50/p99, errors and 503s (a full queue answers 503 with
+Retry-After), and the server's resident memory (the server process and its workers). With N
+workers of one core each, one client measures single-request scoring on one core: "two cores'
+worth" is twice that rate. Results go to `benchmarks/load_test.md` and `.json`.
 """
 
 from __future__ import annotations
@@ -25,6 +29,7 @@ import httpx
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from benchmarks.editor_latency import article  # noqa: E402
 from benchmarks.machine import describe_machine  # noqa: E402
 
 
@@ -34,12 +39,10 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-def start_server(port: int, model: str | None, timeout_s: float) -> subprocess.Popen:
-    command = [sys.executable, "-m", "detector.apps.cli", "serve", "--port", str(port), "--timeout", str(timeout_s)]
-    if model:
-        command += ["--model", model]
+def start_server(port: int, extra: list[str]) -> subprocess.Popen:
+    command = [sys.executable, "-m", "detector.apps.cli", "serve", "--port", str(port), *extra]
     server = subprocess.Popen(command, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
-    deadline = time.time() + 120
+    deadline = time.time() + 300
     while time.time() < deadline:
         if server.poll() is not None:
             raise RuntimeError(f"the server exited: {server.stderr.read()}")
@@ -49,7 +52,15 @@ def start_server(port: int, model: str | None, timeout_s: float) -> subprocess.P
         except httpx.HTTPError:
             time.sleep(0.3)
     server.kill()
-    raise RuntimeError("the server did not answer within 120 s")
+    raise RuntimeError("the server did not answer within 300 s")
+
+
+def tree_rss_mb(pid: int) -> float:
+    """Resident memory of a process and its children, MiB (psutil)."""
+    import psutil
+
+    root = psutil.Process(pid)
+    return sum(p.memory_info().rss for p in [root, *root.children(recursive=True)]) / 2**20
 
 
 def percentile(values: list[float], q: float) -> float:
@@ -60,16 +71,22 @@ def percentile(values: list[float], q: float) -> float:
 def run_load(url: str, text: str, clients: int, seconds: float) -> dict:
     latencies: list[float] = []
     errors: list[str] = []
+    busy = 0
     lock = threading.Lock()
     stop_at = time.perf_counter() + seconds
 
     def client() -> None:
-        with httpx.Client(timeout=120) as http:
+        nonlocal busy
+        with httpx.Client(timeout=300) as http:
             while time.perf_counter() < stop_at:
                 start = time.perf_counter()
                 try:
                     response = http.post(url, json={"text": text})
                     problem = None if response.status_code == 200 else f"HTTP {response.status_code}: {response.text[:200]}"
+                    if response.status_code == 503 and "retry-after" in response.headers:
+                        with lock:
+                            busy += 1
+                        time.sleep(float(response.headers["retry-after"]))
                 except httpx.HTTPError as exc:
                     problem = f"{type(exc).__name__}: {exc}"
                 elapsed = time.perf_counter() - start
@@ -83,75 +100,87 @@ def run_load(url: str, text: str, clients: int, seconds: float) -> dict:
     for t in threads:
         t.join()
     wall = time.perf_counter() - started
+    ms = lambda x: round(x * 1000) if latencies else None  # noqa: E731
     return {
         "clients": clients,
-        "seconds": seconds,
         "wall_s": round(wall, 2),
-        "requests": len(latencies) + len(errors),
         "ok": len(latencies),
         "errors": len(errors),
-        "error_samples": errors[:5],
-        "requests_per_s": round(len(latencies) / wall, 2),
-        "latency_ms": {
-            "p50": round(statistics.median(latencies) * 1000) if latencies else None,
-            "p95": round(percentile(latencies, 0.95) * 1000) if latencies else None,
-            "p99": round(percentile(latencies, 0.99) * 1000) if latencies else None,
-            "max": round(max(latencies) * 1000) if latencies else None,
-        },
+        "busy_503": busy,
+        "error_samples": errors[:3],
+        "requests_per_s": round(len(latencies) / wall, 3),
+        "p50_ms": ms(statistics.median(latencies)) if latencies else None,
+        "p99_ms": ms(percentile(latencies, 0.99)) if latencies else None,
+        "max_ms": ms(max(latencies)) if latencies else None,
     }
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--clients", type=int, default=20)
-    parser.add_argument("--seconds", type=float, default=60)
-    parser.add_argument("--model", default=None)
-    parser.add_argument("--timeout", type=float, default=60.0, help="the server's per-request timeout")
-    parser.add_argument("--report", default=str(ROOT / "reports" / "load-test"))
+    parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--clients", default="1,5,20,50", help="client counts, comma-separated")
+    parser.add_argument("--seconds", type=float, default=30)
+    parser.add_argument("--serve-args", default="", help="more `detector serve` options, e.g. '--int8'")
+    parser.add_argument("--report", default=str(ROOT / "benchmarks" / "load_test"))
     args = parser.parse_args()
-    (seed,) = (ROOT / "seeds").glob("000_*.txt")
-    text = seed.read_text(encoding="utf-8")
+    text = article()
+    words = len(text.split())
     port = free_port()
-    server = start_server(port, args.model, args.timeout)
+    extra = ["--workers", str(args.workers), *args.serve_args.split()]
+    server = start_server(port, extra)
+    rows = []
     try:
         url = f"http://127.0.0.1:{port}/api/score"
-        model = httpx.post(url, json={"text": text}, timeout=120).json()["model"]  # warm-up
-        result = run_load(url, text, args.clients, args.seconds)
+        for _ in range(max(1, args.workers)):  # warm every worker
+            model = httpx.post(url, json={"text": text}, timeout=300).json()["model"]
+        idle_mb = tree_rss_mb(server.pid)
+        for clients in [int(c) for c in args.clients.split(",")]:
+            row = run_load(url, text, clients, args.seconds)
+            row["rss_mb"] = round(tree_rss_mb(server.pid))
+            rows.append(row)
+            print(row, flush=True)
     finally:
         server.terminate()
-        server.wait(timeout=30)
-    result.update(
-        command=f"python benchmarks/load_test.py --clients {args.clients} --seconds {args.seconds:g}",
-        date=f"{datetime.now(timezone.utc):%Y-%m-%d %H:%M UTC}",
-        machine=describe_machine(),
-        model=model,
-        article=f"seed 000: {len(text.split())} words",
-    )
-    lat = result["latency_ms"]
+        server.wait(timeout=60)
+    single = next((r["requests_per_s"] for r in rows if r["clients"] == 1), None)
+    result = {
+        "command": f"python benchmarks/load_test.py --workers {args.workers} --clients {args.clients} --seconds {args.seconds:g}"
+        + (f" --serve-args '{args.serve_args}'" if args.serve_args else ""),
+        "date": f"{datetime.now(timezone.utc):%Y-%m-%d %H:%M UTC}",
+        "machine": describe_machine(),
+        "server": f"detector serve {' '.join(extra)}",
+        "model": model,
+        "article": f"{words} words (seeds 000 then 002)",
+        "idle_rss_mb": round(idle_mb),
+        "rows": rows,
+    }
     lines = [
-        "# Load test: editor API on loopback",
+        "# Load test: the editor API on loopback",
         "",
         f"- command: `{result['command']}`",
         f"- date: {result['date']}; machine: {result['machine']}",
-        f"- server: `detector serve` (uvicorn, one process) with model {model}; article: {result['article']}",
-        f"- {args.clients} concurrent clients (threads, keep-alive) posting for {args.seconds:g} s",
+        f"- server: `{result['server']}`, model {model}; article: {result['article']}",
+        f"- clients are threads with keep-alive posting in a loop for {args.seconds:g} s each (a 503 client waits its Retry-After)",
+        f"- server resident memory (server process and workers) idle after warm-up: {result['idle_rss_mb']} MiB",
         "",
-        "| requests | ok | errors | requests/s | p50 | p95 | p99 | max |",
-        "|---|---|---|---|---|---|---|---|",
-        (
-            f"| {result['requests']} | {result['ok']} | {result['errors']} | {result['requests_per_s']} | "
-            f"{lat['p50']} ms | {lat['p95']} ms | {lat['p99']} ms | {lat['max']} ms |"
-        ),
-        "",
+        "| clients | ok | errors | 503 busy | requests/s | vs two cores' worth | p50 | p99 | max | RSS MiB |",
+        "|---|---|---|---|---|---|---|---|---|---|",
     ]
-    if result["error_samples"]:
-        lines += ["Errors (first five):", "", *[f"- {e}" for e in result["error_samples"]], ""]
+    for r in rows:
+        ratio = f"{r['requests_per_s'] / (2 * single):.2f}" if single and args.workers >= 2 else ""
+        lines.append(
+            f"| {r['clients']} | {r['ok']} | {r['errors']} | {r['busy_503']} | {r['requests_per_s']} | {ratio} | "
+            f"{r['p50_ms']} ms | {r['p99_ms']} ms | {r['max_ms']} ms | {r['rss_mb']} |"
+        )
+    if single and args.workers >= 2:
+        lines += ["", f"Two cores' worth: twice the one-client rate ({single} requests/s, one worker on one core at a time)."]
+    samples = [e for r in rows for e in r["error_samples"]]
+    if samples:
+        lines += ["", "Errors (first few):", "", *[f"- {e}" for e in samples[:5]]]
     prefix = Path(args.report)
-    prefix.parent.mkdir(parents=True, exist_ok=True)
-    prefix.with_suffix(".md").write_text("\n".join(lines), encoding="utf-8")
+    prefix.with_suffix(".md").write_text("\n".join(lines) + "\n", encoding="utf-8")
     prefix.with_suffix(".json").write_text(json.dumps(result, indent=2) + "\n", encoding="utf-8")
     print("\n".join(lines))
-    sys.exit(1 if result["errors"] else 0)
 
 
 if __name__ == "__main__":

@@ -156,8 +156,8 @@ def test_serve_starts_the_fast_way_unless_told_otherwise(monkeypatch):
     monkeypatch.setattr("detector.apps.web.create_app", lambda *a, **k: None)
     monkeypatch.setattr(uvicorn, "run", lambda *a, **k: None)
     runner = CliRunner()
-    assert runner.invoke(cli.app, ["serve"]).exit_code == 0
-    assert runner.invoke(cli.app, ["serve", "--runtime", "torch", "--int8"]).exit_code == 0
+    assert runner.invoke(cli.app, ["serve", "--workers", "0"]).exit_code == 0
+    assert runner.invoke(cli.app, ["serve", "--workers", "0", "--runtime", "torch", "--int8"]).exit_code == 0
     # fp32 under ONNX Runtime: the batch's scores exactly (benchmarks/runtime_agreement.md), faster than torch
     assert (seen[0]["runtime"], seen[0]["int8"]) == ("onnxruntime", None)
     assert (seen[1]["runtime"], seen[1]["int8"]) == ("torch", True)

@@ -273,7 +273,16 @@ def serve(
     model: str | None = MODEL,
     examples: Path | None = typer.Option(Path("seeds"), help="A folder of .txt examples the page can load."),
     max_chars: int = typer.Option(DEFAULT_MAX_CHARS, help="Refuse articles longer than this many characters (413)."),
-    timeout: float = typer.Option(60.0, help="Answer 503 when scoring one article takes longer than this many seconds."),
+    timeout: float = typer.Option(
+        60.0, help="Answer 503 when scoring one article takes longer than this many seconds (its worker is stopped)."
+    ),
+    workers: int = typer.Option(
+        1, min=0, help="Scoring processes, each with the model and its share of the cores (0: score on threads in the server process)."
+    ),
+    queue_size: int = typer.Option(32, min=0, help="Requests that may wait for a worker; past that, 503 with Retry-After."),
+    max_requests: int = typer.Option(
+        1000, min=0, help="Replace a worker after this many requests (0: never): memory back to its baseline."
+    ),
     int8: bool = SERVE_INT8,
     runtime: Runtime = SERVE_RUNTIME,
     max_length: int | None = MAX_LENGTH,
@@ -284,9 +293,33 @@ def serve(
 
     from detector.apps.web import create_app
 
-    detector = load_detector(model, detector_options(None, max_chars, int8, runtime, max_length, mt_check))
+    options = detector_options(None, max_chars, int8, runtime, max_length, mt_check)
+    if workers == 0:
+        scorer = load_detector(model, options)
+    else:
+        scorer = start_pool(model, options, workers, queue_size, timeout, max_requests)
     typer.echo(f"millcheck editor on http://{host}:{port}/ (API docs at /docs)", err=True)
-    uvicorn.run(create_app(detector, examples, timeout_s=timeout), host=host, port=port, log_level="warning")
+    try:
+        uvicorn.run(create_app(scorer, examples, timeout_s=timeout), host=host, port=port, log_level="warning")
+    finally:
+        if workers:
+            scorer.close()
+
+
+def start_pool(model: str | None, options: dict, workers: int, queue_size: int, timeout: float, max_requests: int):
+    """The editor's scoring processes, started and loaded; a model folder that will not load is one error line."""
+    from detector.apps.web.workers import PoolConfig, WorkerFailed, WorkerPool
+    from detector.scoring.model_folder import ModelFolder
+
+    try:
+        ModelFolder.open(model)  # a missing or broken folder is said here, not as a worker's crash
+    except ModelFilesError as exc:
+        raise fail(str(exc), EXIT_MODEL) from None
+    config = PoolConfig(workers=workers, queue_size=queue_size, timeout_s=timeout or None, max_requests=max_requests)
+    try:
+        return WorkerPool(model, options, config).start()
+    except WorkerFailed as exc:
+        raise fail(str(exc)) from None
 
 
 @app.command()

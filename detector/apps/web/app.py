@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import math
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from fastapi import FastAPI, HTTPException, Request
 from fastapi.exceptions import RequestValidationError
@@ -16,10 +17,13 @@ from fastapi.staticfiles import StaticFiles
 from pydantic import BaseModel, Field
 
 from detector.apps.web.limits import BodySizeLimit, run_with_timeout
+from detector.apps.web.workers import Busy, TimedOut, WorkerFailed, WorkerPool
 from detector.errors import InputError
 from detector.io.decode import without_surrogates
-from detector.pipeline import Detector
 from detector.version import __version__
+
+if TYPE_CHECKING:  # the server process of a worker pool never loads the model (nor torch)
+    from detector.pipeline import Detector
 
 STATIC = Path(__file__).resolve().parent / "static"
 DEFAULT_MAX_BODY_BYTES = 8 * 1024 * 1024
@@ -59,14 +63,41 @@ def _validation_errors(exc: RequestValidationError) -> list[dict]:
     return errors
 
 
+def _thread_scorer(detector: Detector, timeout_s: float | None):
+    async def score_report(request: dict) -> dict:
+        report = await run_with_timeout(
+            detector.score, request["input"], html=request["html"], threshold=request["threshold"], timeout_s=timeout_s
+        )
+        return report.to_dict(include_text=True)
+
+    return score_report
+
+
+def _pool_scorer(pool: WorkerPool):
+    async def score_report(request: dict) -> dict:
+        try:
+            return await pool.score(request)
+        except Busy as exc:
+            raise HTTPException(503, str(exc), headers={"Retry-After": str(exc.retry_after)}) from None
+        except TimedOut as exc:
+            raise HTTPException(503, f"{exc}; send a shorter article or raise --timeout") from None
+        except WorkerFailed as exc:
+            raise HTTPException(500, str(exc)) from None
+
+    return score_report
+
+
 def create_app(
-    detector: Detector,
+    detector: Detector | WorkerPool,
     examples_dir: str | Path | None = None,
     max_body_bytes: int = DEFAULT_MAX_BODY_BYTES,
     timeout_s: float | None = DEFAULT_TIMEOUT_S,
 ) -> FastAPI:
-    """The editor app. Articles over the detector's `max_chars` or bodies over `max_body_bytes` get
-    413; scoring that runs past `timeout_s` gets 503 (None: no limit)."""
+    """The editor app, scoring in this process (`detector`: a Detector, on the thread pool) or in
+    worker processes (a started `WorkerPool`, whose own config bounds time and queue). Articles over
+    `max_chars` or bodies over `max_body_bytes` get 413; scoring past `timeout_s` gets 503, as does
+    a full queue (with Retry-After)."""
+    score_report = _pool_scorer(detector) if isinstance(detector, WorkerPool) else _thread_scorer(detector, timeout_s)
     app = FastAPI(title="millcheck editor", description="Highlights paraphrase-mill artifacts and says why.", version=__version__)
     app.add_middleware(BodySizeLimit, max_bytes=max_body_bytes)
     examples = Path(examples_dir) if examples_dir else None
@@ -92,18 +123,16 @@ def create_app(
             raise HTTPException(422, {"code": "missing_text", "message": "give 'text' or 'html'"})
         if body.text is not None and body.html is not None:
             raise HTTPException(422, {"code": "text_and_html", "message": "give 'text' or 'html', not both"})
+        request = {
+            "input": body.html if body.html is not None else body.text,
+            "html": True if body.html is not None else None,
+            "threshold": body.threshold,
+        }
         try:
-            report = await run_with_timeout(
-                detector.score,
-                body.html if body.html is not None else body.text,
-                html=True if body.html is not None else None,
-                threshold=body.threshold,
-                timeout_s=timeout_s,
-            )
+            return await score_report(request)
         except InputError as exc:
             status = 413 if exc.code == "too_large" else 422
             raise HTTPException(status, {"code": exc.code, "message": exc.message}) from exc
-        return report.to_dict(include_text=True)
 
     @app.get("/api/examples")
     def list_examples() -> list[str]:
