@@ -1,8 +1,9 @@
 """A load test of the editor API on loopback: throughput and latency against concurrent clients.
 
-    python benchmarks/load_test.py --workers 2 --clients 1,5,20,50 --seconds 30
+    python benchmarks/load_test.py --clients 1,5,20,50 --seconds 30
 
-Starts `detector serve --workers N` in a child process on 127.0.0.1 (a free port); for each
+For each variant (default: `--workers 2`, `--workers 2 --int8`, and `--workers 0`, threads in
+one process, as before workers) starts `detector serve` in a child process on 127.0.0.1 (a free port); for each
 client count, that many clients (threads, keep-alive) post the 1,000-word article (seeds 000 then
 002, as benchmarks/editor_latency.py) to `POST /api/score` in a loop for the given time. Reported
 per count: requests/s, latency p50/p99, errors and 503s (a full queue answers 503 with
@@ -83,10 +84,11 @@ def run_load(url: str, text: str, clients: int, seconds: float) -> dict:
                 try:
                     response = http.post(url, json={"text": text})
                     problem = None if response.status_code == 200 else f"HTTP {response.status_code}: {response.text[:200]}"
-                    if response.status_code == 503 and "retry-after" in response.headers:
+                    if response.status_code == 503 and "retry-after" in response.headers:  # the queue is full: wait, as asked
                         with lock:
                             busy += 1
                         time.sleep(float(response.headers["retry-after"]))
+                        continue
                 except httpx.HTTPError as exc:
                     problem = f"{type(exc).__name__}: {exc}"
                 elapsed = time.perf_counter() - start
@@ -115,72 +117,83 @@ def run_load(url: str, text: str, clients: int, seconds: float) -> dict:
     }
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--workers", type=int, default=2)
-    parser.add_argument("--clients", default="1,5,20,50", help="client counts, comma-separated")
-    parser.add_argument("--seconds", type=float, default=30)
-    parser.add_argument("--serve-args", default="", help="more `detector serve` options, e.g. '--int8'")
-    parser.add_argument("--report", default=str(ROOT / "benchmarks" / "load_test"))
-    args = parser.parse_args()
-    text = article()
-    words = len(text.split())
+DEFAULT_VARIANTS = ("--workers 2", "--workers 2 --int8", "--workers 0")
+
+
+def load_variant(serve_args: str, text: str, client_counts: list[int], seconds: float) -> dict:
+    """One server, started with `serve_args`, through every client count."""
     port = free_port()
-    extra = ["--workers", str(args.workers), *args.serve_args.split()]
-    server = start_server(port, extra)
+    server = start_server(port, serve_args.split())
     rows = []
     try:
         url = f"http://127.0.0.1:{port}/api/score"
-        for _ in range(max(1, args.workers)):  # warm every worker
+        for _ in range(2):  # warm the workers
             model = httpx.post(url, json={"text": text}, timeout=300).json()["model"]
         idle_mb = tree_rss_mb(server.pid)
-        for clients in [int(c) for c in args.clients.split(",")]:
-            row = run_load(url, text, clients, args.seconds)
+        for clients in client_counts:
+            row = run_load(url, text, clients, seconds)
             row["rss_mb"] = round(tree_rss_mb(server.pid))
             rows.append(row)
-            print(row, flush=True)
+            print(serve_args, row, flush=True)
     finally:
         server.terminate()
         server.wait(timeout=60)
-    single = next((r["requests_per_s"] for r in rows if r["clients"] == 1), None)
+    return {"serve_args": serve_args, "model": model, "idle_rss_mb": round(idle_mb), "rows": rows}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--variant", action="append", help="`detector serve` options of one server (repeatable)")
+    parser.add_argument("--clients", default="1,5,20,50", help="client counts, comma-separated")
+    parser.add_argument("--seconds", type=float, default=30)
+    parser.add_argument("--report", default=str(ROOT / "benchmarks" / "load_test"))
+    args = parser.parse_args()
+    variants = args.variant or list(DEFAULT_VARIANTS)
+    text = article()
+    counts = [int(c) for c in args.clients.split(",")]
+    results = [load_variant(v, text, counts, args.seconds) for v in variants]
+    chosen = "".join(f" --variant='{v}'" for v in variants) if args.variant else ""
     result = {
-        "command": f"python benchmarks/load_test.py --workers {args.workers} --clients {args.clients} --seconds {args.seconds:g}"
-        + (f" --serve-args '{args.serve_args}'" if args.serve_args else ""),
+        "command": f"python benchmarks/load_test.py{chosen} --clients {args.clients} --seconds {args.seconds:g}",
         "date": f"{datetime.now(timezone.utc):%Y-%m-%d %H:%M UTC}",
         "machine": describe_machine(),
-        "server": f"detector serve {' '.join(extra)}",
-        "model": model,
-        "article": f"{words} words (seeds 000 then 002)",
-        "idle_rss_mb": round(idle_mb),
-        "rows": rows,
+        "article": f"{len(text.split())} words (seeds 000 then 002)",
+        "variants": results,
     }
     lines = [
         "# Load test: the editor API on loopback",
         "",
         f"- command: `{result['command']}`",
         f"- date: {result['date']}; machine: {result['machine']}",
-        f"- server: `{result['server']}`, model {model}; article: {result['article']}",
-        f"- clients are threads with keep-alive posting in a loop for {args.seconds:g} s each (a 503 client waits its Retry-After)",
-        f"- server resident memory (server process and workers) idle after warm-up: {result['idle_rss_mb']} MiB",
-        "",
-        "| clients | ok | errors | 503 busy | requests/s | vs two cores' worth | p50 | p99 | max | RSS MiB |",
-        "|---|---|---|---|---|---|---|---|---|---|",
+        f"- model {results[0]['model']}; article: {result['article']}",
+        f"- clients are threads with keep-alive posting in a loop for {args.seconds:g} s each; a client answered 503 (queue full) waits its Retry-After and is counted apart from errors",
+        "- two cores' worth: with two one-core workers, twice the one-client rate (one request on one core at a time); RSS: the server and its workers",
     ]
-    for r in rows:
-        ratio = f"{r['requests_per_s'] / (2 * single):.2f}" if single and args.workers >= 2 else ""
-        lines.append(
-            f"| {r['clients']} | {r['ok']} | {r['errors']} | {r['busy_503']} | {r['requests_per_s']} | {ratio} | "
-            f"{r['p50_ms']} ms | {r['p99_ms']} ms | {r['max_ms']} ms | {r['rss_mb']} |"
-        )
-    if single and args.workers >= 2:
-        lines += ["", f"Two cores' worth: twice the one-client rate ({single} requests/s, one worker on one core at a time)."]
-    samples = [e for r in rows for e in r["error_samples"]]
-    if samples:
-        lines += ["", "Errors (first few):", "", *[f"- {e}" for e in samples[:5]]]
+    for variant in results:
+        rows = variant["rows"]
+        single = next((r["requests_per_s"] for r in rows if r["clients"] == 1), None)
+        two_workers = "--workers 2" in variant["serve_args"]
+        lines += [
+            "",
+            f"## `detector serve {variant['serve_args']}` (idle after warm-up: {variant['idle_rss_mb']} MiB)",
+            "",
+            "| clients | ok | errors | 503 busy (retried) | requests/s | vs two cores' worth | p50 | p99 | max | RSS MiB |",
+            "|---|---|---|---|---|---|---|---|---|---|",
+        ]
+        for r in rows:
+            ratio = f"{r['requests_per_s'] / (2 * single):.2f}" if single and two_workers else ""
+            lines.append(
+                f"| {r['clients']} | {r['ok']} | {r['errors']} | {r['busy_503']} | {r['requests_per_s']} | {ratio} | "
+                f"{r['p50_ms']} ms | {r['p99_ms']} ms | {r['max_ms']} ms | {r['rss_mb']} |"
+            )
+        samples = [e for r in rows for e in r["error_samples"]]
+        if samples:
+            lines += ["", "Errors (first few):", "", *[f"- {e}" for e in samples[:5]]]
     prefix = Path(args.report)
     prefix.with_suffix(".md").write_text("\n".join(lines) + "\n", encoding="utf-8")
     prefix.with_suffix(".json").write_text(json.dumps(result, indent=2) + "\n", encoding="utf-8")
     print("\n".join(lines))
+    sys.exit(1 if any(r["errors"] for v in results for r in v["rows"]) else 0)
 
 
 if __name__ == "__main__":

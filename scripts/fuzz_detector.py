@@ -1,11 +1,11 @@
-"""Coverage-guided fuzzing (atheris/libFuzzer) of `Detector.score` over bytes, text and HTML.
+"""Coverage-guided fuzzing (atheris/libFuzzer) of the decoder, `Detector.score`, the HTML path and the API.
 
     python scripts/fuzz_detector.py --seconds 600 --report reports/fuzz-detector
 
 runs libFuzzer for the given time in a child process (seeded with the seed articles and a few
 HTML pages), then writes what it did to `<report>.md`: runs, coverage, and any crash with its
 input. A crash is any exception other than `InputError`, or a report whose offsets do not slice
-its text. `pip install atheris` first; the detector scores with the shipped default model.
+its text, or an API answer of 500 or more. `pip install atheris` first.
 """
 
 from __future__ import annotations
@@ -27,35 +27,76 @@ HTML_SEEDS = [
     "<div>" * 300 + "deep" + "</div>" * 300,
     "<table><tr><td>Australia, Canada (Britain), Canada (US) and Australia</td></tr></table>",
 ]
+API_SEEDS = [
+    b'{"text": "Putin said. Xi said.", "threshold": 0.5}',
+    b'{"html": "<p>Xi and Putin pictured</p>"}',
+    b'{"text": "a\\ud800b", "threshold": NaN}',
+]
+
+
+MODES = ("decode", "score bytes", "score text", "html", "api raw body", "api json")
+
+
+def check_offsets(report) -> None:
+    for s in report.sentences:
+        if report.text is not None and report.text[s.start : s.end] != s.text:
+            raise AssertionError(f"offsets {s.start}:{s.end} do not slice the text")
 
 
 def target() -> None:
-    """The child: instrument our code and the parsers it leans on, then fuzz."""
+    """The child: instrument our code and the parsers it leans on, then fuzz. The first byte picks
+    the target (MODES): the decoder alone, `Detector.score` on bytes or on text (lone surrogates
+    let through), the HTML path (tree and streaming readers), and the API with a raw body or a JSON
+    object the fuzzer's bytes fill (NaN and infinities allowed)."""
+    import json
+    import struct
+
     import atheris
 
-    with atheris.instrument_imports(include=["detector", "sentencex", "trafilatura", "charset_normalizer"]):
+    with atheris.instrument_imports(include=["detector", "sentencex", "trafilatura", "charset_normalizer", "py3langid"]):
+        from fastapi.testclient import TestClient
+
         from detector import Detector
+        from detector.apps.web import create_app
         from detector.errors import InputError
+        from detector.io.decode import decode_bytes
+        from detector.io.html import segment_html
 
     detector = Detector.from_pretrained(os.environ.get("MILLCHECK_FUZZ_MODEL") or None)
+    client = TestClient(create_app(detector, max_body_bytes=200_000), raise_server_exceptions=True)
+
+    def api(body: bytes) -> None:
+        response = client.post("/api/score", content=body, headers={"content-type": "application/json"})
+        if response.status_code >= 500:
+            raise AssertionError(f"HTTP {response.status_code} for {body[:200]!r}: {response.text[:300]}")
+        response.json()
 
     def one_input(data: bytes) -> None:
         if not data:
             return
-        mode, body = data[0] % 3, data[1:]
+        mode, body = MODES[data[0] % len(MODES)], data[1:]
         try:
-            if mode == 0:
-                report = detector.score(body)  # bytes: decoding, sniffing
+            if mode == "decode":
+                decoded = decode_bytes(body)
+                if any(0xD800 <= ord(c) <= 0xDFFF for c in decoded.text):
+                    raise AssertionError("the decoder let a surrogate through")
+            elif mode == "score bytes":
+                check_offsets(detector.score(body))
+            elif mode == "score text":
+                check_offsets(detector.score(body.decode("utf-8", errors="surrogatepass")))
+            elif mode == "html":
+                doc = segment_html(body.decode("utf-8", errors="replace"))
+                if any(doc.text[x.start : x.end] != x.text for x in doc.sentences):
+                    raise AssertionError("HTML offsets do not slice the extracted text")
+            elif mode == "api raw body":
+                api(body)
             else:
-                text = body.decode("utf-8", errors="surrogatepass" if mode == 1 else "replace")
-                report = detector.score(text, html=True if mode == 2 else None)
+                threshold = struct.unpack("<d", body[:8].ljust(8, b"\0"))[0] if body[:1] != b"n" else None
+                api(json.dumps({"text": body[8:].decode("utf-8", errors="surrogatepass"), "threshold": threshold}).encode())
         except InputError:
             return
         except UnicodeDecodeError:
             return  # the fuzzer's own decode above, not ours
-        for s in report.sentences:
-            if report.text is not None and report.text[s.start : s.end] != s.text:
-                raise AssertionError(f"offsets {s.start}:{s.end} do not slice the text")
 
     atheris.Setup(sys.argv, one_input)
     atheris.Fuzz()
@@ -65,9 +106,11 @@ def seed_corpus(folder: Path) -> None:
     for path in sorted((ROOT / "seeds").glob("*.txt")):
         text = path.read_bytes()
         for k, lo in enumerate(range(0, len(text), 400)):
-            (folder / f"{path.stem}-{k}").write_bytes(bytes([k % 2]) + text[lo : lo + 400])
+            (folder / f"{path.stem}-{k}").write_bytes(bytes([k % 3]) + text[lo : lo + 400])
     for k, page in enumerate(HTML_SEEDS):
-        (folder / f"html-{k}").write_bytes(b"\x02" + page.encode())
+        (folder / f"html-{k}").write_bytes(bytes([MODES.index("html")]) + page.encode())
+    for k, body in enumerate(API_SEEDS):
+        (folder / f"api-{k}").write_bytes(bytes([MODES.index("api raw body")]) + body)
 
 
 def main() -> None:
@@ -118,13 +161,13 @@ def write_report(prefix: Path, args, returncode: int, elapsed: float, log: str, 
     cov, ft, corp = last(r"cov: (\d+)"), last(r"ft: (\d+)"), last(r"corp: (\d+/\S+)")
     peak = last(r"stat::peak_rss_mb:\s*(\d+)")
     lines = [
-        "# Fuzzing `Detector.score` (atheris / libFuzzer)",
+        "# Fuzzing the decoder, `Detector.score`, the HTML path and the API (atheris / libFuzzer)",
         "",
         f"- command: `python scripts/fuzz_detector.py --seconds {args.seconds} --max-len {args.max_len} --model {args.model}`",
         f"- date: {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}; machine: {platform.machine()}, "
         f"{os.cpu_count()} CPUs, CPython {platform.python_version()}",
-        f"- target: bytes (decoding, sniffing), text, and forced HTML through `Detector.score` with model {args.model}; "
-        "a crash is any exception but `InputError`, or offsets that do not slice the report's text",
+        f"- targets, by the input's first byte: {', '.join(MODES)}; model {args.model}; "
+        "a crash is any exception but `InputError`, offsets that do not slice the text, or an API answer >= 500",
         f"- wall time: {elapsed:.0f} s; libFuzzer exit code: {returncode}",
         f"- executions: {runs}; average {speed} exec/s",
         f"- coverage at the end: {cov} edges, {ft} features, corpus {corp}",

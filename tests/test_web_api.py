@@ -93,11 +93,12 @@ def test_a_short_load_test_against_a_real_server_has_no_errors(tmp_path):
     import subprocess
     import sys
 
-    command = [sys.executable, "benchmarks/load_test.py", "--workers", "2", "--clients", "1,4", "--seconds", "3"]
-    command += ["--serve-args", "--model evidence-baseline", "--report", str(tmp_path / "load")]
+    command = [sys.executable, "benchmarks/load_test.py", "--variant=--workers 2 --model evidence-baseline", "--clients", "1,4"]
+    command += ["--seconds", "3", "--report", str(tmp_path / "load")]
     done = subprocess.run(command, cwd=ROOT_SEEDS.parent, capture_output=True, text=True, timeout=300)
     assert done.returncode == 0, done.stdout + done.stderr
-    rows = json.loads((tmp_path / "load.json").read_text())["rows"]
+    (variant,) = json.loads((tmp_path / "load.json").read_text())["variants"]
+    rows = variant["rows"]
     assert [r["clients"] for r in rows] == [1, 4]
     assert all(r["errors"] == 0 and r["ok"] >= 1 and r["p50_ms"] > 0 for r in rows)
 
