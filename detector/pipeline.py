@@ -154,13 +154,7 @@ class Detector:
         """A record's document; raises the record's `InputError` (a reader's, or its own)."""
         if record.error is not None:
             raise record.error
-        if record.html is not None and record.text is not None:
-            raise InputError(
-                "text_and_html", "the record has both 'text' and 'html'; give one (html is extracted, text is scored as it is)"
-            )
-        if record.html is None and record.text is None:
-            raise InputError("missing_text", "the record has neither 'text' nor 'html'")
-        doc = self.to_document(record.html, html=True) if record.html is not None else self.to_document(record.text)
+        doc = self.to_document(*record.input())
         if record.encoding is not None:  # the reader decoded it: its reading is the record's
             doc.encoding, doc.replaced_bytes = record.encoding, doc.replaced_bytes + record.replaced_bytes
         return doc

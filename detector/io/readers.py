@@ -66,10 +66,10 @@ def open_binary(path: Path) -> BinaryIO:
 
 def _record_from_json(line: bytes, where: str) -> TextRecord:
     """One JSONL line as a record. JSONL is UTF-8: bad bytes are replaced and counted, not fatal."""
-    text, replaced, _ = decode_utf8_lenient(line)
+    decoded, replaced, _ = decode_utf8_lenient(line)
     try:
-        data = json.loads(text)
-    except (ValueError, UnicodeDecodeError) as exc:
+        data = json.loads(decoded)
+    except ValueError as exc:
         return TextRecord(id=where, error=InputError("bad_json", f"line is not valid JSON ({exc}); fix or drop it"))
     if not isinstance(data, dict):
         return TextRecord(id=where, error=InputError("bad_json", "line is JSON but not an object with 'text' or 'html'"))

@@ -19,3 +19,14 @@ class TextRecord:
     # Set by readers that decoded the record's text themselves (a JSONL line is read as UTF-8).
     encoding: str | None = None
     replaced_bytes: int = 0
+
+    def input(self) -> tuple[str | bytes, bool | None]:
+        """What to score and whether it is HTML (True) or to be sniffed (None); `InputError` when
+        the record has neither field, or both (the rule the CLI, the batch and the API share)."""
+        if self.html is not None and self.text is not None:
+            raise InputError(
+                "text_and_html", "the record has both 'text' and 'html'; give one (html is extracted, text is scored as it is)"
+            )
+        if self.html is None and self.text is None:
+            raise InputError("missing_text", "the record has neither 'text' nor 'html'")
+        return (self.html, True) if self.html is not None else (self.text, None)

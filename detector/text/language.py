@@ -81,10 +81,11 @@ class LanguageFindings:
             "skipped": [s.to_list() for s in self.skipped],
         }
 
-    @classmethod
-    def from_dict(cls, data: dict) -> LanguageFindings:
-        skipped = tuple(SkippedSpan(*span) for span in data.get("skipped", []))
-        return cls(data["language"], data["english_share"], skipped, data.get("skipped_sentences", 0))
+
+def _skipped(doc: Document, spans) -> list[bool]:
+    """Per sentence, whether its paragraph is one of the skipped spans (each a whole paragraph)."""
+    starts = {span.start for span in spans}
+    return [doc.paragraphs[s.paragraph].start in starts for s in doc.sentences]
 
 
 def find_languages(doc: Document) -> LanguageFindings:
@@ -107,8 +108,7 @@ def find_languages(doc: Document) -> LanguageFindings:
         return LanguageFindings(ENGLISH, 1.0)
     main = max(letters, key=lambda lang: letters[lang])
     share = letters.get(ENGLISH, 0) / judged
-    starts = {s.start for s in foreign}
-    skipped_sentences = sum(1 for s in doc.sentences if doc.paragraphs[s.paragraph].start in starts)
+    skipped_sentences = sum(_skipped(doc, foreign))
     return LanguageFindings(main if share < MIN_ENGLISH_SHARE else ENGLISH, share, tuple(foreign), skipped_sentences)
 
 
@@ -117,10 +117,9 @@ def english_part(doc: Document, findings: LanguageFindings) -> Document:
     unchanged, sentences renumbered), or the document itself when nothing is foreign."""
     if not findings.skipped:
         return doc
-    starts = {s.start for s in findings.skipped}
     kept: list[Sentence] = []
-    for s in doc.sentences:
-        if doc.paragraphs[s.paragraph].start not in starts:
+    for s, skipped in zip(doc.sentences, _skipped(doc, findings.skipped)):
+        if not skipped:
             kept.append(Sentence(len(kept), s.start, s.end, s.text, s.paragraph, s.kind))
     return Document(
         text=doc.text,

@@ -20,6 +20,7 @@ from detector.apps.web.limits import BodySizeLimit, run_with_timeout
 from detector.apps.web.workers import Busy, TimedOut, WorkerFailed, WorkerPool
 from detector.errors import InputError
 from detector.io.decode import without_surrogates
+from detector.io.records import TextRecord
 from detector.version import __version__
 
 if TYPE_CHECKING:  # the server process of a worker pool never loads the model (nor torch)
@@ -119,17 +120,9 @@ def create_app(
     @app.post("/api/score")
     async def score(body: ScoreRequest) -> dict:
         """Score one article; the report has the same fields as a `detector score` JSONL record."""
-        if body.text is None and body.html is None:
-            raise HTTPException(422, {"code": "missing_text", "message": "give 'text' or 'html'"})
-        if body.text is not None and body.html is not None:
-            raise HTTPException(422, {"code": "text_and_html", "message": "give 'text' or 'html', not both"})
-        request = {
-            "input": body.html if body.html is not None else body.text,
-            "html": True if body.html is not None else None,
-            "threshold": body.threshold,
-        }
         try:
-            return await score_report(request)
+            text, html = TextRecord(text=body.text, html=body.html).input()
+            return await score_report({"input": text, "html": html, "threshold": body.threshold})
         except InputError as exc:
             status = 413 if exc.code == "too_large" else 422
             raise HTTPException(status, {"code": exc.code, "message": exc.message}) from exc
