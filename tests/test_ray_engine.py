@@ -60,3 +60,28 @@ def test_actors_load_the_options_they_are_given_and_score_a_batch_like_the_local
         got, want = json.loads(report), detector.score_record(TextRecord(id=i, text=seeds[i])).to_dict()
         assert (got["id"], got["verdict"], got["sentences_total"]) == (want["id"], want["verdict"], want["sentences_total"])
         assert abs(got["score"] - want["score"]) < 1e-3
+
+
+def test_a_record_crosses_to_an_actor_with_everything_the_report_shows():
+    """What readers learnt while decoding (encoding, replaced bytes) and HTML bytes reach the actor;
+    a field added to TextRecord and not carried fails here rather than as a report that differs."""
+    from dataclasses import fields
+
+    from detector.apps.ray_engine import _record, _row
+    from detector.errors import InputError
+    from detector.io.records import TextRecord
+
+    records = [
+        TextRecord(id="a", text="Plain text.", encoding="utf-8", replaced_bytes=3),
+        TextRecord(id="b", text=b"caf\xe9 bytes"),
+        TextRecord(id="c", html=b"<p>caf\xc3\xa9</p>"),
+        TextRecord(id="d", html="<p>str html</p>"),
+        TextRecord(id="e", error=InputError("bad_json", "line 4 is not JSON")),
+    ]
+    carried = [f.name for f in fields(TextRecord) if f.name != "meta"]  # meta stays with the driver's writer
+
+    def seen(record):
+        return [v.to_dict() if isinstance(v, InputError) else v for v in (getattr(record, f) for f in carried)]
+
+    for record in records:
+        assert seen(_record(_row(0, record))) == seen(record), record.id

@@ -26,7 +26,7 @@ from detector.errors import InputError
 from detector.io.records import TextRecord
 from detector.pipeline import Detector
 
-_COLUMNS = ("position", "id", "text", "text_bytes", "html", "error_code", "error_message")
+_COLUMNS = ("position", "id", "text", "text_bytes", "html", "html_bytes", "encoding", "replaced_bytes", "error_code", "error_message")
 
 
 @dataclass
@@ -39,13 +39,18 @@ class RayConfig:
 
 
 def _row(position: int, record: TextRecord) -> dict:
-    text = record.text
+    """A record as Arrow-friendly columns: str and bytes apart (a column holds one type), and what
+    the reader learnt while decoding, so an actor's report is the local engine's byte for byte."""
+    text, html = record.text, record.html
     return {
         "position": position,
         "id": record.id,
         "text": text if isinstance(text, str) else None,
         "text_bytes": bytes(text) if isinstance(text, (bytes, bytearray)) else None,
-        "html": record.html if isinstance(record.html, str) else (record.html.decode("utf-8", "replace") if record.html else None),
+        "html": html if isinstance(html, str) else None,
+        "html_bytes": bytes(html) if isinstance(html, (bytes, bytearray)) else None,
+        "encoding": record.encoding,
+        "replaced_bytes": record.replaced_bytes,
         "error_code": record.error.code if record.error else None,
         "error_message": record.error.message if record.error else None,
     }
@@ -54,7 +59,15 @@ def _row(position: int, record: TextRecord) -> dict:
 def _record(row: dict) -> TextRecord:
     error = InputError(row["error_code"], row["error_message"]) if row.get("error_code") else None
     text = row["text"] if row.get("text") is not None else row.get("text_bytes")
-    return TextRecord(id=row.get("id"), text=text, html=row.get("html"), error=error)
+    html = row["html"] if row.get("html") is not None else row.get("html_bytes")
+    return TextRecord(
+        id=row.get("id"),
+        text=text,
+        html=html,
+        error=error,
+        encoding=row.get("encoding"),
+        replaced_bytes=int(row.get("replaced_bytes") or 0),
+    )
 
 
 class ScoreBatch:
