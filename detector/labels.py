@@ -34,4 +34,14 @@ VERDICT_MACHINE_TRANSLATED = MACHINE_TRANSLATED
 VERDICT_ERROR = "error"
 # Not English (text/language.py): not scored, so never `clean`.
 VERDICT_UNSUPPORTED_LANGUAGE = "unsupported_language"
-VERDICTS: tuple[str, ...] = (VERDICT_CLEAN, VERDICT_SPUN, VERDICT_MACHINE_TRANSLATED, VERDICT_UNSUPPORTED_LANGUAGE, VERDICT_ERROR)
+# With provenance on (detector/provenance): a document mostly made of verbatim copies of another
+# one's sentences, otherwise clean. Syndication is no mill artifact; corpus builders dedup it.
+VERDICT_SYNDICATED = "syndicated"
+VERDICTS: tuple[str, ...] = (
+    VERDICT_CLEAN,
+    VERDICT_SPUN,
+    VERDICT_MACHINE_TRANSLATED,
+    VERDICT_SYNDICATED,
+    VERDICT_UNSUPPORTED_LANGUAGE,
+    VERDICT_ERROR,
+)

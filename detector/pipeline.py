@@ -66,6 +66,9 @@ class DetectorConfig:
     # Leave non-English paragraphs out of scoring, and give a mostly non-English document the
     # verdict `unsupported_language` (text/language.py); False scores everything as English.
     language_check: bool = True
+    # A reference index of originals (`detector index build`; detector/provenance/reference.py):
+    # every report gains its sources among them. Opened memory-mapped by `from_pretrained`.
+    reference: str | None = None
 
 
 class Detector:
@@ -90,6 +93,11 @@ class Detector:
         self.roundtrip = roundtrip
         self.document_head = document_head
         self.mt_check_head = mt_check_head
+        self.reference = None
+        if self.config.reference is not None:
+            from detector.provenance.reference import ReferenceIndex
+
+            self.reference = ReferenceIndex.open(self.config.reference, self.encoder_name)
 
     @property
     def predictor(self):
@@ -188,6 +196,8 @@ class Detector:
         for i, report in enumerate(reports):
             if report is None:
                 reports[i] = self._unsupported(docs[i], ids[i], languages[i], threshold)
+        if self.reference is not None:
+            self.link_sources(reports, reference=self.reference, within=False)
         return reports
 
     def _unsupported(self, doc: Document, id: str | None, found: LanguageFindings, threshold: float) -> DocumentReport:
@@ -235,6 +245,40 @@ class Detector:
                 yield record, DocumentReport.failed(record.id, doc.to_dict(), self.config.threshold)
             else:
                 yield record, next(reports)
+
+    def link_sources(self, reports: Sequence[DocumentReport], reference=None, within: bool = True, config=None) -> list[DocumentReport]:
+        """Provenance (detector/provenance): each report gains `sources`, its aligned sentences
+        `copied_from`, and evidence and a verdict where it is a rewritten copy. `within`: compare
+        the reports with one another (all are held); `reference`: a `ReferenceIndex` of originals
+        to compare each with too. The reports are changed in place and returned."""
+        from detector.provenance.apply import attach
+        from detector.provenance.fingerprint import fingerprints
+        from detector.provenance.linker import ProvenanceConfig, Side, link
+
+        config = config or ProvenanceConfig()
+        reports = list(reports)
+        fps = fingerprints(reports, self.encoder)
+        found = link(reports, self.encoder, config, fps=fps) if within else [[] for _ in reports]
+        if reference is not None:
+            for report, fp, sources in zip(reports, fps, found):
+                sources += reference.sources(Side.of(report, fp), config)
+                sources.sort(key=lambda m: -m.share)
+        for report, sources in zip(reports, found):
+            attach(report, sources)
+        return reports
+
+    def reference_sides(self, reports: Sequence[DocumentReport]):
+        """What a reference index stores of each report (`ReferenceIndex.write`): id, fingerprint,
+        artifact probabilities. Failed and unscored reports give empty fingerprints."""
+        from detector.provenance.fingerprint import fingerprints
+        from detector.provenance.linker import Side
+
+        return [Side.of(r, fp) for r, fp in zip(reports, fingerprints(list(reports), self.encoder))]
+
+    @property
+    def encoder_name(self) -> str:
+        """Which vectors this detector's provenance makes (a reference index records it)."""
+        return self.encoder.config.name_or_path
 
     def document_mt_logit(self, sentences: Sequence[SentenceScore], threshold: float) -> float | None:
         """The model's document-level lexical MT logit on the content sentences (None without that

@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 
 from detector.evidence.base import Evidence
 from detector.labels import BOILERPLATE, LEARNED_TYPES, VERDICT_ERROR
+from detector.provenance.matches import SourceMatch
 from detector.version import FORMAT_VERSION
 
 
@@ -32,6 +33,9 @@ class SentenceScore:
     kind: str = "body"
     # False in a document too short for learned scores (document/confidence.py): only evidence flags.
     learned: bool = True
+    # With provenance on: the sentence of another document this one restates (its best source),
+    # {"id", "sentence", "start", "end", "text", "rewrite", "similarity", "edits"}.
+    copied_from: dict | None = None
 
     def flagged_types(self, threshold: float) -> list[str]:
         """The types this sentence is flagged for at `threshold`, most probable first: a learned
@@ -68,6 +72,8 @@ class SentenceScore:
         }
         if threshold is not None:
             data["flags"] = self.flagged_types(threshold)
+        if self.copied_from is not None:
+            data["copied_from"] = self.copied_from
         return data
 
     @classmethod
@@ -82,6 +88,7 @@ class SentenceScore:
             evidence=[Evidence.from_dict(e) for e in data.get("evidence", [])],
             paragraph=data.get("paragraph", 0),
             kind=data.get("kind", "body"),
+            copied_from=data.get("copied_from"),
         )
 
 
@@ -113,6 +120,9 @@ class DocumentReport:
     # The languages found (text/language.py): {"language", "english_share", "skipped_sentences",
     # "skipped": [[start, end, language], ...]}: paragraphs not scored. None with the check off.
     language: dict | None = None
+    # With provenance on (detector/provenance): the documents this one shares content with,
+    # strongest first; None with it off.
+    sources: list[SourceMatch] | None = None
 
     @classmethod
     def failed(cls, id: str | None, error: dict, threshold: float = 0.5) -> DocumentReport:
@@ -150,6 +160,8 @@ class DocumentReport:
             data["error"] = self.error
         if self.mt_check is not None:
             data["mt_check"] = self.mt_check
+        if self.sources is not None:
+            data["sources"] = [m.to_dict() for m in self.sources]
         return data
 
     def to_json(self, **kwargs) -> str:
@@ -177,6 +189,7 @@ class DocumentReport:
             encoding=data.get("encoding"),
             replaced_bytes=data.get("replaced_bytes", 0),
             language=data.get("language"),
+            sources=[SourceMatch.from_dict(m) for m in data["sources"]] if data.get("sources") is not None else None,
         )
         for sentence in report.sentences:
             sentence.learned = not report.low_confidence

@@ -121,9 +121,12 @@ def main() -> None:
     parser.add_argument("--model", default="evidence-baseline", help="the finders and segmentation are the same for every model")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
-        corpus, crashes = Path(tmp) / "corpus", Path(tmp) / "crashes"
+        # Crash inputs are kept (artifacts/ is not committed) so that each one can become a test.
+        corpus, crashes = Path(tmp) / "corpus", ROOT / "artifacts" / "fuzz-crashes"
         corpus.mkdir()
-        crashes.mkdir()
+        crashes.mkdir(parents=True, exist_ok=True)
+        for old in crashes.iterdir():
+            old.unlink()
         seed_corpus(corpus)
         command = [
             sys.executable,
@@ -174,8 +177,19 @@ def write_report(prefix: Path, args, returncode: int, elapsed: float, log: str, 
         f"- peak memory: {peak} MB",
         f"- crashes: {len(found)}",
     ]
-    for name in found:
-        lines += ["", f"## {name}", "", "```", (crashes / name).read_bytes()[:2000].decode("utf-8", "replace"), "```"]
+    raised = re.findall(r"=== Uncaught Python exception: ===\n(.*?)(?:\n==\d+==|\Z)", log, re.S)
+    for name, exception in zip(found, raised + [""] * len(found)):
+        data = (crashes / name).read_bytes()
+        lines += ["", f"## {name} (mode: {MODES[data[0] % len(MODES)] if data else 'none'}; input in artifacts/fuzz-crashes/)", ""]
+        lines += [
+            "```",
+            exception.strip()[-3000:] or "(no Python exception in the log)",
+            "```",
+            "",
+            "```",
+            data[:2000].decode("utf-8", "replace"),
+            "```",
+        ]
     tail = "\n".join(line for line in log.splitlines() if line.startswith(("#", "INFO", "==", "Done")) and "Instrumenting" not in line)[
         -4000:
     ]

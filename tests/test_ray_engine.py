@@ -22,7 +22,8 @@ def test_ray_engine_gives_the_local_engine_output(tmp_path, seeds):
     lines.insert(2, '{"id": "no-text"}')
     lines.insert(4, "not json")
     source.write_text("\n".join(lines) + "\n", encoding="utf-8")
-    base = [sys.executable, "-m", "detector.apps.cli", "score", "-q", "--model", "evidence-baseline", str(source), "FOLDER"]
+    # --provenance: sources are linked in the driver after the actors score, the same as locally
+    base = [sys.executable, "-m", "detector.apps.cli", "score", "-q", "--model", "evidence-baseline", "--provenance", str(source), "FOLDER"]
     base[-1] = str(ROOT / "seeds")  # a folder too, so bytes inputs go through Ray as well
     local = subprocess.run([*base, "-o", str(tmp_path / "local.jsonl")], cwd=ROOT, capture_output=True, text=True)
     assert local.returncode == 0, local.stderr
@@ -39,6 +40,7 @@ def test_ray_engine_gives_the_local_engine_output(tmp_path, seeds):
     assert len(local_records) == 12
     assert ray_records == local_records  # byte for byte, in input order, errors included
     assert sum(json.loads(r)["verdict"] == "error" for r in ray_records) == 2
+    assert sum(json.loads(r)["verdict"] == "syndicated" for r in ray_records) >= 2  # 001 and 002, twice each (file and JSONL)
 
 
 def test_actors_load_the_options_they_are_given_and_score_a_batch_like_the_local_engine(seeds, detector):

@@ -102,8 +102,14 @@ def detector_options(
     }
 
 
+REFERENCE = typer.Option(
+    None, "--reference", help="A reference index (`detector index build`): each document's sources among its originals."
+)
+
+
 def load_detector(model: str | None, options: dict):
     from detector.pipeline import Detector
+    from detector.provenance.reference import ReferenceIndexError
     from detector.scoring.mt_check import RoundTripMissing
     from detector.scoring.runtimes.onnx import OnnxRuntimeMissing
 
@@ -112,6 +118,8 @@ def load_detector(model: str | None, options: dict):
         return Detector.from_pretrained(model, **options)
     except ModelFilesError as exc:
         raise fail(str(exc), EXIT_MODEL) from None
+    except ReferenceIndexError as exc:
+        raise fail(str(exc)) from None
     except (OnnxRuntimeMissing, RoundTripMissing) as exc:
         raise fail(str(exc)) from None
 
@@ -138,10 +146,16 @@ def score(
     runtime: Runtime = RUNTIME,
     max_length: int | None = MAX_LENGTH,
     mt_check: bool = MT_CHECK,
+    provenance: bool = typer.Option(
+        False, help="Find the documents of the input that copy one another: aligned sentences, word changes, direction (holds all reports)."
+    ),
+    reference: Path | None = REFERENCE,
 ) -> None:
     """Score documents for paraphrase-mill artifacts, one report per document."""
     from detector.io.writers import ResumeError, open_writer, skip_done
 
+    if provenance and resume:
+        raise fail("--provenance cannot --resume: sources link every document to every other, so the run starts over")
     color = format is OutputFormat.text and output is None and sys.stdout.isatty()
     try:
         writer = open_writer(format.value, output, resume, part_rows, color=color)
@@ -150,7 +164,10 @@ def score(
     except OSError as exc:
         raise _cannot_write(output, exc) from None
     options = detector_options(threshold, max_chars, int8, runtime, max_length, mt_check)
+    if reference is not None and not provenance:  # each report gets its sources as it is scored (also in Ray actors)
+        options["reference"] = str(reference)
     detector = load_detector(model, options)
+    index = open_reference(reference, detector) if provenance else None  # linked with the run's documents at the end
     skipped = len(writer.done_ids)
     done = failed = 0
     try:
@@ -160,6 +177,8 @@ def score(
                 reports = _ray_reports(todo, model, options, actors, actor_cpus)
             else:
                 reports = detector.score_many(todo)
+            if provenance:
+                reports = _with_sources(detector, reports, bar, quiet, index)
             for _, report in reports:
                 writer.write(report)
                 done += 1
@@ -178,6 +197,27 @@ def score(
         typer.echo(f"scored {done} documents ({failed} with errors){resumed}", err=True)
     if done + skipped == 0:
         raise fail("no documents found in the given paths")
+
+
+def _with_sources(detector, reports, bar, quiet: bool, index=None):
+    """All reports first, then provenance over them (and the reference index), then out in input order."""
+    held = list(reports)
+    if not quiet:
+        typer.echo(f"linking sources across {len(held)} documents", err=True)
+    detector.link_sources([report for _, report in held], reference=index)
+    yield from held
+
+
+def open_reference(path: Path | None, detector):
+    """The reference index at `path` for this detector's vectors, or exit 2 saying what is wrong."""
+    if path is None:
+        return None
+    from detector.provenance.reference import ReferenceIndex, ReferenceIndexError
+
+    try:
+        return ReferenceIndex.open(path, detector.encoder_name if detector is not None else None)
+    except ReferenceIndexError as exc:
+        raise fail(str(exc)) from None
 
 
 def _reader_gone() -> typer.Exit:
@@ -205,6 +245,87 @@ def _ray_reports(records, model, options: dict, actors: int, actor_cpus: float):
     config = RayConfig(actors=actors, cpus_per_actor=actor_cpus)
     for record, data in score_with_ray(records, model, config=config, **options):
         yield record, DocumentReport.from_dict(data)
+
+
+index_app = typer.Typer(
+    help="Reference indexes of original articles, for `score --reference` and `serve --reference`.", no_args_is_help=True
+)
+app.add_typer(index_app, name="index")
+
+
+@index_app.command("build")
+def index_build(
+    paths: List[str] = typer.Argument(..., help="The originals: files, folders, .jsonl (also .gz/.zst), or - for stdin."),
+    output: Path = typer.Option(..., "--output", "-o", help="The index folder to write (replaced only once complete)."),
+    model: str | None = MODEL,
+    max_chars: int = MAX_CHARS,
+    quiet: bool = QUIET,
+    int8: bool = INT8,
+) -> None:
+    """Score and fingerprint original articles into a reference index."""
+    detector = load_detector(model, {"max_chars": max_chars, "int8": int8 or None})
+    built = _write_index(output, detector, _sides(detector, iter_records(paths, max_chars), quiet))
+    if not quiet:
+        typer.echo(f"indexed {len(built)} documents ({built.manifest['sentences']} sentences) in {output}", err=True)
+
+
+@index_app.command("add")
+def index_add(
+    index: Path = typer.Argument(..., help="The index to add to."),
+    paths: List[str] = typer.Argument(..., help="More originals."),
+    model: str | None = MODEL,
+    max_chars: int = MAX_CHARS,
+    quiet: bool = QUIET,
+) -> None:
+    """Add documents to a reference index (a new index replaces it once complete)."""
+    detector = load_detector(model, {"max_chars": max_chars})
+    old = open_reference(index, detector)
+    added = _write_index(index, detector, [*old.entries(), *_sides(detector, iter_records(paths, max_chars), quiet)])
+    if not quiet:
+        typer.echo(f"{index} now holds {len(added)} documents", err=True)
+
+
+@index_app.command("merge")
+def index_merge(
+    indexes: List[Path] = typer.Argument(..., help="Two or more indexes made with the same model."),
+    output: Path = typer.Option(..., "--output", "-o"),
+    model: str | None = MODEL,
+    quiet: bool = QUIET,
+) -> None:
+    """Merge reference indexes into one."""
+    detector = load_detector(model, {})
+    opened = [open_reference(i, detector) for i in indexes]
+    merged = _write_index(output, detector, [e for index in opened for e in index.entries()])
+    if not quiet:
+        typer.echo(f"merged {len(opened)} indexes: {len(merged)} documents in {output}", err=True)
+
+
+def _sides(detector, records, quiet: bool, group: int = 64):
+    """Reference entries of the records that scored (failed ones are skipped, and counted)."""
+    held, failed = [], 0
+    with tqdm(desc="indexing", unit="doc", file=sys.stderr, disable=quiet) as bar:
+        for _, report in detector.score_many(records):
+            bar.update(1)
+            if report.error is not None or not report.sentences:
+                failed += 1
+                continue
+            held.append(report)
+            if len(held) >= group:
+                yield from detector.reference_sides(held)
+                held = []
+    if held:
+        yield from detector.reference_sides(held)
+    if failed and not quiet:
+        typer.echo(f"{failed} documents could not be indexed (errors, or nothing to compare)", err=True)
+
+
+def _write_index(output: Path, detector, sides):
+    from detector.provenance.reference import ReferenceIndex
+
+    try:
+        return ReferenceIndex.write(output, sides, detector.encoder_name, detector.encoder.model.config.hidden_size)
+    except OSError as exc:
+        raise _cannot_write(output, exc) from None
 
 
 @app.command("filter")
@@ -287,6 +408,7 @@ def serve(
     runtime: Runtime = SERVE_RUNTIME,
     max_length: int | None = MAX_LENGTH,
     mt_check: bool = MT_CHECK,
+    reference: Path | None = REFERENCE,
 ) -> None:
     """Start the editor tool: a page that highlights suspect sentences, and its JSON API (/docs)."""
     import uvicorn
@@ -294,6 +416,9 @@ def serve(
     from detector.apps.web import create_app
 
     options = detector_options(None, max_chars, int8, runtime, max_length, mt_check)
+    if reference is not None:
+        options["reference"] = str(reference)
+        open_reference(reference, None)  # a missing or damaged index is one error line, not a worker's crash
     if workers == 0:
         scorer = load_detector(model, options)
     else:

@@ -40,6 +40,9 @@ CSV_FIELDS = [
     "language",
     "english_share",
     "skipped_sentences",
+    "top_source",
+    "top_source_rewrite",
+    "top_source_share",
     "error_code",
     "error",
     "format_version",
@@ -135,10 +138,19 @@ class CsvWriter(_Stream):
             "language": (report.language or {}).get("language", ""),
             "english_share": (report.language or {}).get("english_share", ""),
             "skipped_sentences": report.skipped_sentences,
+            **_top_source(report),
         }
         row.update({f"n_{t}": report.counts.get(t, 0) for t in ARTIFACT_TYPES})
         self.writer.writerow(row)
         self.stream.flush()
+
+
+def _top_source(report: DocumentReport) -> dict:
+    """The CSV's view of provenance: the document this one shares most with (blank without)."""
+    top = (report.sources or [None])[0]
+    if top is None:
+        return {"top_source": "", "top_source_rewrite": "", "top_source_share": ""}
+    return {"top_source": top.id, "top_source_rewrite": top.rewrite, "top_source_share": f"{top.share:.4f}"}
 
 
 class TextWriter(_Stream):
@@ -178,6 +190,11 @@ class TextWriter(_Stream):
         counts = ", ".join(f"{t} {n}" for t, n in report.counts.items() if n)
         if counts:
             out.write(f"   {counts}\n")
+        for match in report.sources or ():
+            out.write(
+                f"   shares {len(match.pairs)} sentences ({match.share:.0%} of its own) with {match.id}: "
+                f"{match.rewrite}, P(this is the copy) {match.copy_confidence:.2f}\n"
+            )
         out.write("\n")
         by_paragraph: dict[int, list] = {}
         for s in report.sentences:

@@ -1,0 +1,73 @@
+"""What provenance keeps of a document: its comparable sentences, their embeddings, a document
+vector and a MinHash signature.
+
+Boilerplate and very short lines are left out: two unrelated pages of one site share their
+"Subscribe" lines, and that is no copy. The document vector (the mean of its sentence vectors)
+finds a rewording that shares few words with its source; the MinHash of its content stems finds
+a copy whose sentences were cut or merged. Both go to the index (provenance/index.py).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+from datasketch import MinHash
+
+from detector.labels import BOILERPLATE
+from detector.report import DocumentReport
+from detector.text.words import content_stems, words
+
+NUM_PERM = 64  # MinHash permutations: LSH at Jaccard 0.2..0.5 needs no more (benchmarks/provenance_index.md)
+MIN_WORDS = 4  # a sentence shorter than this ("Photo: AFP") matches too much to be evidence
+
+
+@dataclass(frozen=True)
+class ComparableSentence:
+    index: int  # the sentence's index in its report
+    start: int
+    end: int
+    text: str
+
+
+@dataclass
+class Fingerprint:
+    id: str | None
+    sentences: list[ComparableSentence]
+    vectors: np.ndarray  # (sentences, dim) float32, L2-normalised
+    vector: np.ndarray  # (dim,) the normalised mean, the document's place in the ANN index
+    minhash: np.ndarray  # (NUM_PERM,) uint64 hash values of its content stems
+
+    @property
+    def empty(self) -> bool:
+        return not self.sentences
+
+
+def comparable_sentences(report: DocumentReport) -> list[ComparableSentence]:
+    return [
+        ComparableSentence(s.index, s.start, s.end, s.text)
+        for s in report.sentences
+        if len(words(s.text)) >= MIN_WORDS and not any(e.type == BOILERPLATE for e in s.evidence)
+    ]
+
+
+def minhash_of(texts: list[str]) -> np.ndarray:
+    stems = set().union(*(content_stems(t) for t in texts)) if texts else set()
+    m = MinHash(num_perm=NUM_PERM, seed=1)
+    m.update_batch([s.encode("utf-8") for s in sorted(stems)])
+    return m.hashvalues.copy()
+
+
+def fingerprints(reports: list[DocumentReport], encoder) -> list[Fingerprint]:
+    """One fingerprint per report, all their sentences embedded in one encoder pass."""
+    chosen = [comparable_sentences(r) for r in reports]
+    texts = [s.text for group in chosen for s in group]
+    vectors = encoder.encode(texts) if texts else np.zeros((0, encoder.model.config.hidden_size), dtype=np.float32)
+    out, lo = [], 0
+    for report, group in zip(reports, chosen):
+        v = vectors[lo : lo + len(group)]
+        lo += len(group)
+        mean = v.mean(0) if len(v) else np.zeros(vectors.shape[1], dtype=np.float32)
+        norm = float(np.linalg.norm(mean))
+        out.append(Fingerprint(report.id, group, v, mean / norm if norm else mean, minhash_of([s.text for s in group])))
+    return out

@@ -1,0 +1,171 @@
+"""Provenance: word diffs with offsets, sentence alignment, rewrite kinds, direction, and the batch
+linker on the seeds (000 is a rewritten copy of the wire story that 001 and 002 syndicate)."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from detector.labels import VERDICT_SYNDICATED
+from detector.provenance.align import AlignConfig, align
+from detector.provenance.rewrite import SPUN, SUMMARISED, TRANSLATED, VERBATIM, pair_kind
+from detector.provenance.word_diff import DELETE, INSERT, MOVE, REPLACE, word_diff
+from detector.report import DocumentReport
+
+ROOT = Path(__file__).resolve().parents[1]
+WIRE = "China-Russia relations have withstood all kinds of stern tests, and are showing new dynamism and vitality."
+SPUN_COPY = "China-Russia relations have beaten all sorts of stern test, and are showing renewed dynamism and vitality."
+
+
+def test_word_diff_names_each_swap_with_offsets_into_both_documents():
+    copy_doc, source_doc = "Headline.\n" + SPUN_COPY, "Xinhua said.\n" + WIRE
+    diff = word_diff(SPUN_COPY, WIRE, copy_offset=10, source_offset=13)
+    swaps = [(e.source_text, e.copy_text) for e in diff.edits]
+    assert swaps == [("withstood", "beaten"), ("kinds", "sorts"), ("tests", "test"), ("new", "renewed")]
+    assert all(e.op == REPLACE for e in diff.edits)
+    for e in diff.edits:
+        assert copy_doc[e.copy[0] : e.copy[1]] == e.copy_text
+        assert source_doc[e.source[0] : e.source[1]] == e.source_text
+    assert diff.matched_words == diff.copy_words - 4
+
+
+def test_word_diff_insertions_deletions_and_a_moved_phrase():
+    diff = word_diff("On Wednesday the leaders spoke by video", "The leaders spoke by video call. On Wednesday")
+    ops = {(e.op, e.copy_text or e.source_text) for e in diff.edits}
+    assert ops == {(MOVE, "On Wednesday"), (DELETE, "call")}
+    insert = word_diff("Putin spoke with Xi at length", "Putin spoke with Xi")
+    assert [(e.op, e.copy_text, e.source) for e in insert.edits] == [(INSERT, "at length", (19, 19))]
+    same = word_diff("“Putin,” he said.", '"Putin" he said')
+    assert same.edits == () and same.kept_share == 1.0  # quotes and punctuation are no words
+
+
+def _unit(rows):
+    v = np.asarray(rows, dtype=np.float32)
+    return v / np.linalg.norm(v, axis=1, keepdims=True)
+
+
+def test_alignment_keeps_order_skips_unmatched_and_finds_a_moved_sentence():
+    rng = np.random.default_rng(0)
+    source = _unit(rng.normal(size=(6, 32)))
+    copy = _unit(
+        [
+            source[0] + 0.05 * rng.normal(size=32),
+            rng.normal(size=32),
+            source[2] + 0.05 * rng.normal(size=32),
+            source[5],
+            source[3] + 0.03 * rng.normal(size=32),
+        ]
+    )
+    pairs = align(copy, source, AlignConfig(min_similarity=0.7, min_moved_similarity=0.85))
+    assert [(p.copy, p.source, p.moved) for p in pairs] == [(0, 0, False), (2, 2, False), (3, 5, False), (4, 3, True)]
+    assert align(copy[:0], source) == [] and align(copy, source[:0]) == []
+
+
+@pytest.mark.parametrize(
+    "copy, source, kind",
+    [
+        (WIRE, WIRE, VERBATIM),
+        (WIRE + " Xi said on Wednesday in Beijing.", WIRE, VERBATIM),  # a scraper's glued clause
+        (SPUN_COPY, WIRE, SPUN),
+        (
+            "Since weeks Russia has been accused by the US and its allies of invading its ex Soviet neighbour Ukraine.",
+            "The US and its allies have for weeks accused Russia of planning an invasion of its ex-Soviet neighbour Ukraine.",
+            TRANSLATED,
+        ),
+        (
+            "Putin was invited by Xi.",
+            "Russian officials including Putin are banned from attending unless invited by the head of state, and Xi has invited Putin.",
+            SUMMARISED,
+        ),
+    ],
+)
+def test_rewrite_kind_of_a_sentence_pair(copy, source, kind):
+    assert pair_kind(word_diff(copy, source)) == kind
+
+
+@pytest.fixture(scope="module")
+def linked(detector, seeds):
+    ids = sorted(seeds)
+    reports = [detector.score(seeds[i], id=i) for i in ids]
+    before = {r.id: r.verdict for r in reports}
+    detector.link_sources(reports)
+    return {r.id[:3]: r for r in reports}, before
+
+
+def _source(report: DocumentReport, prefix: str):
+    return next(m for m in report.sources if m.id.startswith(prefix))
+
+
+def test_the_two_syndications_of_the_wire_story_are_verbatim_copies_with_no_direction(linked):
+    reports, before = linked
+    for this, other in (("001", "002"), ("002", "001")):
+        match = _source(reports[this], other)
+        assert match.rewrite == VERBATIM and match.copy_confidence == 0.5
+        assert "syndication" in match.direction_reasons[0]
+        assert match.share >= 0.7
+    assert reports["001"].verdict == VERDICT_SYNDICATED and before["001"] == "clean"
+    assert not any(e.rule == "copied_from" for s in reports["001"].sentences for e in s.evidence)  # reported, not flagged
+
+
+def test_the_rewritten_copy_is_aligned_to_the_wire_story_with_its_word_changes(linked):
+    reports, _ = linked
+    spun = reports["000"]
+    match = _source(spun, "001")
+    assert match.rewrite in (SPUN, TRANSLATED) and match.copy_confidence > 0.5
+    assert len(match.pairs) >= 10
+    by_index = {s.index: s for s in spun.sentences}
+    tests_pair = next(p for p in match.pairs if "stern test" in by_index[p.sentence].text)
+    assert "withstood all kinds of stern tests" in tests_pair.source_text
+    swaps = {(e.source_text, e.copy_text) for e in tests_pair.edits}
+    assert {("kinds", "sorts"), ("tests", "test")} <= swaps
+    for e in tests_pair.edits:  # offsets index each document's own text
+        assert spun.text[e.copy[0] : e.copy[1]] == e.copy_text
+        assert reports["001"].text[e.source[0] : e.source[1]] == e.source_text
+    # The other side sees the same pairs from its end: 001 is the likely original.
+    assert _source(reports["001"], "000").copy_confidence == pytest.approx(1 - match.copy_confidence)
+    sentence = by_index[tests_pair.sentence]
+    assert sentence.copied_from["id"].startswith(("001", "002")) and sentence.copied_from["source_sentence"] >= 0
+    flagged = [e for s in spun.sentences for e in s.evidence if e.rule == "copied_from"]
+    assert flagged and all(e.type in ("spun", "machine_translated") and "restates sentence" in e.message for e in flagged)
+
+
+def test_provenance_round_trips_through_the_jsonl_record(linked):
+    reports, _ = linked
+    data = json.loads(reports["000"].to_json())
+    again = DocumentReport.from_dict(data)
+    assert again.to_dict() == data
+    assert data["sources"][0]["pairs"][0]["edits"] is not None
+    assert any("copied_from" in s for s in data["sentences"])
+
+
+def test_degenerate_batches(detector, baseline_detector):
+    assert detector.link_sources([]) == []
+    one = baseline_detector.score("Putin spoke with Xi on Wednesday about the Winter Olympics in Beijing.", id="one")
+    assert baseline_detector.link_sources([one])[0].sources == []
+    failed = DocumentReport.failed("bad", {"code": "empty", "message": "no text"})
+    text = "Putin spoke with Xi on Wednesday about the Olympics.\nBoth leaders praised the ties between their two countries."
+    a, b = (baseline_detector.score(text, id=i) for i in ("a", "b"))
+    out = baseline_detector.link_sources([failed, a, b])
+    assert out[0].sources == [] and out[0].verdict == "error"
+    assert [m.id for m in out[1].sources] == ["b"] and out[1].sources[0].rewrite == VERBATIM
+    assert out[1].sources[0].copy_confidence == 0.5  # identical documents: nobody can tell which came first
+
+
+def test_cli_score_with_provenance_and_its_refusal_to_resume(tmp_path):
+    out = tmp_path / "scores.jsonl"
+    base = [sys.executable, "-m", "detector.apps.cli", "score", "-q", "--model", "evidence-baseline", "--provenance"]
+    run = subprocess.run([*base, str(ROOT / "seeds"), "-o", str(out)], cwd=ROOT, capture_output=True, text=True, timeout=600)
+    assert run.returncode == 0, run.stderr
+    records = {r["id"][:3]: r for r in map(json.loads, out.read_text().splitlines())}
+    assert {m["id"][:3] for m in records["001"]["sources"]} >= {"002"}
+    assert records["001"]["verdict"] == VERDICT_SYNDICATED
+    refused = subprocess.run(
+        [*base, "--resume", str(ROOT / "seeds"), "-o", str(out)], cwd=ROOT, capture_output=True, text=True, timeout=120
+    )
+    assert refused.returncode == 2 and "--provenance cannot --resume" in refused.stderr
+    assert len(out.read_text().splitlines()) == 5  # nothing written over

@@ -1,0 +1,117 @@
+"""The reference index: built from originals, checked against, added to, merged, and refused
+when it is damaged or was made for other vectors (with nothing written)."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from detector.provenance.reference import FORMAT_VERSION, ReferenceIndex, ReferenceIndexError
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+@pytest.fixture(scope="module")
+def wire(tmp_path_factory, baseline_detector, seeds):
+    folder = tmp_path_factory.mktemp("ref") / "wire.idx"
+    originals = [baseline_detector.score(seeds[k], id=k) for k in sorted(seeds) if k.startswith(("001", "004"))]
+    index = ReferenceIndex.write(folder, baseline_detector.reference_sides(originals), baseline_detector.encoder_name, 384)
+    return folder, index
+
+
+def test_a_copy_is_checked_against_the_originals_alone(wire, baseline_detector, seeds):
+    folder, index = wire
+    assert len(index) == 2 and index.manifest["format_version"] == FORMAT_VERSION
+    assert isinstance(index.sentence_vectors, np.memmap) or index.sentence_vectors.base is not None  # memory-mapped
+    spun = baseline_detector.score(seeds[next(k for k in seeds if k.startswith("000"))], id="pasted")
+    baseline_detector.link_sources([spun], reference=ReferenceIndex.open(folder, baseline_detector.encoder_name), within=False)
+    match = spun.sources[0]
+    assert match.id.startswith("001") and len(match.pairs) >= 8
+    pair = next(p for p in match.pairs if "stern test" in p.source_text or "stern tests" in p.source_text)
+    assert ("kinds", "sorts") in {(e.source_text, e.copy_text) for e in pair.edits}
+    # the reference side's offsets index the original's own text
+    original = seeds[match.id]
+    assert original[pair.source_start : pair.source_end] == pair.source_text
+
+
+def test_indexing_a_document_again_does_not_match_it_with_itself(wire, baseline_detector, seeds):
+    folder, index = wire
+    key = next(k for k in seeds if k.startswith("001"))
+    again = baseline_detector.score(seeds[key], id=key)
+    baseline_detector.link_sources([again], reference=index, within=False)
+    assert all(m.id != key for m in again.sources)
+
+
+def test_refused_indexes_say_why(wire, tmp_path, baseline_detector):
+    folder, _ = wire
+    with pytest.raises(ReferenceIndexError, match="not a reference index"):
+        ReferenceIndex.open(tmp_path)
+    with pytest.raises(ReferenceIndexError, match="not of this model's encoder"):
+        ReferenceIndex.open(folder, "package:some-other-encoder")
+    old = tmp_path / "old.idx"
+    old.mkdir()
+    for p in folder.iterdir():
+        (old / p.name).write_bytes(p.read_bytes())
+    manifest = json.loads((old / "manifest.json").read_text())
+    (old / "manifest.json").write_text(json.dumps({**manifest, "format_version": 99}))
+    with pytest.raises(ReferenceIndexError, match="rebuild it"):
+        ReferenceIndex.open(old)
+    (old / "manifest.json").write_text(json.dumps(manifest))
+    np.save(old / "sentence_vectors.npy", np.zeros((3, 384), np.float16))  # cut short
+    with pytest.raises(ReferenceIndexError, match="damaged"):
+        ReferenceIndex.open(old)
+    (old / "documents.jsonl").write_text("{not json\n")
+    with pytest.raises(ReferenceIndexError, match="damaged"):
+        ReferenceIndex.open(old)
+
+
+def test_cli_build_add_merge_score_and_errors(tmp_path):
+    base = [sys.executable, "-m", "detector.apps.cli"]
+    seeds = sorted((ROOT / "seeds").glob("*.txt"))
+    model = ["--model", "evidence-baseline", "-q"]
+
+    def run(*args):
+        return subprocess.run([*base, *args], cwd=ROOT, capture_output=True, text=True, timeout=600)
+
+    a, b = tmp_path / "a.idx", tmp_path / "b.idx"
+    assert run("index", "build", str(seeds[1]), "-o", str(a), *model).returncode == 0
+    assert run("index", "build", str(seeds[4]), "-o", str(b), *model).returncode == 0
+    assert run("index", "add", str(a), str(seeds[2]), *model).returncode == 0
+    assert len(ReferenceIndex.open(a)) == 2
+    merged = tmp_path / "both.idx"
+    assert run("index", "merge", str(a), str(b), "-o", str(merged), *model).returncode == 0
+    assert len(ReferenceIndex.open(merged)) == 3
+    out = tmp_path / "scores.jsonl"
+    scored = run("score", str(seeds[0]), str(seeds[3]), "--reference", str(merged), "-o", str(out), *model)
+    assert scored.returncode == 0, scored.stderr
+    records = [json.loads(line) for line in out.read_text().splitlines()]
+    assert {Path(m["id"]).name[:3] for m in records[0]["sources"]} >= {"001", "002"}
+    missing = run("score", str(seeds[0]), "--reference", str(tmp_path / "nope.idx"), *model)
+    assert missing.returncode == 2 and "not a reference index" in missing.stderr and not missing.stdout
+    (merged / "minhash.npy").write_bytes(b"garbage")
+    damaged = run("score", str(seeds[0]), "--reference", str(merged), *model)
+    assert damaged.returncode == 2 and "damaged" in damaged.stderr
+
+
+def test_the_editor_api_checks_a_pasted_article_against_the_reference(wire, seeds):
+    from fastapi.testclient import TestClient
+
+    from detector import Detector
+    from detector.apps.web import create_app
+
+    folder, _ = wire
+    detector = Detector.from_pretrained("evidence-baseline", reference=str(folder))  # what `serve --reference` gives each worker
+    client = TestClient(create_app(detector))
+    pasted = seeds[next(k for k in seeds if k.startswith("000"))]
+    answer = client.post("/api/score", json={"text": pasted})
+    assert answer.status_code == 200
+    report = answer.json()
+    assert report["sources"][0]["id"].startswith("001")
+    copied = [s for s in report["sentences"] if "copied_from" in s]
+    assert copied and all(pasted[s["start"] : s["end"]] == s["text"] for s in copied)
+    assert all(s["copied_from"]["source"]["text"] for s in copied)
