@@ -337,3 +337,38 @@ def test_text_not_in_english_is_shown_not_scored(page, seeds):
     _score_text(page, seeds["001"])
     assert page.locator("#language-note").is_hidden() and page.locator("#view p.skipped").count() == 0
     assert not page.errors
+
+
+@pytest.fixture(scope="module")
+def reference_server(tmp_path_factory, baseline_detector, seeds):
+    """`detector serve --reference`: the originals 001 and 004 indexed, the evidence-only model."""
+    from detector import Detector
+    from detector.provenance.reference import ReferenceIndex
+
+    folder = tmp_path_factory.mktemp("ref") / "wire.idx"
+    originals = [baseline_detector.score(seeds[k], id=f"{k}-wire") for k in ("001", "004")]
+    ReferenceIndex.write(folder, baseline_detector.reference_sides(originals), baseline_detector.encoder_name, 384)
+    yield from serve(Detector.from_pretrained("evidence-baseline", reference=str(folder)))
+
+
+def test_a_pasted_copy_shows_its_source_sentence_with_the_changed_words(page, server, reference_server, seeds):
+    page.goto(reference_server)
+    try:
+        _score_text(page, seeds["000"])
+        assert "Shares" in page.text_content("#sources") and "with 001-wire" in page.text_content("#sources")
+        report = page.evaluate("state.report")
+        copied = [s for s in report["sentences"] if s.get("copied_from") and any(e["rule"] == "copied_from" for e in s["evidence"])]
+        flagged = [s for s in copied if page.locator(f".sentence.flagged[data-index='{s['index']}']").count()]
+        assert flagged, "no flagged sentence restates the original"
+        target = flagged[0]
+        page.locator(f".sentence.flagged[data-index='{target['index']}']").hover()
+        details = page.inner_text("#details")
+        assert f"Source: sentence {target['copied_from']['source_sentence']} of 001-wire" in details
+        assert target["copied_from"]["source"]["text"][:40] in details
+        changed_copy = page.locator("#details blockquote.copy-side mark.changed").all_text_contents()
+        changed_source = page.locator("#details blockquote.source-side mark.changed").all_text_contents()
+        assert changed_copy and changed_source
+        assert set(changed_copy) <= {e["copy"]["text"] for e in target["copied_from"]["edits"]}
+        assert not page.errors
+    finally:
+        page.goto(server)

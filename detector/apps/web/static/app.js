@@ -24,6 +24,8 @@ function clearPanes() {
   $("verdict").textContent = "";
   $("language-note").hidden = true;
   $("counts").replaceChildren();
+  $("sources").replaceChildren();
+  $("sources").hidden = true;
   $("view").replaceChildren();
   $("details").replaceChildren(el("p", { class: "hint" }, "Hover or focus a highlighted sentence to see why."));
 }
@@ -144,8 +146,47 @@ function renderSummary() {
     item.append(el("span", { class: `swatch t-${t}` }), ` ${t} ${n}  `);
     counts.append(item);
   }
+  renderSources(r);
   $("threshold-value").textContent = state.threshold.toFixed(2);
   $("summary").hidden = false;
+}
+
+// Provenance (`serve --reference`): the originals this article shares sentences with.
+function renderSources(r) {
+  const box = $("sources");
+  box.replaceChildren();
+  const sources = r.sources || [];
+  box.hidden = sources.length === 0;
+  for (const m of sources) {
+    box.append(el("li", { "data-source": m.id },
+      `Shares ${m.pairs.length} sentences (${Math.round(m.share * 100)}% of its own) with ${m.id}: ${m.rewrite}, P(this is the copy) ${m.copy_confidence.toFixed(2)}`));
+  }
+}
+
+// A sentence's text with the given [start, end) ranges (offsets from `base`) marked as changed.
+function markedText(text, base, ranges, cls) {
+  const box = el("blockquote", { class: cls });
+  let pos = 0;
+  for (const [start, end] of ranges.map(([a, b]) => [a - base, b - base]).sort((x, y) => x[0] - y[0])) {
+    if (start < pos || end <= start) continue;
+    box.append(document.createTextNode(text.slice(pos, start)), el("mark", { class: "changed" }, text.slice(start, end)));
+    pos = end;
+  }
+  box.append(document.createTextNode(text.slice(pos)));
+  return box;
+}
+
+// The source sentence beside this one, the changed words marked on both (copied_from, with its edits).
+function sourceDetails(sentence) {
+  const c = sentence.copied_from;
+  const part = el("section", { class: "source" });
+  part.append(el("h3", {}, `Source: sentence ${c.source_sentence} of ${c.id} (${c.rewrite}, P(copy) ${c.copy_confidence.toFixed(2)})`));
+  const edits = c.edits || [];
+  part.append(el("p", { class: "hint" }, "This sentence:"));
+  part.append(markedText(sentence.text, sentence.start, edits.map((e) => [e.copy.start, e.copy.end]), "copy-side"));
+  part.append(el("p", { class: "hint" }, "The source:"));
+  part.append(markedText(c.source.text, c.source.start, edits.map((e) => [e.source.start, e.source.end]), "source-side"));
+  return part;
 }
 
 function languageName(r) { return (r.language && r.language.language) || "unknown language"; }
@@ -257,6 +298,7 @@ function showDetails(sentence) {
     }
     box.append(list);
   }
+  if (sentence.copied_from) box.append(sourceDetails(sentence));
 }
 
 function render() {
