@@ -27,7 +27,7 @@ def wire(tmp_path_factory, baseline_detector, seeds):
 def test_a_copy_is_checked_against_the_originals_alone(wire, baseline_detector, seeds):
     folder, index = wire
     assert len(index) == 2 and index.manifest["format_version"] == FORMAT_VERSION
-    assert isinstance(index.sentence_vectors, np.memmap) or index.sentence_vectors.base is not None  # memory-mapped
+    assert isinstance(index.sentence_vectors, np.memmap) and isinstance(index.doc_vectors, np.memmap)  # memory-mapped
     spun = baseline_detector.score(seeds[next(k for k in seeds if k.startswith("000"))], id="pasted")
     baseline_detector.link_sources([spun], reference=ReferenceIndex.open(folder, baseline_detector.encoder_name), within=False)
     match = spun.sources[0]
@@ -62,7 +62,7 @@ def test_refused_indexes_say_why(wire, tmp_path, baseline_detector):
     with pytest.raises(ReferenceIndexError, match="rebuild it"):
         ReferenceIndex.open(old)
     (old / "manifest.json").write_text(json.dumps(manifest))
-    np.save(old / "sentence_vectors.npy", np.zeros((3, 384), np.float16))  # cut short
+    (old / "sentence_vectors.bin").write_bytes(np.zeros((3, 384), np.float16).tobytes())  # cut short
     with pytest.raises(ReferenceIndexError, match="damaged"):
         ReferenceIndex.open(old)
     (old / "documents.jsonl").write_text("{not json\n")
@@ -93,7 +93,7 @@ def test_cli_build_add_merge_score_and_errors(tmp_path):
     assert {Path(m["id"]).name[:3] for m in records[0]["sources"]} >= {"001", "002"}
     missing = run("score", str(seeds[0]), "--reference", str(tmp_path / "nope.idx"), *model)
     assert missing.returncode == 2 and "not a reference index" in missing.stderr and not missing.stdout
-    (merged / "minhash.npy").write_bytes(b"garbage")
+    (merged / "minhash.bin").write_bytes(b"garbage")
     damaged = run("score", str(seeds[0]), "--reference", str(merged), *model)
     assert damaged.returncode == 2 and "damaged" in damaged.stderr
 

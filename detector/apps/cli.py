@@ -199,9 +199,20 @@ def score(
         raise fail("no documents found in the given paths")
 
 
-def _with_sources(detector, reports, bar, quiet: bool, index=None):
-    """All reports first, then provenance over them (and the reference index), then out in input order."""
-    held = list(reports)
+def _with_sources(detector, reports, bar, quiet: bool, index=None, limit: int | None = None):
+    """All reports first, then provenance over them (and the reference index), then out in input
+    order. Past `limit` documents (memory) it stops before writing anything and says what streams."""
+    from detector.provenance.linker import MAX_LINKED_DOCUMENTS
+
+    limit = MAX_LINKED_DOCUMENTS if limit is None else limit
+    held = []
+    for pair in reports:
+        held.append(pair)
+        if len(held) > limit:
+            raise fail(
+                f"--provenance holds every report of a run in memory and stops past {limit:,} documents; "
+                "index the originals (`detector index build`) and score with --reference, which streams"
+            )
     if not quiet:
         typer.echo(f"linking sources across {len(held)} documents", err=True)
     detector.link_sources([report for _, report in held], reference=index)

@@ -21,6 +21,11 @@ from detector.provenance.word_diff import word_diff
 from detector.report import DocumentReport
 
 
+# `--provenance` holds every report and fingerprint of a run (about 50 KB a news article): past
+# this many it stops and points to the reference index, which streams.
+MAX_LINKED_DOCUMENTS = 200_000
+
+
 @dataclass(frozen=True)
 class ProvenanceConfig:
     retrieval: RetrievalConfig = field(default_factory=RetrievalConfig)

@@ -5,26 +5,29 @@
     detector index merge a.idx b.idx -o both.idx
     detector score crawl/ --reference wire.idx      # each document's sources among the originals
 
-The format (a folder, `format_version` 1) is plain arrays, memory-mapped on open, so a million
-documents cost their page cache, not the process's heap:
+The format (a folder, `format_version` 1) is raw little-endian arrays whose dtype and shape the
+manifest gives, memory-mapped on open, and written a document at a time, so neither building nor
+reading a million documents needs them in memory:
 
-    manifest.json          format, format_version, encoder, dim, num_perm, bands, documents, sentences, millcheck version
+    manifest.json          format, format_version, encoder, dim, num_perm, bands, documents, sentences,
+                           millcheck version, and "arrays": {name: {"dtype", "shape"}}
     documents.jsonl        one {"id": ...} per document, in row order
-    doc_first.npy          int64 [documents + 1]: each document's first row in the sentence arrays
-    doc_vectors.npy        float16 [documents, dim]: the normalised mean of its sentence vectors
-    minhash.npy            uint64 [documents, num_perm]: MinHash of its content stems
-    band_sorted.npy        uint64 [bands, documents]: each LSH band's keys of the MinHash, sorted
-    band_order.npy         int64 [bands, documents]: the rows in that order (a binary search finds a key's rows)
-    sentence_vectors.npy   float16 [sentences, dim]
-    sentence_spans.npy     int64 [sentences, 3]: sentence index, start, end in its document's text
-    sentence_artifacts.npy float16 [sentences]: artifact probability (what direction weighs)
-    sentence_text.bin      the sentences' UTF-8 text, back to back
-    sentence_text.npy      int64 [sentences + 1]: byte offsets into sentence_text.bin
+    doc_first              int64 [documents + 1]: each document's first row in the sentence arrays
+    doc_vectors            float16 [documents, dim]: the normalised mean of its sentence vectors
+    minhash                uint64 [documents, num_perm]: MinHash of its content stems
+    band_sorted            uint64 [bands, documents]: each LSH band's keys of the MinHash, sorted
+    band_order             int64 [bands, documents]: the rows in that order (binary search finds a key's rows)
+    sentence_vectors       float16 [sentences, dim]
+    sentence_spans         int64 [sentences, 3]: sentence index, start, end in its document's text
+    sentence_artifacts     float16 [sentences]: artifact probability (what direction weighs)
+    sentence_text_offsets  int64 [sentences + 1]: byte offsets into sentence_text
+    sentence_text          uint8: the sentences' UTF-8 text, back to back
     doc_vectors.usearch    HNSW over doc_vectors (only at EXACT_BELOW documents or more)
 
-An index written by another format version or another encoder (vectors of another space) is
-refused with `ReferenceIndexError`, as is a folder whose arrays disagree with its manifest. A new
-index is written to a temporary folder and renamed, so a failed build leaves nothing behind.
+Each array NAME is the file `NAME.bin`. An index written by another format version or another
+encoder (vectors of another space) is refused with `ReferenceIndexError`, as is a folder whose
+files disagree with its manifest. A new index is written to a temporary folder and renamed, so a
+failed build leaves nothing behind.
 """
 
 from __future__ import annotations
@@ -47,17 +50,43 @@ FORMAT = "millcheck-reference-index"
 FORMAT_VERSION = 1
 BANDS, ROWS = 21, 3  # 21 bands of 3 rows: datasketch's choice for Jaccard 0.3 at 64 permutations
 EXACT_BELOW = 20_000  # documents; above, doc_vectors.usearch answers the nearest-neighbour query
-_ARRAYS = (
-    "doc_first",
-    "doc_vectors",
-    "minhash",
-    "band_sorted",
-    "band_order",
-    "sentence_vectors",
-    "sentence_spans",
-    "sentence_artifacts",
-    "sentence_text",
-)
+_DTYPES = {
+    "doc_first": "<i8",
+    "doc_vectors": "<f2",
+    "minhash": "<u8",
+    "band_sorted": "<u8",
+    "band_order": "<i8",
+    "sentence_vectors": "<f2",
+    "sentence_spans": "<i8",
+    "sentence_artifacts": "<f2",
+    "sentence_text_offsets": "<i8",
+    "sentence_text": "u1",
+}
+
+
+def _shapes(n: int, m: int, dim: int, text_bytes: int) -> dict[str, tuple[int, ...]]:
+    return {
+        "doc_first": (n + 1,),
+        "doc_vectors": (n, dim),
+        "minhash": (n, NUM_PERM),
+        "band_sorted": (BANDS, n),
+        "band_order": (BANDS, n),
+        "sentence_vectors": (m, dim),
+        "sentence_spans": (m, 3),
+        "sentence_artifacts": (m,),
+        "sentence_text_offsets": (m + 1,),
+        "sentence_text": (text_bytes,),
+    }
+
+
+def _map(folder: Path, name: str, shape: tuple[int, ...]) -> np.ndarray:
+    path = folder / f"{name}.bin"
+    dtype = np.dtype(_DTYPES[name])
+    expected = int(np.prod(shape)) * dtype.itemsize
+    size = path.stat().st_size
+    if size != expected:
+        raise ValueError(f"{path.name} holds {size} bytes where the manifest says {expected}")
+    return np.memmap(path, dtype=dtype, mode="r", shape=shape) if expected else np.zeros(shape, dtype)
 
 
 class ReferenceIndexError(ValueError):
@@ -75,8 +104,8 @@ def band_keys(minhash: np.ndarray) -> np.ndarray:
 
 
 class ReferenceIndex:
-    def __init__(self, folder: Path, manifest: dict, ids: list[str | None], arrays: dict[str, np.ndarray], text: np.memmap, hnsw=None):
-        self.folder, self.manifest, self.ids, self.text, self.hnsw = folder, manifest, ids, text, hnsw
+    def __init__(self, folder: Path, manifest: dict, ids: list[str | None], arrays: dict[str, np.ndarray], hnsw=None):
+        self.folder, self.manifest, self.ids, self.hnsw = folder, manifest, ids, hnsw
         for name, value in arrays.items():
             setattr(self, name, value)
 
@@ -108,46 +137,30 @@ class ReferenceIndex:
                 f"{folder} holds vectors of {manifest.get('encoder')!r}, not of this model's encoder {encoder!r}: rebuild it with this model"
             )
         try:
-            arrays = {name: np.load(folder / f"{name}.npy", mmap_mode="r") for name in _ARRAYS}
-            text = (
-                np.memmap(folder / "sentence_text.bin", dtype=np.uint8, mode="r")
-                if (folder / "sentence_text.bin").stat().st_size
-                else np.zeros(0, np.uint8)
-            )
+            n, m, dim = int(manifest["documents"]), int(manifest["sentences"]), int(manifest["dim"])
+            shapes = _shapes(n, m, dim, int(manifest["text_bytes"]))
+            arrays = {name: _map(folder, name, shape) for name, shape in shapes.items()}
             with open(folder / "documents.jsonl", encoding="utf-8") as f:
                 ids = [json.loads(line)["id"] for line in f]
-        except (OSError, ValueError, KeyError) as exc:
+            if len(ids) != n:
+                raise ValueError(f"documents.jsonl lists {len(ids)} documents where the manifest says {n}")
+            if m and int(arrays["sentence_text_offsets"][-1]) != len(arrays["sentence_text"]):
+                raise ValueError("the sentence text offsets run past the text")
+        except (OSError, ValueError, KeyError, TypeError) as exc:
             raise ReferenceIndexError(f"{folder} is damaged: {exc}") from None
-        n, m = manifest.get("documents"), manifest.get("sentences")
-        expected = {
-            "doc_first": (n + 1,),
-            "doc_vectors": (n, manifest.get("dim")),
-            "minhash": (n, NUM_PERM),
-            "band_sorted": (BANDS, n),
-            "band_order": (BANDS, n),
-            "sentence_vectors": (m, manifest.get("dim")),
-            "sentence_spans": (m, 3),
-            "sentence_artifacts": (m,),
-            "sentence_text": (m + 1,),
-        }
-        wrong = [name for name, shape in expected.items() if arrays[name].shape != shape]
-        if len(ids) != n or wrong or (m and int(arrays["sentence_text"][-1]) != len(text)):
-            raise ReferenceIndexError(
-                f"{folder} is damaged: its arrays ({', '.join(wrong) or 'documents, text'}) disagree with its manifest"
-            )
         hnsw = None
         if (folder / "doc_vectors.usearch").exists():
             from usearch.index import Index
 
             hnsw = Index.restore(str(folder / "doc_vectors.usearch"), view=True)
-        return cls(folder, manifest, ids, arrays, text, hnsw)
+        return cls(folder, manifest, ids, arrays, hnsw)
 
     def entry(self, row: int) -> Side:
         """Document `row` as the matcher sees it."""
         lo, hi = int(self.doc_first[row]), int(self.doc_first[row + 1])
-        offsets = self.sentence_text[lo : hi + 1]
+        offsets = self.sentence_text_offsets[lo : hi + 1]
         sentences = [
-            ComparableSentence(int(i), int(s), int(e), bytes(self.text[offsets[k] : offsets[k + 1]]).decode("utf-8"))
+            ComparableSentence(int(i), int(s), int(e), bytes(self.sentence_text[offsets[k] : offsets[k + 1]]).decode("utf-8"))
             for k, (i, s, e) in enumerate(self.sentence_spans[lo:hi])
         ]
         vectors = np.asarray(self.sentence_vectors[lo:hi], dtype=np.float32)
@@ -194,52 +207,48 @@ class ReferenceIndex:
 
     @staticmethod
     def write(folder: str | os.PathLike, entries: Iterable[Side], encoder: str, dim: int) -> ReferenceIndex:
-        """Write a new index of `entries` to `folder` (replacing what is there only once complete)."""
+        """Write a new index of `entries` to `folder`, a document at a time (replacing what is
+        there only once complete)."""
         folder = Path(folder)
         temporary = folder.with_name(folder.name + ".partial")
         shutil.rmtree(temporary, ignore_errors=True)
         temporary.mkdir(parents=True)
+        streamed = ("doc_vectors", "minhash", "sentence_vectors", "sentence_spans", "sentence_artifacts", "sentence_text")
+        files = {name: open(temporary / f"{name}.bin", "wb") for name in streamed}
         try:
-            ids, first, doc_vectors, minhashes, vectors, spans, artifacts, offsets = [], [0], [], [], [], [], [], [0]
-            with open(temporary / "sentence_text.bin", "wb") as text:
+            first, offsets, n, m, text_bytes = [0], [0], 0, 0, 0
+            with open(temporary / "documents.jsonl", "w", encoding="utf-8") as ids:
                 for e in entries:
                     fp = e.fingerprint
-                    ids.append(e.id)
-                    first.append(first[-1] + len(fp.sentences))
-                    doc_vectors.append(fp.vector.astype(np.float16))
-                    minhashes.append(np.asarray(fp.minhash, dtype=np.uint64))
-                    vectors.append(np.asarray(fp.vectors, dtype=np.float16).reshape(-1, dim))
-                    spans += [(s.index, s.start, s.end) for s in fp.sentences]
-                    artifacts += list(e.artifacts)
-                    for s in fp.sentences:
-                        data = s.text.encode("utf-8")
-                        text.write(data)
-                        offsets.append(offsets[-1] + len(data))
-            n, m = len(ids), len(spans)
-            minhash = np.stack(minhashes) if n else np.zeros((0, NUM_PERM), np.uint64)
+                    ids.write(json.dumps({"id": e.id}, ensure_ascii=False) + "\n")
+                    n += 1
+                    m += len(fp.sentences)
+                    first.append(m)
+                    files["doc_vectors"].write(np.asarray(fp.vector, dtype=_DTYPES["doc_vectors"]).tobytes())
+                    files["minhash"].write(np.asarray(fp.minhash, dtype=_DTYPES["minhash"]).tobytes())
+                    files["sentence_vectors"].write(np.asarray(fp.vectors, dtype=_DTYPES["sentence_vectors"]).reshape(-1, dim).tobytes())
+                    spans = [(x.index, x.start, x.end) for x in fp.sentences]
+                    files["sentence_spans"].write(np.asarray(spans, dtype=_DTYPES["sentence_spans"]).reshape(-1, 3).tobytes())
+                    files["sentence_artifacts"].write(np.asarray(e.artifacts, dtype=_DTYPES["sentence_artifacts"]).tobytes())
+                    for x in fp.sentences:
+                        data = x.text.encode("utf-8")
+                        files["sentence_text"].write(data)
+                        text_bytes += len(data)
+                        offsets.append(text_bytes)
+            for f in files.values():
+                f.close()
+            np.asarray(first, dtype=_DTYPES["doc_first"]).tofile(temporary / "doc_first.bin")
+            np.asarray(offsets, dtype=_DTYPES["sentence_text_offsets"]).tofile(temporary / "sentence_text_offsets.bin")
+            minhash = _map(temporary, "minhash", (n, NUM_PERM))
             bands = band_keys(minhash).T if n else np.zeros((BANDS, 0), np.uint64)
-            order = np.argsort(bands, axis=1, kind="stable").astype(np.int64)
-            arrays = {
-                "doc_first": np.asarray(first, dtype=np.int64),
-                "doc_vectors": np.stack(doc_vectors) if n else np.zeros((0, dim), np.float16),
-                "minhash": minhash,
-                "band_sorted": np.take_along_axis(bands, order, axis=1),
-                "band_order": order,
-                "sentence_vectors": np.concatenate(vectors) if m else np.zeros((0, dim), np.float16),
-                "sentence_spans": np.asarray(spans, dtype=np.int64).reshape(-1, 3),
-                "sentence_artifacts": np.asarray(artifacts, dtype=np.float16),
-                "sentence_text": np.asarray(offsets, dtype=np.int64),
-            }
-            for name, value in arrays.items():
-                np.save(temporary / f"{name}.npy", value)
-            with open(temporary / "documents.jsonl", "w", encoding="utf-8") as f:
-                for i in ids:
-                    f.write(json.dumps({"id": i}, ensure_ascii=False) + "\n")
+            order = np.argsort(bands, axis=1, kind="stable")
+            np.take_along_axis(bands, order, axis=1).astype(_DTYPES["band_sorted"]).tofile(temporary / "band_sorted.bin")
+            order.astype(_DTYPES["band_order"]).tofile(temporary / "band_order.bin")
             if n >= EXACT_BELOW:
                 from usearch.index import Index
 
                 hnsw = Index(ndim=dim, metric="ip", dtype="f16")
-                hnsw.add(np.arange(n), arrays["doc_vectors"].astype(np.float32))
+                hnsw.add(np.arange(n), np.asarray(_map(temporary, "doc_vectors", (n, dim)), dtype=np.float32))
                 hnsw.save(str(temporary / "doc_vectors.usearch"))
             manifest = {
                 "format": FORMAT,
@@ -250,10 +259,14 @@ class ReferenceIndex:
                 "bands": BANDS,
                 "documents": n,
                 "sentences": m,
+                "text_bytes": text_bytes,
                 "millcheck": __version__,
+                "arrays": {k: {"dtype": _DTYPES[k], "shape": list(v)} for k, v in _shapes(n, m, dim, text_bytes).items()},
             }
             (temporary / "manifest.json").write_text(json.dumps(manifest, indent=2) + "\n", encoding="utf-8")
         except BaseException:
+            for f in files.values():
+                f.close()
             shutil.rmtree(temporary, ignore_errors=True)
             raise
         if folder.exists():
