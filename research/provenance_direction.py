@@ -93,7 +93,9 @@ def main() -> None:
         for system, r in results.items():
             d = "n/a" if r["direction_right"] is None else f"{r['direction_right']:.3f} ({r['judged']})"
             med = "n/a" if r["median_copy_confidence"] is None else f"{r['median_copy_confidence']:.2f}"
-            lines.append(f"| {system}{' (held out)' if system == 'NLLB_Greedy' else ''} | {r['pairs']} | {r['aligned']} | {r['verbatim']} | {d} | {med} |")
+            lines.append(
+                f"| {system}{' (held out)' if system == 'NLLB_Greedy' else ''} | {r['pairs']} | {r['aligned']} | {r['verbatim']} | {d} | {med} |"
+            )
         Path(args.out).with_suffix(".md").write_text("\n".join(lines) + "\n")
 
 

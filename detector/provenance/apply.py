@@ -52,7 +52,7 @@ def attach(report: DocumentReport, sources: list[SourceMatch], config: VerdictCo
             continue
         # The rewrite is certain (the source is there); whether it is this side's is not.
         confidence = min(config.max_confidence, match.copy_confidence)
-        sentence.evidence.append(Evidence(kind, RULE, _message(match, pair), confidence, _changed(report, pair)))
+        sentence.evidence.append(Evidence(kind, RULE, _message(match, pair), confidence, _changed(pair)))
         sentence.labels[kind] = max(sentence.labels[kind], confidence)
         sentence.score = max(sentence.score, confidence)
     _decide(report, sources, config)
@@ -66,13 +66,10 @@ def _message(match: SourceMatch, pair: AlignedSentence) -> str:
     return f"restates sentence {pair.source_sentence} of {match.id!s} {how}{said} (P(copy) {match.copy_confidence:.2f})"
 
 
-def _changed(report: DocumentReport, pair: AlignedSentence) -> tuple[Span, ...]:
-    text = report.text or ""
-    return tuple(
-        Span(e.copy[0], e.copy[1], text[e.copy[0] : e.copy[1]])
-        for e in pair.edits
-        if e.op in (REPLACE, INSERT, MOVE) and e.copy[1] > e.copy[0]
-    )
+def _changed(pair: AlignedSentence) -> tuple[Span, ...]:
+    """The copy's changed words as spans: an edit's text is its exact slice of the document, so
+    this holds for reports read back without their text (the Ray engine's)."""
+    return tuple(Span(e.copy[0], e.copy[1], e.copy_text) for e in pair.edits if e.op in (REPLACE, INSERT, MOVE) and e.copy[1] > e.copy[0])
 
 
 def _decide(report: DocumentReport, sources: list[SourceMatch], config: VerdictConfig) -> None:

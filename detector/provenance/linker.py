@@ -20,7 +20,6 @@ from detector.provenance.rewrite import VERBATIM, RewriteConfig, document_kind, 
 from detector.provenance.word_diff import word_diff
 from detector.report import DocumentReport
 
-
 # `--provenance` holds every report and fingerprint of a run (about 50 KB a news article): past
 # this many it stops and points to the reference index, which streams.
 MAX_LINKED_DOCUMENTS = 200_000
