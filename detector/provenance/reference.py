@@ -248,7 +248,7 @@ class ReferenceIndex:
                 from usearch.index import Index
 
                 hnsw = Index(ndim=dim, metric="ip", dtype="f16")
-                hnsw.add(np.arange(n), np.asarray(_map(temporary, "doc_vectors", (n, dim)), dtype=np.float32))
+                hnsw.add(np.arange(n), np.asarray(_map(temporary, "doc_vectors", (n, dim)), dtype=np.float32), threads=os.cpu_count() or 1)
                 hnsw.save(str(temporary / "doc_vectors.usearch"))
             manifest = {
                 "format": FORMAT,
