@@ -165,7 +165,7 @@ def score(
         raise _cannot_write(output, exc) from None
     options = detector_options(threshold, max_chars, int8, runtime, max_length, mt_check)
     if reference is not None and not provenance:  # each report gets its sources as it is scored (also in Ray actors)
-        options["reference"] = str(reference)
+        options["reference"] = str(reference.resolve())  # Ray actors and workers may start elsewhere
     detector = load_detector(model, options)
     index = open_reference(reference, detector) if provenance else None  # linked with the run's documents at the end
     skipped = len(writer.done_ids)
@@ -428,7 +428,7 @@ def serve(
 
     options = detector_options(None, max_chars, int8, runtime, max_length, mt_check)
     if reference is not None:
-        options["reference"] = str(reference)
+        options["reference"] = str(reference.resolve())  # Ray actors and workers may start elsewhere
         open_reference(reference, None)  # a missing or damaged index is one error line, not a worker's crash
     if workers == 0:
         scorer = load_detector(model, options)
