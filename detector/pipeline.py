@@ -97,7 +97,7 @@ class Detector:
         if self.config.reference is not None:
             from detector.provenance.reference import ReferenceIndex
 
-            self.reference = ReferenceIndex.open(self.config.reference, self.encoder_name)
+            self.reference = ReferenceIndex.open(self.config.reference, self.encoder_name, self.name)
 
     @property
     def predictor(self):

@@ -53,6 +53,9 @@ def test_refused_indexes_say_why(wire, tmp_path, baseline_detector):
         ReferenceIndex.open(tmp_path)
     with pytest.raises(ReferenceIndexError, match="not of this model's encoder"):
         ReferenceIndex.open(folder, "package:some-other-encoder")
+    built_with = ReferenceIndex.write(folder.with_name("v.idx"), [], "package:enc", 384, model="millcheck-minilm-v9")
+    with pytest.raises(ReferenceIndexError, match="built with model 'millcheck-minilm-v9'"):
+        ReferenceIndex.open(built_with.folder, "package:enc", "evidence-baseline")
     old = tmp_path / "old.idx"
     old.mkdir()
     for p in folder.iterdir():

@@ -226,7 +226,9 @@ def open_reference(path: Path | None, detector):
     from detector.provenance.reference import ReferenceIndex, ReferenceIndexError
 
     try:
-        return ReferenceIndex.open(path, detector.encoder_name if detector is not None else None)
+        if detector is None:
+            return ReferenceIndex.open(path)
+        return ReferenceIndex.open(path, detector.encoder_name, detector.name)
     except ReferenceIndexError as exc:
         raise fail(str(exc)) from None
 
@@ -334,7 +336,7 @@ def _write_index(output: Path, detector, sides):
     from detector.provenance.reference import ReferenceIndex
 
     try:
-        return ReferenceIndex.write(output, sides, detector.encoder_name, detector.encoder.model.config.hidden_size)
+        return ReferenceIndex.write(output, sides, detector.encoder_name, detector.encoder.model.config.hidden_size, detector.name)
     except OSError as exc:
         raise _cannot_write(output, exc) from None
 

@@ -9,7 +9,7 @@ The format (a folder, `format_version` 1) is raw little-endian arrays whose dtyp
 manifest gives, memory-mapped on open, and written a document at a time, so neither building nor
 reading a million documents needs them in memory:
 
-    manifest.json          format, format_version, encoder, dim, num_perm, bands, documents, sentences,
+    manifest.json          format, format_version, encoder, model, dim, num_perm, bands, documents, sentences,
                            millcheck version, and "arrays": {name: {"dtype", "shape"}}
     documents.jsonl        one {"id": ...} per document, in row order
     doc_first              int64 [documents + 1]: each document's first row in the sentence arrays
@@ -115,8 +115,10 @@ class ReferenceIndex:
     # -- reading --------------------------------------------------------------------------
 
     @classmethod
-    def open(cls, folder: str | os.PathLike, encoder: str | None = None) -> ReferenceIndex:
-        """Open (memory-mapped); `encoder`: the name the caller's vectors come from, checked."""
+    def open(cls, folder: str | os.PathLike, encoder: str | None = None, model: str | None = None) -> ReferenceIndex:
+        """Open (memory-mapped). `encoder`: the name the caller's vectors come from; `model`: the
+        caller's model, whose artifact probabilities direction compares with the stored ones.
+        Both are checked when given."""
         folder = Path(folder)
         try:
             manifest = json.loads((folder / "manifest.json").read_text(encoding="utf-8"))
@@ -135,6 +137,11 @@ class ReferenceIndex:
         if encoder is not None and manifest.get("encoder") != encoder:
             raise ReferenceIndexError(
                 f"{folder} holds vectors of {manifest.get('encoder')!r}, not of this model's encoder {encoder!r}: rebuild it with this model"
+            )
+        if model is not None and manifest.get("model") not in (None, model):
+            raise ReferenceIndexError(
+                f"{folder} was built with model {manifest.get('model')!r}, not {model!r}: its artifact probabilities "
+                f"would not compare with this model's; rebuild it, or use --model {manifest.get('model')}"
             )
         try:
             n, m, dim = int(manifest["documents"]), int(manifest["sentences"]), int(manifest["dim"])
@@ -206,7 +213,7 @@ class ReferenceIndex:
     # -- writing --------------------------------------------------------------------------
 
     @staticmethod
-    def write(folder: str | os.PathLike, entries: Iterable[Side], encoder: str, dim: int) -> ReferenceIndex:
+    def write(folder: str | os.PathLike, entries: Iterable[Side], encoder: str, dim: int, model: str | None = None) -> ReferenceIndex:
         """Write a new index of `entries` to `folder`, a document at a time (replacing what is
         there only once complete)."""
         folder = Path(folder)
@@ -254,6 +261,7 @@ class ReferenceIndex:
                 "format": FORMAT,
                 "format_version": FORMAT_VERSION,
                 "encoder": encoder,
+                "model": model,
                 "dim": dim,
                 "num_perm": NUM_PERM,
                 "bands": BANDS,
@@ -272,4 +280,4 @@ class ReferenceIndex:
         if folder.exists():
             shutil.rmtree(folder)
         temporary.rename(folder)
-        return ReferenceIndex.open(folder, encoder)
+        return ReferenceIndex.open(folder, encoder, model)
