@@ -178,7 +178,7 @@ def test_a_run_too_large_to_hold_stops_before_writing_and_says_what_streams(base
 
     reports = ((None, baseline_detector.score(f"Sentence number {i} is here and it is long enough.", id=str(i))) for i in range(5))
     with pytest.raises(typer.Exit) as stopped:
-        list(_with_sources(baseline_detector, reports, bar=None, quiet=True, limit=3))
+        list(_with_sources(baseline_detector, reports, quiet=True, limit=3))
     assert stopped.value.exit_code == 2
     err = capsys.readouterr().err
     assert "stops past 3 documents" in err and "--reference, which streams" in err

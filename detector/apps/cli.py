@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import sys
 from enum import Enum
+from itertools import chain
 from pathlib import Path
 from typing import List
 
@@ -178,7 +179,7 @@ def score(
             else:
                 reports = detector.score_many(todo)
             if provenance:
-                reports = _with_sources(detector, reports, bar, quiet, index)
+                reports = _with_sources(detector, reports, quiet, index)
             for _, report in reports:
                 writer.write(report)
                 done += 1
@@ -199,7 +200,7 @@ def score(
         raise fail("no documents found in the given paths")
 
 
-def _with_sources(detector, reports, bar, quiet: bool, index=None, limit: int | None = None):
+def _with_sources(detector, reports, quiet: bool, index=None, limit: int | None = None):
     """All reports first, then provenance over them (and the reference index), then out in input
     order. Past `limit` documents (memory) it stops before writing anything and says what streams."""
     from detector.provenance.linker import MAX_LINKED_DOCUMENTS
@@ -293,7 +294,7 @@ def index_add(
     """Add documents to a reference index (a new index replaces it once complete)."""
     detector = load_detector(model, {"max_chars": max_chars})
     old = open_reference(index, detector)
-    added = _write_index(index, detector, [*old.entries(), *_sides(detector, iter_records(paths, max_chars), quiet)])
+    added = _write_index(index, detector, chain(old.entries(), _sides(detector, iter_records(paths, max_chars), quiet)))
     if not quiet:
         typer.echo(f"{index} now holds {len(added)} documents", err=True)
 
@@ -308,7 +309,7 @@ def index_merge(
     """Merge reference indexes into one."""
     detector = load_detector(model, {})
     opened = [open_reference(i, detector) for i in indexes]
-    merged = _write_index(output, detector, [e for index in opened for e in index.entries()])
+    merged = _write_index(output, detector, chain.from_iterable(index.entries() for index in opened))
     if not quiet:
         typer.echo(f"merged {len(opened)} indexes: {len(merged)} documents in {output}", err=True)
 

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from detector.document.verdict import summarise
 from detector.evidence.base import Evidence, Span
 from detector.labels import MACHINE_TRANSLATED, SPUN, VERDICT_CLEAN, VERDICT_MACHINE_TRANSLATED, VERDICT_SPUN, VERDICT_SYNDICATED
+from detector.provenance.fingerprint import comparable_sentences
 from detector.provenance.matches import AlignedSentence, SourceMatch
 from detector.provenance.rewrite import SPUN as REWRITE_SPUN
 from detector.provenance.rewrite import TRANSLATED, VERBATIM
@@ -78,8 +79,8 @@ def _decide(report: DocumentReport, sources: list[SourceMatch], config: VerdictC
     report.counts, report.shares, report.sentences_flagged = summary.counts, summary.shares, summary.flagged
     if report.verdict != VERDICT_CLEAN:
         return
-    comparable = max((len(m.pairs) / m.share for m in sources if m.share), default=0)
-    if not comparable:
+    comparable = len(comparable_sentences(report))
+    if not sources or not comparable:
         return
     copied = {k: set() for k in (VERBATIM, REWRITE_SPUN, TRANSLATED)}
     strength = {REWRITE_SPUN: 0.0, TRANSLATED: 0.0}

@@ -18,7 +18,10 @@ from detector.labels import BOILERPLATE
 from detector.report import DocumentReport
 from detector.text.words import content_stems, words
 
-NUM_PERM = 64  # MinHash permutations: LSH at Jaccard 0.2..0.5 needs no more (benchmarks/provenance_index.md)
+NUM_PERM = 64  # MinHash permutations of a document's content stems
+# LSH bands of the signature: 21 bands of 3 rows is what datasketch's MinHashLSH picks for Jaccard
+# 0.3 at 64 permutations (the same candidates, checked on the provenance validation collection).
+BANDS, ROWS = 21, 3
 MIN_WORDS = 4  # a sentence shorter than this ("Photo: AFP") matches too much to be evidence
 
 
@@ -56,6 +59,17 @@ def minhash_of(texts: list[str]) -> np.ndarray:
     m = MinHash(num_perm=NUM_PERM, seed=1)
     m.update_batch([s.encode("utf-8") for s in sorted(stems)])
     return m.hashvalues.copy()
+
+
+def band_keys(minhash: np.ndarray) -> np.ndarray:
+    """[n, BANDS] uint64 keys: each band's ROWS hash values mixed into one number; two signatures
+    share a band when the keys are equal (the LSH candidates of the batch and of a reference index)."""
+    m = np.atleast_2d(minhash).astype(np.uint64)[:, : BANDS * ROWS].reshape(len(np.atleast_2d(minhash)), BANDS, ROWS)
+    key = np.zeros(m.shape[:2], dtype=np.uint64)
+    with np.errstate(over="ignore"):
+        for r in range(ROWS):
+            key = key * np.uint64(0x9E3779B97F4A7C15) + m[:, :, r]
+    return key
 
 
 def fingerprints(reports: list[DocumentReport], encoder) -> list[Fingerprint]:

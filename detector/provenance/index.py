@@ -10,22 +10,33 @@ faiss and hnswlib).
 
 from __future__ import annotations
 
+from collections import defaultdict
 from dataclasses import dataclass
 
 import numpy as np
-from datasketch import LeanMinHash, MinHashLSH
 
-from detector.provenance.fingerprint import NUM_PERM, Fingerprint
+from detector.provenance.fingerprint import Fingerprint, band_keys
 
-_SCHEME = "affine32"  # datasketch's hashing scheme for MinHash(seed=1); stored hash values need it
+EXACT_BELOW = 20_000  # documents; an exact search under this is faster than building HNSW
 
 
 @dataclass(frozen=True)
 class RetrievalConfig:
     neighbours: int = 8  # nearest documents taken from the vector index
     min_document_similarity: float = 0.55  # cosine of document vectors; below it a neighbour is no candidate
-    lsh_threshold: float = 0.3  # Jaccard of content stems that LSH aims to find
-    exact_below: int = 20_000  # documents; an exact search under this is faster than building HNSW
+    exact_below: int = EXACT_BELOW
+
+
+def nearest(vectors: np.ndarray, hnsw, query: np.ndarray, k: int, floor: float) -> list[int]:
+    """Rows of `vectors` (L2-normalised) among the `k` nearest to `query` with cosine >= `floor`:
+    through `hnsw` (a usearch inner-product index over the rows) when given, else exactly."""
+    query = query.astype(np.float32)
+    if hnsw is not None:
+        hits = hnsw.search(query, k)
+        return [int(key) for key, d in zip(hits.keys, hits.distances) if 1.0 - d >= floor]
+    sims = np.asarray(vectors, dtype=np.float32) @ query
+    top = np.argpartition(-sims, k - 1)[:k] if k < len(sims) else np.arange(len(sims))
+    return [int(i) for i in top if sims[i] >= floor]
 
 
 class CandidateIndex:
@@ -37,7 +48,7 @@ class CandidateIndex:
         self._vectors: list[np.ndarray] = []
         self._matrix: np.ndarray | None = None
         self._hnsw = None
-        self._lsh = MinHashLSH(threshold=config.lsh_threshold, num_perm=NUM_PERM)
+        self._bands: dict[tuple[int, int], list[int]] = defaultdict(list)  # (band, key) -> positions
 
     def __len__(self) -> int:
         return len(self._vectors)
@@ -47,28 +58,21 @@ class CandidateIndex:
         self._vectors.append(fingerprint.vector.astype(np.float32))
         self._matrix = self._hnsw = None
         if not fingerprint.empty:
-            self._lsh.insert(position, LeanMinHash(seed=1, hashvalues=fingerprint.minhash, scheme=_SCHEME), check_duplication=False)
+            for band, key in enumerate(band_keys(fingerprint.minhash)[0]):
+                self._bands[(band, int(key))].append(position)
         return position
 
     def candidates(self, fingerprint: Fingerprint, exclude: int | None = None) -> list[int]:
         if fingerprint.empty or not self._vectors:
             return []
-        found = set(self._lsh.query(LeanMinHash(seed=1, hashvalues=fingerprint.minhash, scheme=_SCHEME)))
-        found.update(self._nearest(fingerprint.vector, self.config.neighbours + 1))
-        found.discard(exclude)
-        return sorted(found)
-
-    def _nearest(self, vector: np.ndarray, k: int) -> list[int]:
-        if len(self._vectors) < self.config.exact_below:
-            if self._matrix is None:
-                self._matrix = np.stack(self._vectors)
-            sims = self._matrix @ vector.astype(np.float32)
-            top = np.argsort(-sims)[:k]
-            return [int(i) for i in top if sims[i] >= self.config.min_document_similarity]
-        if self._hnsw is None:
+        found = {p for band, key in enumerate(band_keys(fingerprint.minhash)[0]) for p in self._bands.get((band, int(key)), ())}
+        if self._matrix is None:
+            self._matrix = np.stack(self._vectors)
+        if self._hnsw is None and len(self._vectors) >= self.config.exact_below:
             from usearch.index import Index
 
             self._hnsw = Index(ndim=self.dim, metric="ip", dtype="f16")
-            self._hnsw.add(np.arange(len(self._vectors)), np.stack(self._vectors))
-        found = self._hnsw.search(vector.astype(np.float32), k)
-        return [int(key) for key, d in zip(found.keys, found.distances) if 1.0 - d >= self.config.min_document_similarity]
+            self._hnsw.add(np.arange(len(self._vectors)), self._matrix)
+        found.update(nearest(self._matrix, self._hnsw, fingerprint.vector, self.config.neighbours + 1, self.config.min_document_similarity))
+        found.discard(exclude)
+        return sorted(found)

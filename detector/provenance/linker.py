@@ -91,9 +91,7 @@ def match_pair(a: Side, b: Side, config: ProvenanceConfig) -> tuple[SourceMatch,
     # Words a verbatim pair shares cannot hold artifacts one side added: direction comes from the
     # rewritten pairs only, and a syndication (verbatim as a whole) has none: 0.5, said so.
     rewritten = (
-        []
-        if VERBATIM in (kind_a, kind_b)
-        else [(p, x) for p, x in zip(sorted(pairs, key=lambda p: p.copy), seen_from_a) if x.rewrite != VERBATIM]
+        [] if VERBATIM in (kind_a, kind_b) else [(p, x) for p, x in zip(pairs, seen_from_a) if x.rewrite != VERBATIM]  # both in a's order
     )
     mine = [a.artifacts[p.copy] for p, _ in rewritten]
     theirs = [b.artifacts[p.source] for p, _ in rewritten]

@@ -40,16 +40,14 @@ from typing import Iterable
 
 import numpy as np
 
-from detector.provenance.fingerprint import NUM_PERM, ComparableSentence, Fingerprint
-from detector.provenance.index import RetrievalConfig
+from detector.provenance.fingerprint import BANDS, NUM_PERM, ComparableSentence, Fingerprint, band_keys
+from detector.provenance.index import EXACT_BELOW, RetrievalConfig, nearest
 from detector.provenance.linker import ProvenanceConfig, Side, match_pair
 from detector.provenance.matches import SourceMatch
 from detector.version import __version__
 
 FORMAT = "millcheck-reference-index"
 FORMAT_VERSION = 1
-BANDS, ROWS = 21, 3  # 21 bands of 3 rows: datasketch's choice for Jaccard 0.3 at 64 permutations
-EXACT_BELOW = 20_000  # documents; above, doc_vectors.usearch answers the nearest-neighbour query
 _DTYPES = {
     "doc_first": "<i8",
     "doc_vectors": "<f2",
@@ -91,16 +89,6 @@ def _map(folder: Path, name: str, shape: tuple[int, ...]) -> np.ndarray:
 
 class ReferenceIndexError(ValueError):
     """A reference index that cannot be used: missing, corrupt, or made for other vectors."""
-
-
-def band_keys(minhash: np.ndarray) -> np.ndarray:
-    """[n, BANDS] uint64 keys: each band's ROWS hash values mixed into one number."""
-    m = np.atleast_2d(minhash).astype(np.uint64)[:, : BANDS * ROWS].reshape(len(np.atleast_2d(minhash)), BANDS, ROWS)
-    key = np.zeros(m.shape[:2], dtype=np.uint64)
-    with np.errstate(over="ignore"):
-        for r in range(ROWS):
-            key = key * np.uint64(0x9E3779B97F4A7C15) + m[:, :, r]
-    return key
 
 
 class ReferenceIndex:
@@ -184,15 +172,7 @@ class ReferenceIndex:
             row = self.band_sorted[b]
             lo, hi = np.searchsorted(row, keys[b], side="left"), np.searchsorted(row, keys[b], side="right")
             found.update(int(r) for r in self.band_order[b, lo:hi])
-        query = fp.vector.astype(np.float32)
-        k = min(config.neighbours, len(self))
-        if self.hnsw is not None:
-            hits = self.hnsw.search(query, k)
-            found.update(int(key) for key, d in zip(hits.keys, hits.distances) if 1.0 - d >= config.min_document_similarity)
-        else:
-            sims = np.asarray(self.doc_vectors, dtype=np.float32) @ query
-            top = np.argpartition(-sims, k - 1)[:k] if k < len(sims) else np.arange(len(sims))
-            found.update(int(i) for i in top if sims[i] >= config.min_document_similarity)
+        found.update(nearest(self.doc_vectors, self.hnsw, fp.vector, min(config.neighbours, len(self)), config.min_document_similarity))
         return sorted(found)
 
     def sources(self, side: Side, config: ProvenanceConfig = ProvenanceConfig()) -> list[SourceMatch]:

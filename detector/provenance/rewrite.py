@@ -38,13 +38,13 @@ def pair_kind(diff: WordDiff, config: RewriteConfig = RewriteConfig()) -> str:
     or cut (a scraper that glued a caption on, a syndication that trimmed a clause)."""
     longest = max(diff.copy_words, diff.source_words, 1)
     shorter = max(min(diff.copy_words, diff.source_words), 1)
-    replaced = sum(max(_width(e.copy_text), _width(e.source_text)) for e in diff.edits if e.op == REPLACE)
+    runs = [max(_width(e.copy_text), _width(e.source_text)) for e in diff.edits if e.op == REPLACE]
+    replaced = sum(runs)
     if diff.kept_share >= config.verbatim_kept or (diff.matched_words >= config.verbatim_kept * shorter and replaced <= 0.05 * shorter):
         return VERBATIM
     if diff.source_words and diff.copy_words / diff.source_words <= config.summarised_length:
         return SUMMARISED
     indel = sum(_width(e.copy_text) + _width(e.source_text) for e in diff.edits if e.op in (INSERT, DELETE, MOVE))
-    runs = [max(_width(e.copy_text), _width(e.source_text)) for e in diff.edits if e.op == REPLACE]
     if diff.kept_share >= config.spun_kept and indel / longest <= config.spun_max_indel and all(r <= config.spun_max_run for r in runs):
         return SPUN
     return TRANSLATED
