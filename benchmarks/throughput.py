@@ -5,7 +5,7 @@
 
 Documents are the seeds plus distinct 20-line blocks of English news (WMT23 original English, then
 the human references), when the data folder is there. In one run, for torch fp32, torch int8
-(`--int8`) and ONNX Runtime int8 (`--runtime onnxruntime --int8`, when installed), it times
+(`--int8`), ONNX Runtime fp32 and int8 (`--runtime onnxruntime [--int8]`, when installed), it times
   - bare forward: the classifier's forward pass alone over pre-tokenised, length-sorted batches of
     every sentence (with its context), as `detector score` would feed it;
   - pipeline: what `detector score` does per document: decode, segment, evidence finders (with
@@ -40,6 +40,7 @@ BASE = "torch fp32"
 VARIANTS = {  # name -> Detector.from_pretrained options
     BASE: {},
     "torch int8 (`--int8`)": {"int8": True},
+    "onnxruntime fp32 (`--runtime onnxruntime`, serve's default)": {"runtime": "onnxruntime"},
     "onnxruntime int8 (`--runtime onnxruntime --int8`)": {"runtime": "onnxruntime", "int8": True},
 }
 

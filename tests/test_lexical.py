@@ -15,6 +15,31 @@ MT = [f"The {w} has been informed about the situation since weeks, according to 
 HUMAN = [f"The {w} was told about it weeks ago, the ministry said." for w in BODIES]
 
 
+def test_vectorised_character_hashes_are_zlib_crc32_of_each_gram_in_order():
+    """The numpy CRC-32 gives what one `zlib.crc32` per n-gram gives, for any Unicode (characters
+    of 1 to 4 bytes), empty texts, and texts shorter than n."""
+    import random
+    import zlib
+
+    from detector.scoring.ngram_hashing import char_ngram_hashes
+
+    rng = random.Random(7)
+    alphabet = "ab é–“”東😀 .,\t"
+    texts = ["", " a ", " Since weeks Russia has been accused. ", " Größe “quoted” 東京 😀 "]
+    texts += ["".join(rng.choice(alphabet) for _ in range(rng.randint(0, 25))) for _ in range(200)]
+    mask = (1 << 20) - 1
+    for prefix, sizes in (("c", (1, 5)), ("xc", (2, 4)), ("", (6, 6))):
+        got = char_ngram_hashes(texts, prefix, sizes, mask)
+        for text, hashes in zip(texts, got):
+            want = [
+                zlib.crc32((prefix + text[i : i + n]).encode("utf-8")) & mask
+                for n in range(sizes[0], sizes[1] + 1)
+                for i in range(len(text) - n + 1)
+            ]
+            assert hashes.tolist() == want, (text, prefix)
+    assert char_ngram_hashes([], "c", (1, 5), mask) == []
+
+
 def test_features_are_deterministic_case_sensitive_and_normalised_per_family():
     words, chars = ngram_counts("Since weeks Russia has been accused.", SMALL)
     assert sum(words.values()) == 7 + 6  # seven tokens (the period is one), six bigrams

@@ -68,9 +68,24 @@ def test_the_export_is_cached_per_checkpoint(cache_dir, monkeypatch):
         raise AssertionError("exported again although the cache holds this checkpoint")
 
     monkeypatch.setattr(onnx_runtime, "export_onnx", no_export)
+    monkeypatch.setattr(onnx_runtime, "export_encoder_onnx", no_export)
     loaded = Detector.from_pretrained(runtime="onnxruntime", cache_dir=str(cache_dir))
     assert loaded.predictor.runtime.path.parent.parent == cache_dir / "onnx"
-    assert not list(cache_dir.glob("onnx/*/tmp*")), "no half-written files left behind"
+    assert loaded.encoder.runtime.path.parent.parent == cache_dir / "onnx-encoder"
+    assert not list(cache_dir.glob("onnx*/*/tmp*")), "no half-written files left behind"
+
+
+def test_the_duplicate_finders_encoder_under_onnxruntime_embeds_as_torch_does(cache_dir):
+    """fp32 in both: the same unit vectors to float rounding, so the same duplicates are found."""
+    detector = Detector.from_pretrained(runtime="onnxruntime", cache_dir=str(cache_dir))
+    sentences = [s.text for s in segment(seed_text("000")).sentences]
+    exported = detector.encoder.encode(sentences)
+    runtime, detector.encoder.runtime = detector.encoder.runtime, None
+    try:
+        eager = detector.encoder.encode(sentences)
+    finally:
+        detector.encoder.runtime = runtime
+    assert exported.shape == eager.shape and np.abs(exported - eager).max() < 1e-5
 
 
 def test_a_changed_checkpoint_gets_its_own_export(tmp_path):

@@ -31,6 +31,11 @@ class SentenceEncoder:
         self.tokenizer = tokenizer
         self.model = model.eval()
         self.config = config
+        self.runtime = None  # an exported graph that pools itself (runtimes/onnx.py); None: torch
+
+    def use_runtime(self, runtime) -> None:
+        """Embed through `runtime` (called with the tokenised batch, returning {"embedding": ...})."""
+        self.runtime = runtime
 
     @classmethod
     def from_pretrained(cls, name_or_path: str = BASE_ENCODER, **overrides) -> SentenceEncoder:
@@ -59,6 +64,9 @@ class SentenceEncoder:
                 max_length=self.config.max_length,
                 return_tensors="pt",
             )
+            if self.runtime is not None:
+                out[idx] = self.runtime(**batch)["embedding"].numpy()
+                continue
             hidden = self.model(**batch).last_hidden_state
             mask = batch["attention_mask"].unsqueeze(-1).to(hidden.dtype)
             pooled = (hidden * mask).sum(1) / mask.sum(1).clamp(min=1e-9)

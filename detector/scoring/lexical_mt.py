@@ -31,6 +31,8 @@ from typing import Iterable, Iterator, Sequence
 
 import numpy as np
 
+from detector.scoring.ngram_hashing import char_ngram_hashes
+
 LEXICAL_NAME = "lexical_mt.safetensors"
 DOCUMENT_LEXICAL_NAME = "lexical_mt_document.safetensors"  # the document-level scorer
 _TOKEN = re.compile(r"\w+|[^\w\s]")
@@ -55,24 +57,33 @@ class LexicalConfig:
         return cls(**{k: tuple(v) if isinstance(v, list) else v for k, v in data.items() if k in cls.__dataclass_fields__})
 
 
+def _word_hashes(tokens: list[str], config: LexicalConfig, prefix: str) -> np.ndarray:
+    mask = (1 << config.hash_bits) - 1
+    lo, hi = config.word_ngrams
+    grams = [" ".join(tokens[i : i + n]) for n in range(lo, hi + 1) for i in range(len(tokens) - n + 1)]
+    return np.fromiter((zlib.crc32((prefix + "w" + g).encode("utf-8")) & mask for g in grams), np.int64, len(grams))
+
+
+def ngram_hashes_many(texts: Sequence[str], config: LexicalConfig, prefix: str = "") -> list[tuple[np.ndarray, np.ndarray]]:
+    """Per text, its hashed word n-grams and character n-grams (spaces collapsed), each occurrence
+    once, in `ngram_counts` order; the character n-grams of all texts hashed in one numpy pass."""
+    texts = [t.lower() for t in texts] if config.lowercase else list(texts)
+    tokens = [_TOKEN.findall(t) for t in texts]
+    padded = [f" {' '.join(t.split())} " if toks else "" for t, toks in zip(texts, tokens)]
+    chars = char_ngram_hashes(padded, prefix + "c", config.char_ngrams, (1 << config.hash_bits) - 1)
+    return [(_word_hashes(toks, config, prefix), c) for toks, c in zip(tokens, chars)]
+
+
 def ngram_counts(text: str, config: LexicalConfig, prefix: str = "") -> tuple[Counter, Counter]:
     """Hashed n-gram counts of one sentence: word n-grams, and character n-grams (spaces collapsed).
     `prefix` keeps one text's n-grams apart from another's (the context's from the sentence's)."""
-    text = text.lower() if config.lowercase else text
-    mask = (1 << config.hash_bits) - 1
-    words: Counter = Counter()
-    tokens = _TOKEN.findall(text)
-    lo, hi = config.word_ngrams
-    for n in range(lo, hi + 1):
-        for i in range(len(tokens) - n + 1):
-            words[zlib.crc32((prefix + "w" + " ".join(tokens[i : i + n])).encode("utf-8")) & mask] += 1
-    chars: Counter = Counter()
-    padded = f" {' '.join(text.split())} " if tokens else ""
-    lo, hi = config.char_ngrams
-    for n in range(lo, hi + 1):
-        for i in range(len(padded) - n + 1):
-            chars[zlib.crc32((prefix + "c" + padded[i : i + n]).encode("utf-8")) & mask] += 1
-    return words, chars
+    ((words, chars),) = ngram_hashes_many([text], config, prefix)
+    return Counter(words.tolist()), Counter(chars.tolist())
+
+
+def _ones(hashes: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Hashes with one count each (repeats are summed where a family's values are made)."""
+    return hashes, np.ones(len(hashes))
 
 
 def _contexts(texts: Sequence[str], contexts: Sequence[str] | None, config: LexicalConfig) -> Sequence[str | None]:
@@ -117,10 +128,6 @@ def _normalised_row(families) -> tuple[list[int], list[float]]:
     return list(row.keys()), list(row.values())
 
 
-def _arrays(counts: Counter) -> tuple[np.ndarray, np.ndarray]:
-    return np.fromiter(counts.keys(), np.int64, len(counts)), np.fromiter(counts.values(), np.float64, len(counts))
-
-
 @dataclass
 class _Piece:
     """One sentence as a part of its neighbours' contexts: its own context-prefixed counts (as
@@ -132,13 +139,15 @@ class _Piece:
     collapsed: str  # its words, single-spaced
 
 
-def _piece(text: str, config: LexicalConfig) -> _Piece | None:
-    text = text.lower() if config.lowercase else text
-    tokens = _TOKEN.findall(text)
-    if not tokens:  # nothing of it survives in a joined context
-        return None
-    words, chars = ngram_counts(text, config, prefix="x")
-    return _Piece(_arrays(words), _arrays(chars), tokens, " ".join(text.split()))
+def _pieces(texts: Sequence[str], config: LexicalConfig) -> list[_Piece | None]:
+    """Each text as a context piece (None where no token of it survives in a joined context)."""
+    hashed = ngram_hashes_many(texts, config, prefix="x")
+    pieces: list[_Piece | None] = []
+    for text, (words, chars) in zip(texts, hashed):
+        text = text.lower() if config.lowercase else text
+        tokens = _TOKEN.findall(text)
+        pieces.append(_Piece(_ones(words), _ones(chars), tokens, " ".join(text.split())) if tokens else None)
+    return pieces
 
 
 def _joined_counts(pieces: list[_Piece], config: LexicalConfig, prefix: str = "x") -> list[tuple[np.ndarray, np.ndarray]]:
@@ -204,10 +213,11 @@ def windowed_families(sentences: Sequence[str], config: LexicalConfig, window: i
     sentences on each side as context (joined by spaces, as `Document.context` and
     `training.corpus.sentence_context` join them), each sentence hashed once for itself and once as
     context (`_joined_counts`), not once per context it is in."""
-    pieces = [_piece(s, config) for s in sentences]
-    for i, sentence in enumerate(sentences):
+    pieces = _pieces(sentences, config)
+    own = ngram_hashes_many(sentences, config)
+    for i, (words, chars) in enumerate(own):
         around = [p for j in range(max(0, i - window), min(len(sentences), i + window + 1)) if j != i and (p := pieces[j])]
-        yield [_arrays(c) for c in ngram_counts(sentence, config)] + _joined_counts(around, config)
+        yield [_ones(words), _ones(chars)] + _joined_counts(around, config)
 
 
 def windowed_features(documents: Iterable[Sequence[str]], config: LexicalConfig, window: int):
@@ -261,10 +271,12 @@ class LexicalMTScorer:
 
     def logits(self, sentences: Sequence[str], contexts: Sequence[str] | None = None) -> np.ndarray:
         """One logit per sentence; `contexts` (one per sentence) is required when `config.context`."""
+        contexts = _contexts(sentences, contexts, self.config)
+        own = ngram_hashes_many(sentences, self.config)
+        around = ngram_hashes_many(contexts, self.config, prefix="x") if self.config.context else [()] * len(own)
         out = np.empty(len(sentences), dtype=np.float32)
-        for k, (text, context) in enumerate(zip(sentences, _contexts(sentences, contexts, self.config))):
-            idx, val = _row(text, self.config, context)
-            out[k] = float(np.dot(self.weights[idx], val)) + self.bias if idx else self.bias
+        for k, (families, context_families) in enumerate(zip(own, around)):
+            out[k] = sum(_family_dot(self.weights, *_ones(h)) for h in (*families, *context_families)) + self.bias
         return out
 
     def windowed_logits(self, sentences: Sequence[str], window: int) -> np.ndarray:

@@ -1,4 +1,5 @@
-"""The classifier's forward pass under ONNX Runtime, fp32 or dynamically quantised to int8.
+"""The classifier's forward pass under ONNX Runtime, fp32 or dynamically quantised to int8, and
+the duplicate finder's sentence encoder under ONNX Runtime fp32.
 
 On this project's 2-core CPU, ONNX Runtime's int8 kernels beat torch's dynamic quantisation
 (`benchmarks/forward_backends.md`). The model is exported once per checkpoint and cached on disk:
@@ -56,24 +57,49 @@ class _ExportedForward(nn.Module):
         return (out["logits"], out["token_logits"]) if "token_logits" in out else (out["logits"],)
 
 
+class _ExportedEmbedding(nn.Module):
+    """What gets exported of the sentence encoder: mean-pooled, L2-normalised embeddings (the
+    pooling of `SentenceEncoder.encode`, in the graph)."""
+
+    def __init__(self, model: nn.Module):
+        super().__init__()
+        self.model = model
+
+    def forward(self, input_ids, attention_mask, token_type_ids):
+        hidden = self.model(input_ids=input_ids, attention_mask=attention_mask, token_type_ids=token_type_ids).last_hidden_state
+        mask = attention_mask.unsqueeze(-1).to(hidden.dtype)
+        pooled = (hidden * mask).sum(1) / mask.sum(1).clamp(min=1e-9)
+        return (torch.nn.functional.normalize(pooled, p=2, dim=1),)
+
+
 def output_names(classifier) -> tuple[str, ...]:
     return ("logits", "token_logits") if classifier.token_head is not None else ("logits",)
 
 
 def export_onnx(classifier, path: str | os.PathLike) -> Path:
     """Export a `Predictor`'s network (LoRA already merged) with dynamic batch and length axes."""
-    _require()
-    path = Path(path)
     example = classifier.tokenize(["An example sentence."] * 2, ["Its context, a little longer."] * 2)
     names = output_names(classifier)
-    axes = {n: {0: "batch", 1: "tokens"} for n in INPUT_NAMES}
-    axes["logits"] = {0: "batch"}
+    axes = {"logits": {0: "batch"}}
     if "token_logits" in names:
         axes["token_logits"] = {0: "batch", 1: "tokens"}
+    return _export(_ExportedForward(classifier.model), example, names, axes, path)
+
+
+def export_encoder_onnx(encoder, path: str | os.PathLike) -> Path:
+    """Export a `SentenceEncoder` with its pooling: token ids in, unit embeddings out."""
+    example = encoder.tokenizer(["An example sentence.", "A second, longer example sentence."], padding=True, return_tensors="pt")
+    return _export(_ExportedEmbedding(encoder.model), example, ("embedding",), {"embedding": {0: "batch"}}, path)
+
+
+def _export(module: nn.Module, example, names: tuple[str, ...], output_axes: dict, path: str | os.PathLike) -> Path:
+    _require()
+    path = Path(path)
+    axes = {n: {0: "batch", 1: "tokens"} for n in INPUT_NAMES} | output_axes
     with warnings.catch_warnings():  # the TorchScript exporter warns about its own deprecation
         warnings.simplefilter("ignore")
         torch.onnx.export(
-            _ExportedForward(classifier.model).eval(),
+            module.eval(),
             tuple(example[n] for n in INPUT_NAMES),
             str(path),
             input_names=list(INPUT_NAMES),
@@ -148,25 +174,41 @@ def cached_onnx_forward(
 ) -> OnnxForward:
     """The checkpoint's ONNX forward, exported (and quantised) on first use and cached on disk."""
     _require()
-    folder = Path(cache_dir) if cache_dir is not None else default_cache_dir()
     from detector.scoring.weights import resolve_model_path
 
-    folder = folder / "onnx" / fingerprint(model_dir, resolve_model_path(classifier.config.base_model), int8)
-    target = folder / ("model-int8.onnx" if int8 else "model.onnx")
+    key = fingerprint(model_dir, resolve_model_path(classifier.config.base_model), int8)
+    name = "model-int8.onnx" if int8 else "model.onnx"
+    return _cached(lambda path: export_onnx(classifier, path), "onnx", key, name, int8, cache_dir)
+
+
+def cached_onnx_encoder(encoder, cache_dir: str | os.PathLike | None = None) -> OnnxForward:
+    """The sentence encoder's ONNX graph (fp32: its int8 moved reworded-caption similarities by 0.1),
+    exported on first use and cached on disk, keyed by the encoder's files."""
+    _require()
+    from detector.scoring.weights import resolve_model_path
+
+    path = resolve_model_path(encoder.config.name_or_path)
+    key = fingerprint(path, path, int8=False)
+    return _cached(lambda target: export_encoder_onnx(encoder, target), "onnx-encoder", key, "encoder.onnx", False, cache_dir)
+
+
+def _cached(export, kind: str, key: str, name: str, int8: bool, cache_dir: str | os.PathLike | None) -> OnnxForward:
+    folder = (Path(cache_dir) if cache_dir is not None else default_cache_dir()) / kind / key
+    target = folder / name
     if not target.is_file():
         try:
             folder.mkdir(parents=True, exist_ok=True)
-            _build(classifier, folder, target, int8)
+            _build(export, folder, target, int8)
         except OSError as exc:  # a read-only or odd cache folder: export for this process only
-            warnings.warn(f"cannot cache the ONNX export under {folder} ({exc}); exporting to a temporary folder", stacklevel=2)
+            warnings.warn(f"cannot cache the ONNX export under {folder} ({exc}); exporting to a temporary folder", stacklevel=3)
             scratch = Path(tempfile.mkdtemp(prefix="millcheck-onnx-"))
             target = scratch / target.name
-            _build(classifier, scratch, target, int8)
+            _build(export, scratch, target, int8)
     return OnnxForward.load(target)
 
 
-def _build(classifier, folder: Path, target: Path, int8: bool) -> None:
+def _build(export, folder: Path, target: Path, int8: bool) -> None:
     with tempfile.TemporaryDirectory(dir=folder) as work:
-        exported = export_onnx(classifier, Path(work) / "model.onnx")
+        exported = export(Path(work) / "model.onnx")
         built = quantize_onnx(exported, Path(work) / "model-int8.onnx") if int8 else exported
         os.replace(built, target)  # atomic: a reader sees the whole file or none
