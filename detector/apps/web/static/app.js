@@ -2,7 +2,7 @@
 "use strict";
 
 const TYPES = ["spun", "machine_translated", "duplicate", "garbled_list", "broken_punctuation", "boilerplate"];
-const state = { report: null, threshold: 0.5, enabled: new Set(TYPES), focusIndex: -1 };
+const state = { report: null, threshold: 0.5, enabled: new Set(TYPES), focusIndex: -1, heat: true };
 const $ = (id) => document.getElementById(id);
 
 function el(tag, attrs = {}, text = null) {
@@ -147,6 +147,7 @@ function renderSummary() {
     counts.append(item);
   }
   renderSources(r);
+  $("heat-toggle").hidden = !r.sentences.some((s) => s.lm_words);
   $("threshold-value").textContent = state.threshold.toFixed(2);
   $("summary").hidden = false;
 }
@@ -209,7 +210,9 @@ function skippedParagraph(text, span) {
   return el("p", { class: "skipped", "data-language": span[2], title: `not scored: ${span[2]}` }, text.slice(span[0], span[1]));
 }
 
-// Split a sentence's text at its evidence spans so repeated items and glued quotes are marked.
+// Split a sentence's text at its evidence spans (repeated items, glued quotes, improbable words are
+// marked) and, with the heat layer on (`serve --lm`), at its words, each tinted by how improbable
+// the language model finds it, with the model's own word on hover.
 function sentenceNodes(sentence, text) {
   const marks = [];
   for (const ev of sentence.evidence) {
@@ -221,16 +224,38 @@ function sentenceNodes(sentence, text) {
     }
   }
   marks.sort((a, b) => a[0] - b[0]);
+  const kept = [];
+  for (const m of marks) if (!kept.length || m[0] >= kept[kept.length - 1][1]) kept.push(m);
+  const words = state.heat && sentence.lm_words ? sentence.lm_words.map((w) => [sentence.start + w.start, sentence.start + w.end, w]) : [];
+  const cuts = new Set([sentence.start, sentence.end]);
+  for (const [s, e] of [...kept, ...words]) { cuts.add(s); cuts.add(e); }
+  const points = [...cuts].filter((c) => c >= sentence.start && c <= sentence.end).sort((a, b) => a - b);
   const nodes = [];
-  let pos = sentence.start;
-  for (const [s, e] of marks) {
-    if (s < pos) continue;
-    nodes.push(document.createTextNode(text.slice(pos, s)));
-    nodes.push(el("mark", { class: "evidence" }, text.slice(s, e)));
-    pos = e;
+  for (let i = 0; i + 1 < points.length; i++) {
+    const [a, b] = [points[i], points[i + 1]];
+    let node = document.createTextNode(text.slice(a, b));
+    const word = words.find((w) => w[0] <= a && b <= w[1]);
+    if (word) node = heatWord(word[2], word[0], node);
+    if (kept.some((m) => m[0] <= a && b <= m[1])) {
+      const mark = el("mark", { class: "evidence" });
+      mark.append(node);
+      node = mark;
+    }
+    nodes.push(node);
   }
-  nodes.push(document.createTextNode(text.slice(pos, sentence.end)));
   return nodes;
+}
+
+// A GLTR-style tint: none where the context makes the word likelier than it is in general English,
+// up to full at 8 nats of improbability.
+function heatWord(w, start, child) {
+  const span = el("span", { class: "lm-word", "data-start": String(start), "data-improbability": w.improbability.toFixed(2) });
+  span.style.setProperty("--h", String(Math.max(0, Math.min(1, w.improbability / 8))));
+  const expected = w.alternative ? `; the model expected “${w.alternative}”` : "";
+  span.title = `“${w.text}”: ${w.surprisal.toFixed(1)} nats here, improbability ${w.improbability.toFixed(1)}${expected}`;
+  if (w.alternative) span.dataset.alternative = w.alternative;
+  span.append(child);
+  return span;
 }
 
 function renderArticle() {
@@ -385,6 +410,7 @@ document.addEventListener("DOMContentLoaded", () => {
   });
   $("threshold").addEventListener("input", (e) => { state.threshold = Number(e.target.value); render(); });
   $("threshold").addEventListener("change", rejudge);
+  $("heat").addEventListener("change", (e) => { state.heat = e.target.checked; render(); });
   $("retry").addEventListener("click", score);
   $("copy").addEventListener("click", async () => {
     try { await navigator.clipboard.writeText(reportJson()); setStatus("Report copied."); }

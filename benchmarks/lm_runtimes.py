@@ -1,0 +1,120 @@
+"""The language model's pass on CPU, per runtime: sentences a second and agreement with fp32.
+
+    python benchmarks/lm_runtimes.py [--sentences 120] [--repeats 3] [--data-dir ../shared/data]
+
+Sentences are consecutive lines of WMT23 original English news, each read after the lines before
+it (at most `LMConfig.context_chars`), as the improbable-words finder reads a document. Runtimes:
+transformers fp32 and bf16, each with the context as it ships and with a shorter one. For each:
+sentences/second (median of interleaved repeats), the largest word-surprisal difference from fp32
+with the full context, and the share of words whose "named at the word bar" call differs. Writes
+benchmarks/lm_runtimes.md and .json.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import statistics
+import sys
+import time
+from datetime import datetime, timezone
+from pathlib import Path
+
+import numpy as np
+import torch
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from benchmarks.machine import describe_machine  # noqa: E402
+from detector.evidence.improbable_words import score_words  # noqa: E402
+from detector.lm.model import CONTEXT_CHARS, LanguageModel  # noqa: E402
+from detector.lm.stack import LMStack  # noqa: E402
+
+BASE = "transformers fp32"
+VARIANTS = {
+    BASE: {"dtype": "float32"},
+    "transformers bf16": {"dtype": "bfloat16"},
+    f"transformers fp32, context {CONTEXT_CHARS // 2} chars": {"dtype": "float32", "context_chars": CONTEXT_CHARS // 2},
+    f"transformers bf16, context {CONTEXT_CHARS // 2} chars": {"dtype": "bfloat16", "context_chars": CONTEXT_CHARS // 2},
+}
+
+
+def sentences(data_dir: Path, n: int) -> tuple[list[str], list[str]]:
+    lines = [x.strip() for x in (data_dir / "wmt23" / "en-original.human.en").read_text(encoding="utf-8").splitlines()]
+    texts, contexts = [], []
+    for i in range(1, len(lines)):
+        if lines[i] and len(texts) < n:
+            texts.append(lines[i])
+            contexts.append(" ".join(lines[max(0, i - 4) : i]))
+    return texts, contexts
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--sentences", type=int, default=120)
+    parser.add_argument("--repeats", type=int, default=3)
+    parser.add_argument("--data-dir", default=str(ROOT.parent / "shared" / "data"))
+    parser.add_argument("--model", default=str(ROOT / "detector" / "models" / "default"))
+    parser.add_argument("--out", default=str(ROOT / "benchmarks" / "lm_runtimes"))
+    args = parser.parse_args()
+    texts, contexts = sentences(Path(args.data_dir), args.sentences)
+    stack = LMStack.load(args.model)
+    models = {name: LanguageModel.from_pretrained(**options) for name, options in VARIANTS.items()}
+    for lm in models.values():  # warm-up
+        lm.word_surprisals(texts[:8], contexts[:8])
+    seconds: dict[str, list[float]] = {k: [] for k in models}
+    readings = {}
+    for _ in range(args.repeats):  # interleaved, so drift of the machine hits every runtime alike
+        for name, lm in models.items():
+            started = time.perf_counter()
+            readings[name] = lm.word_surprisals(texts, contexts)
+            seconds[name].append(time.perf_counter() - started)
+    weights = (stack.following_weight, stack.frequency_weight)
+
+    def improbability(name):
+        return np.asarray([w.improbability for ws in readings[name] for w in score_words(ws, *weights)])
+
+    base = improbability(BASE)
+    rows = {}
+    for name in models:
+        mine = improbability(name)
+        same = len(mine) == len(base)
+        rows[name] = {
+            "sentences_per_s": round(len(texts) / statistics.median(seconds[name]), 2),
+            "max_improbability_diff": round(float(np.abs(mine - base).max()), 3) if same else None,
+            "named_calls_differ": round(float(np.mean((mine >= stack.word_bar) != (base >= stack.word_bar))), 5) if same else None,
+            "marked_calls_differ": round(float(np.mean((mine >= stack.mark_bar) != (base >= stack.mark_bar))), 5) if same else None,
+        }
+    result = {
+        "command": "python " + " ".join(sys.argv),
+        "date": f"{datetime.now(timezone.utc):%Y-%m-%d %H:%M UTC}",
+        "machine": f"{describe_machine(torch.get_num_threads())}, torch {torch.__version__}",
+        "sentences": len(texts),
+        "words": int(len(base)),
+        "repeats": args.repeats,
+        "runtimes": rows,
+    }
+    lines = [
+        "# Language-model pass on CPU, per runtime",
+        "",
+        f"- command: `{result['command']}`",
+        f"- date: {result['date']}; machine: {result['machine']}",
+        f"- {len(texts)} lines of WMT23 original English ({len(base)} words), each read after the lines before it;"
+        f" median of {args.repeats} interleaved repeats; differences against {BASE} (context {CONTEXT_CHARS} chars)",
+        "",
+        "| runtime | sentences/s | largest improbability difference (nats) | named-word calls that differ | marked-word calls that differ |",
+        "|---|---|---|---|---|",
+        *[
+            f"| {k} | {v['sentences_per_s']:.2f} | {v['max_improbability_diff']} | {v['named_calls_differ']} | {v['marked_calls_differ']} |"
+            for k, v in rows.items()
+        ],
+        "",
+    ]
+    Path(args.out).with_suffix(".json").write_text(json.dumps(result, indent=2) + "\n", encoding="utf-8")
+    Path(args.out).with_suffix(".md").write_text("\n".join(lines), encoding="utf-8")
+    print("\n".join(lines))
+
+
+if __name__ == "__main__":
+    main()

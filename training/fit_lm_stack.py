@@ -1,0 +1,286 @@
+"""Fit the language model's part of a model folder (`lm_stack.json`, detector/lm/stack.py) on
+validation data, and measure it once on test data.
+
+    python -m training.fit_lm_stack [--model detector/models/default] [--data-dir ../shared/data] [--blocks 60]
+
+Lines of original English news (validation WMT14-15, test WMT16-17), each read after the lines
+before it, as written and as spun by the embedding spinner (the classifier's training spinner) and
+by the tortured-phrase spinner (held out from the classifier and from this fit). On validation:
+  - how words are scored (the weight of the next word's excess and of the bare-word frequency),
+    by the sentence-level ROC-AUC of the strongest word, embedding spinner vs human;
+  - the word bar: the improbability at most 1 in 1,000 human words reaches;
+  - the stack, a logistic regression of spun (embedding spinner) vs human on the classifier's spun
+    logit and the strongest improbability, its bias then lowered, if need be, until no more than
+    1% of the human lines reach the model's threshold.
+Test: the same measures, read once. Writes the part into the model folder (and its manifest) and
+reports/improbable-words.md/.json.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import random
+import sys
+import time
+from datetime import datetime, timezone
+from pathlib import Path
+
+import numpy as np
+
+from detector.evidence.improbable_words import score_words
+from detector.labels import SPUN
+from detector.lm.model import LanguageModel
+from detector.lm.stack import LMStack
+from detector.scoring.weights import BASE_ENCODER
+from training.config import DEFAULT_DATA_DIR, CorpusConfig
+from training.sources import tortured_phrases
+from training.spinning import WordSwapSpinner, load_or_build_embedding_thesaurus, tortured_thesaurus
+
+ROOT = Path(__file__).resolve().parents[1]
+YEARS = {"validation": ("wmt14", "wmt15"), "test": ("wmt16", "wmt17")}
+BLOCK = 6  # lines per block: each read after the ones before it
+KINDS = ("human", "spun-embedding", "spun-tortured")
+WEIGHTS = [(f, a) for a in (0.0, 0.25, 0.5, 0.75, 1.0) for f in (0.0, 0.5)]  # (following, frequency)
+MAX_HUMAN_FLAGGED = 0.01
+
+
+def auc(pos, neg) -> float | None:
+    pos, neg = np.asarray(pos, float), np.asarray(neg, float)
+    if not len(pos) or not len(neg):
+        return None
+    scores = np.concatenate([pos, neg])
+    ranks = scores.argsort().argsort() + 1.0
+    return float((ranks[: len(pos)].sum() - len(pos) * (len(pos) + 1) / 2) / (len(pos) * len(neg)))
+
+
+def cases(data_dir: Path, split: str, blocks: int, seed: int = 0) -> list[dict]:
+    """Per line of `blocks` blocks, in each kind: the text, the lines before it, the classifier's
+    context (the human neighbours), and the swapped spans."""
+    rng = random.Random(seed)
+    spinners = {
+        "spun-embedding": WordSwapSpinner(load_or_build_embedding_thesaurus(CorpusConfig().cache_dir, BASE_ENCODER), rate=0.3),
+        "spun-tortured": WordSwapSpinner(tortured_thesaurus(tortured_phrases(data_dir)), rate=0.6),
+    }
+    out = []
+    per_year = blocks // len(YEARS[split])
+    for year in YEARS[split]:
+        lines = (data_dir / "wmt-ht-mt" / "train" / f"{year}.en-original.human.en").read_text(encoding="utf-8").splitlines()
+        starts = list(range(0, len(lines) - BLOCK, BLOCK))
+        rng.shuffle(starts)
+        for lo in starts[:per_year]:
+            run = [x.strip() for x in lines[lo : lo + BLOCK]]
+            if not all(run):
+                continue
+            for i, line in enumerate(run):
+                base = {"before": " ".join(run[:i]), "around": " ".join(run[max(0, i - 1) : i] + run[i + 1 : i + 2])}
+                out.append({**base, "kind": "human", "text": line, "spans": []})
+                for kind, spinner in spinners.items():
+                    spun = spinner.spin(line, rng)
+                    if spun.spans:
+                        out.append({**base, "kind": kind, "text": spun.text, "spans": list(spun.spans)})
+    return out
+
+
+def features(words, weights, mark_bar: float) -> np.ndarray:
+    probe = LMStack("", 0.0, [0.0] * len(LMStack.FEATURES), 0.0, *weights, word_bar=0.0, mark_bar=mark_bar)
+    return np.stack([probe.features([w.improbability for w in score_words(ws, *weights)]) for ws in words])
+
+
+def bars(rows, words, weights) -> tuple[float, float]:
+    """(word bar, mark bar): the improbability 1 in 1,000 and 1 in 100 human words reach."""
+    human = [w.improbability for r, ws in zip(rows, words) if r["kind"] == "human" for w in score_words(ws, *weights)]
+    return float(np.quantile(human, 0.999)), float(np.quantile(human, 0.99))
+
+
+def stack_inputs(spun_cls: np.ndarray, lm_features: np.ndarray) -> np.ndarray:
+    p = np.clip(spun_cls, 1e-6, 1 - 1e-6)
+    return np.column_stack([np.log(p / (1 - p)), lm_features])
+
+
+def word_aucs(rows, words, weights) -> dict:
+    """Word-level ROC-AUC per spinner: its swapped words vs the words of the human lines."""
+    scored = [score_words(ws, *weights) for ws in words]
+    human = [w.improbability for r, sc in zip(rows, scored) if r["kind"] == "human" for w in sc]
+    out = {}
+    for kind in KINDS[1:]:
+        swapped = [
+            w.improbability
+            for r, sc in zip(rows, scored)
+            if r["kind"] == kind
+            for w in sc
+            if any(a < w.word.end and b > w.word.start for a, b in r["spans"])
+        ]
+        out[kind] = auc(swapped, human)
+    return out
+
+
+def measures(rows, words, spun_cls: np.ndarray, stack: LMStack, threshold: float) -> dict:
+    kinds = np.asarray([r["kind"] for r in rows])
+    weights = (stack.following_weight, stack.frequency_weight)
+    x = features(words, weights, stack.mark_bar)
+    stacked = stack.apply(spun_cls, x)
+    top = x[:, 0]
+    human = kinds == "human"
+    out = {"lines": {k: int((kinds == k).sum()) for k in KINDS}, "word_auc": word_aucs(rows, words, weights)}
+    for kind in KINDS[1:]:
+        pos = kinds == kind
+        out[kind] = {
+            "auc_classifier": auc(spun_cls[pos], spun_cls[human]),
+            "auc_lm_alone": auc(top[pos], top[human]),
+            "auc_stacked": auc(stacked[pos], stacked[human]),
+            "flagged_classifier": float(np.mean(spun_cls[pos] >= threshold)),
+            "flagged_stacked": float(np.mean(stacked[pos] >= threshold)),
+            "named_a_word": float(np.mean(top[pos] >= stack.word_bar)),
+        }
+    out["human"] = {
+        "flagged_classifier": float(np.mean(spun_cls[human] >= threshold)),
+        "flagged_stacked": float(np.mean(stacked[human] >= threshold)),
+        "named_a_word": float(np.mean(top[human] >= stack.word_bar)),
+    }
+    return out
+
+
+def fit(rows, words, spun_cls: np.ndarray, threshold: float, lm_name: str) -> tuple[LMStack, dict]:
+    """The word-scoring weights with the best cross-validated stack ROC-AUC (embedding spinner vs
+    human, 5 folds), then the stack fitted on all of validation, its bias lowered until no more
+    than MAX_HUMAN_FLAGGED of human lines (or the classifier's own share) reach `threshold`."""
+    from sklearn.linear_model import LogisticRegression
+    from sklearn.model_selection import cross_val_predict
+
+    kinds = np.asarray([r["kind"] for r in rows])
+    human, embedding = kinds == "human", kinds == "spun-embedding"
+    keep = human | embedding
+    y = embedding[keep].astype(int)
+    by_weights = {}
+    for w in WEIGHTS:
+        x = stack_inputs(spun_cls, features(words, w, bars(rows, words, w)[1]))[keep]
+        p = cross_val_predict(LogisticRegression(max_iter=1000), x, y, cv=5, method="predict_proba")[:, 1]
+        by_weights[w] = auc(p[y == 1], p[y == 0])
+    weights = max(WEIGHTS, key=lambda w: by_weights[w])
+    word_bar, mark_bar = bars(rows, words, weights)
+    x = stack_inputs(spun_cls, features(words, weights, mark_bar))
+    model = LogisticRegression(max_iter=1000).fit(x[keep], y)
+    coef = [float(c) for c in model.coef_[0]]
+    stack = LMStack(lm_name, coef[0], coef[1:], float(model.intercept_[0]), *weights, round(word_bar, 3), round(mark_bar, 3))
+    lm_x = x[:, 1:]
+    ceiling = max(MAX_HUMAN_FLAGGED, float(np.mean(spun_cls[human] >= threshold)))
+    while np.mean(stack.apply(spun_cls[human], lm_x[human]) >= threshold) > ceiling:
+        stack.bias -= 0.05
+    return stack, {f"following {w[0]}, frequency {w[1]}": a for w, a in by_weights.items()}
+
+
+def read_cached(lm, rows, path: Path):
+    """The LM's word surprisals of `rows` (cached: refitting the stack need not re-read them), and
+    the seconds the reading took (None when it came from the cache)."""
+    import pickle
+
+    key = [(r["text"], r["before"]) for r in rows]
+    if path.exists():
+        cached_key, words = pickle.loads(path.read_bytes())
+        if cached_key == key:
+            return words, None
+    started = time.perf_counter()
+    words = lm.word_surprisals([r["text"] for r in rows], [r["before"] for r in rows])
+    seconds = time.perf_counter() - started
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_bytes(pickle.dumps((key, words)))
+    return words, seconds
+
+
+def classifier_spun(detector, rows) -> np.ndarray:
+    k = detector.predictor.config.outputs.index(SPUN)
+    return detector.predictor.predict([r["text"] for r in rows], [r["around"] for r in rows])[:, k]
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--model", default=str(ROOT / "detector" / "models" / "default"))
+    parser.add_argument("--data-dir", default=str(DEFAULT_DATA_DIR))
+    parser.add_argument("--blocks", type=int, default=60)
+    parser.add_argument("--report", default=str(ROOT / "reports" / "improbable-words"))
+    args = parser.parse_args()
+    from detector import Detector
+    from detector.scoring.manifest import Manifest
+
+    data_dir = Path(args.data_dir)
+    detector = Detector.from_pretrained(args.model)
+    threshold = detector.config.threshold
+    lm = LanguageModel.from_pretrained()
+    cache = Path(CorpusConfig().cache_dir)
+    validation = cases(data_dir, "validation", args.blocks)
+    words, seconds = read_cached(lm, validation, cache / f"lm-readings-validation-{args.blocks}.pkl")
+    spun_cls = classifier_spun(detector, validation)
+    stack, by_weights = fit(validation, words, spun_cls, threshold, lm.name)
+    test = cases(data_dir, "test", args.blocks, seed=1)
+    test_words, _ = read_cached(lm, test, cache / f"lm-readings-test-{args.blocks}.pkl")
+    result = {
+        "command": "python -m training.fit_lm_stack " + " ".join(sys.argv[1:]),
+        "date": f"{datetime.now(timezone.utc):%Y-%m-%d %H:%M UTC}",
+        "model": detector.name,
+        "lm": lm.name,
+        "threshold": threshold,
+        "stack": dict(vars(stack)),
+        "validation_sentence_auc_by_weights": by_weights,
+        "validation": measures(validation, words, spun_cls, stack, threshold),
+        "test": measures(test, test_words, classifier_spun(detector, test), stack, threshold),
+        "lm_lines_per_second": round(len(validation) / seconds, 1) if seconds else None,
+    }
+    stack.save(args.model)
+    manifest = Manifest.load(args.model)
+    manifest.add(LMStack.KIND)
+    manifest.save(args.model)
+    Path(args.report).with_suffix(".json").write_text(json.dumps(result, indent=2) + "\n", encoding="utf-8")
+    Path(args.report).with_suffix(".md").write_text("\n".join(report_lines(result)), encoding="utf-8")
+    print("\n".join(report_lines(result)))
+
+
+def report_lines(r: dict) -> list[str]:
+    s = r["stack"]
+    lines = [
+        "# Improbable words: the language model's evidence of swapped words, and the spun stack",
+        "",
+        f"- command: `{r['command']}`",
+        f"- date: {r['date']}; model: {r['model']}; language model: {r['lm']} (transformers fp32, CPU); threshold {r['threshold']:.3f}",
+        "- lines of original English news, each read after the lines before it: as written (human), spun by the embedding"
+        " spinner (the classifier's training spinner), spun by the tortured-phrase spinner (held out from the classifier"
+        " and from this fit); validation WMT14-15, test WMT16-17 (read once)",
+        "",
+        f"Chosen on validation: following weight {s['following_weight']}, frequency weight {s['frequency_weight']}"
+        " (the stack's 5-fold ROC-AUC, embedding spinner vs human); word bar"
+        f" {s['word_bar']} nats (99.9th percentile of human words), mark bar {s['mark_bar']} (99th);"
+        f" spun = sigmoid({s['w_classifier']:.3f} x classifier logit + "
+        + " + ".join(f"{w:.3f} x {name}" for w, name in zip(s["w_lm"], LMStack.FEATURES))
+        + f" + {s['bias']:.3f}) (bias lowered until at most 1% of human validation lines reach the threshold).",
+        "",
+        "| split | kind | lines | spun ROC-AUC: classifier | LM alone | stacked | flagged: classifier | stacked | a word named |",
+        "|---|---|---|---|---|---|---|---|---|",
+    ]
+    for split in ("validation", "test"):
+        m = r[split]
+        for kind in KINDS[1:]:
+            k = m[kind]
+            lines.append(
+                f"| {split} | {kind} | {m['lines'][kind]} | {k['auc_classifier']:.3f} | {k['auc_lm_alone']:.3f} | {k['auc_stacked']:.3f}"
+                f" | {k['flagged_classifier']:.3f} | {k['flagged_stacked']:.3f} | {k['named_a_word']:.3f} |"
+            )
+        h = m["human"]
+        lines.append(
+            f"| {split} | human | {m['lines']['human']} | | | | {h['flagged_classifier']:.3f} | {h['flagged_stacked']:.3f} | {h['named_a_word']:.3f} |"
+        )
+    lines += [
+        "",
+        "Word-level ROC-AUC (swapped words vs the words of human lines): "
+        + "; ".join(f"{split} {kind} {r[split]['word_auc'][kind]:.3f}" for split in ("validation", "test") for kind in KINDS[1:]),
+        "",
+        "Stack ROC-AUC (5-fold, validation, embedding spinner vs human) by word-scoring weights: "
+        + "; ".join(f"{k}: {v:.3f}" for k, v in r["validation_sentence_auc_by_weights"].items()),
+        "",
+        f"LM pass: {r['lm_lines_per_second']} lines/s on validation (transformers fp32, 2 cores; None: read from the cache).",
+        "",
+    ]
+    return lines
+
+
+if __name__ == "__main__":
+    main()
