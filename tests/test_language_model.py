@@ -113,3 +113,28 @@ def test_a_model_without_a_fitted_stack_says_how_to_fit_one(tmp_path, lm_cache):
     (copy / "lm_stack.json").unlink()
     with pytest.raises(ModelFilesError, match="fit_lm_stack"):
         Detector.from_pretrained(str(copy), lm="candidates", cache_dir=str(lm_cache))
+
+
+def test_the_llama_cpp_runtime_reads_as_transformers_does_or_says_what_to_install(lm_cache, lm_detector, monkeypatch):
+    from detector.lm.llama_runtime import LlamaCppMissing
+    from detector.lm.model import LanguageModel
+
+    sentences = ["The soldiers were grossly trompling the rights of the villagers."]
+    contexts = ["Russian troops have gathered near the border with Ukraine for weeks."]
+    try:
+        import llama_cpp  # noqa: F401
+    except ImportError:
+        with pytest.raises(LlamaCppMissing, match="pip install llama-cpp-python"):
+            LanguageModel.from_pretrained(cache_dir=lm_cache, runtime="llama-cpp")
+        return
+    llama = LanguageModel.from_pretrained(cache_dir=lm_cache, runtime="llama-cpp")
+    try:
+        (fast,) = llama.word_surprisals(sentences, contexts)
+    finally:
+        llama.runtime.close()
+    (exact,) = lm_detector.lm_finder.lm.word_surprisals(sentences, contexts)
+    assert [w.text for w in fast] == [w.text for w in exact]
+    assert max(abs(a.surprisal - b.surprisal) for a, b in zip(fast, exact)) < 1.0  # the same quantised weights
+    monkeypatch.setitem(sys.modules, "llama_cpp", None)
+    with pytest.raises(LlamaCppMissing, match="pip install llama-cpp-python"):
+        LanguageModel.from_pretrained(cache_dir=lm_cache, runtime="llama-cpp")

@@ -60,6 +60,21 @@ def converted_model_dir(cache_dir: str | os.PathLike | None = None, progress: bo
     return target
 
 
+def gguf_file(cache_dir: str | os.PathLike | None = None) -> Path:
+    """The GGUF itself (for the llama.cpp runtime), assembled into the cache on first use."""
+    from importlib import import_module
+
+    require_lm()
+    package = import_module(LM_PACKAGE)
+    target = lm_cache_dir(cache_dir).with_suffix(".gguf")
+    if not target.is_file():
+        target.parent.mkdir(parents=True, exist_ok=True)
+        with tempfile.TemporaryDirectory(dir=target.parent, prefix=".assembling-") as work:
+            built = package.assemble(output_path=Path(work) / package.MODEL_NAME)  # checks the SHA-256
+            os.replace(built, target)
+    return target
+
+
 def _convert(work: Path, progress: bool) -> None:
     from importlib import import_module
 

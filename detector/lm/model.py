@@ -14,6 +14,7 @@ import re
 from dataclasses import dataclass
 from typing import Sequence
 
+import numpy as np
 import torch
 
 WORD = re.compile(r"[^\W_]+(?:['’][^\W_]+)*")
@@ -37,19 +38,30 @@ class WordSurprisal:
 class LMConfig:
     batch_size: int = 8
     context_chars: int = CONTEXT_CHARS
-    # "float32", or "bfloat16" (faster on CPUs with AVX-512 BF16; benchmarks/lm_runtimes.md)
-    dtype: str = "float32"
+    # "float32", "bfloat16", or "auto": bfloat16 where the CPU has AVX-512 BF16 (2x fp32's speed,
+    # word improbabilities within 0.5 nats; benchmarks/lm_runtimes.md), else float32
+    dtype: str = "auto"
+    # "transformers", or "llama-cpp": the GGUF's quantised kernels (pip install llama-cpp-python)
+    runtime: str = "transformers"
+
+
+def _has_bf16() -> bool:
+    """Whether this CPU multiplies bfloat16 natively (torch's own check; False where it has none)."""
+    check = getattr(torch.cpu, "_is_avx512_bf16_supported", None)
+    return bool(check and check())
 
 
 class LanguageModel:
     """A causal LM read for surprisal: `word_surprisals(sentences, contexts)`."""
 
-    def __init__(self, tokenizer, model, config: LMConfig | None = None, name: str = ""):
+    def __init__(self, tokenizer, model, config: LMConfig | None = None, name: str = "", runtime=None):
+        """`model`: a transformers causal LM, or None with a `runtime` that gives logits (llama.cpp)."""
         self.tokenizer = tokenizer
-        self.model = model.eval()
+        self.model = model.eval() if model is not None else None
         self.config = config or LMConfig()
         self.name = name
-        self._softcap = getattr(model.config, "final_logit_softcapping", None)
+        self.runtime = runtime
+        self._softcap = getattr(model.config, "final_logit_softcapping", None) if model is not None else None
 
     @classmethod
     def from_pretrained(
@@ -62,12 +74,24 @@ class LanguageModel:
         from detector.lm.files import LM_NAME, converted_model_dir
 
         config = LMConfig(**overrides)
+        if config.dtype == "auto":
+            config.dtype = "bfloat16" if _has_bf16() else "float32"
         if config.dtype not in ("float32", "bfloat16"):
-            raise ValueError(f"unknown dtype {config.dtype!r}; choose float32 or bfloat16")
+            raise ValueError(f"unknown dtype {config.dtype!r}; choose float32, bfloat16 or auto")
+        if config.runtime not in ("transformers", "llama-cpp"):
+            raise ValueError(f"unknown runtime {config.runtime!r}; choose transformers or llama-cpp")
         folder = str(path) if path is not None else str(converted_model_dir(cache_dir, progress=progress))
         tokenizer = AutoTokenizer.from_pretrained(folder, local_files_only=path is None)
+        name = LM_NAME if path is None else str(path)
+        if config.runtime == "llama-cpp":
+            if path is not None:
+                raise ValueError("the llama.cpp runtime runs the [lm] extra's GGUF only")
+            from detector.lm.files import gguf_file
+            from detector.lm.llama_runtime import LlamaCppLogits
+
+            return cls(tokenizer, None, config, name, runtime=LlamaCppLogits(gguf_file(cache_dir), torch.get_num_threads()))
         model = AutoModelForCausalLM.from_pretrained(folder, local_files_only=path is None, dtype=getattr(torch, config.dtype))
-        return cls(tokenizer, model, config, name=LM_NAME if path is None else str(path))
+        return cls(tokenizer, model, config, name)
 
     def _inputs(self, sentence: str, context: str) -> tuple[str, int]:
         context = " ".join(context.split())[-self.config.context_chars :]
@@ -94,7 +118,6 @@ class LanguageModel:
         enc = self.tokenizer(list(texts), return_offsets_mapping=True, padding=True, return_tensors="pt")
         offsets = enc.pop("offset_mapping").numpy()
         ids = enc["input_ids"]
-        hidden = self.model.base_model(**enc).last_hidden_state  # (batch, tokens, hidden): right-padded, causal
         # the positions that predict a token of the sentence (the token after each position)
         rows, cols = [], []
         for b, start in enumerate(starts):
@@ -106,7 +129,7 @@ class LanguageModel:
         if not rows:
             return [[] for _ in sentences]
         rows_t, cols_t = torch.tensor(rows), torch.tensor(cols)
-        logits = self.model.get_output_embeddings()(hidden[rows_t, cols_t - 1]).float()
+        logits = self._logits(enc, rows_t, cols_t - 1)
         if self._softcap:
             logits = torch.tanh(logits / self._softcap) * self._softcap
         logp = torch.log_softmax(logits, dim=-1)
@@ -121,6 +144,15 @@ class LanguageModel:
             tokens = [(t, int(offsets[b, t, 0]) - start, int(offsets[b, t, 1]) - start) for t in range(1, valid) if (b, t) in per_token]
             result.append(self._words(sentence, tokens, {t: per_token[(b, t)] for t, _, _ in tokens}))
         return result
+
+    def _logits(self, enc, rows: torch.Tensor, positions: torch.Tensor) -> torch.Tensor:
+        """The logits after each (row, position) of the right-padded batch."""
+        if self.runtime is not None:
+            valid = enc["attention_mask"].sum(1).tolist()
+            per_row = {b: self.runtime.logits(enc["input_ids"][b, : valid[b]].tolist()) for b in set(rows.tolist())}
+            return torch.from_numpy(np.stack([per_row[b][t] for b, t in zip(rows.tolist(), positions.tolist())]))
+        hidden = self.model.base_model(**enc).last_hidden_state  # (batch, tokens, hidden): causal, so padding after is harmless
+        return self.model.get_output_embeddings()(hidden[rows, positions]).float()
 
     def _words(self, sentence: str, tokens: list[tuple[int, int, int]], scores: dict[int, tuple[float, int, float]]) -> list[WordSurprisal]:
         words = []
