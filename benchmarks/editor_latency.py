@@ -4,7 +4,8 @@
 
 Builds a 1,000-word article from the seeds (000 then 002, cut at 1,000 words), scores it
 through the FastAPI app with its test client under the shipped model (ONNX Runtime fp32, the
-editor's default, and int8; torch fp32) and the evidence-only baseline, and prints the median, min and max wall time per variant with the
+editor's default, and int8; torch fp32; with `--lm` when the [lm] extra is installed) and the
+evidence-only baseline, and prints the median, min and max wall time per variant with the
 machine it ran on. The result is written to benchmarks/editor_latency.md.
 """
 
@@ -43,6 +44,7 @@ VARIANTS = {  # name -> Detector.from_pretrained arguments
     "`serve --int8` (onnxruntime int8)": ("default", {"runtime": "onnxruntime", "int8": True}),
     "`serve --runtime torch` (torch fp32)": ("default", {}),
     "`serve --model evidence-baseline`": ("evidence-baseline", {}),
+    "`serve --lm` (onnxruntime fp32 + the language model on every sentence)": ("default", {"runtime": "onnxruntime", "lm": "all"}),
 }
 
 
@@ -57,7 +59,12 @@ def main() -> None:
     from detector.apps.web import create_app
 
     hf_logging.disable_progress_bar()
-    clients = {name: TestClient(create_app(Detector.from_pretrained(model, **kw))) for name, (model, kw) in VARIANTS.items()}
+    clients = {}
+    for name, (model, kw) in VARIANTS.items():
+        try:
+            clients[name] = TestClient(create_app(Detector.from_pretrained(model, **kw)))
+        except ImportError as exc:  # `--lm` needs the [lm] extra
+            print(f"{name} skipped: {exc}", file=sys.stderr)
     text = article()
     models, sentences = {}, 0
     for name, client in clients.items():  # warm-up
