@@ -138,3 +138,12 @@ def test_the_llama_cpp_runtime_reads_as_transformers_does_or_says_what_to_instal
     monkeypatch.setitem(sys.modules, "llama_cpp", None)
     with pytest.raises(LlamaCppMissing, match="pip install llama-cpp-python"):
         LanguageModel.from_pretrained(cache_dir=lm_cache, runtime="llama-cpp")
+
+
+def test_a_very_long_sentence_is_read_in_bounded_memory(lm_detector):
+    from detector.lm.model import MAX_TOKENS
+
+    lm = lm_detector.lm_finder.lm
+    sentence = " ".join(["the council approved the budget"] * 600)  # 3,000 words, one "sentence"
+    (words,) = lm.word_surprisals([sentence], ["Officials met on Tuesday."])
+    assert 0 < len(words) < MAX_TOKENS and all(sentence[w.start : w.end] == w.text for w in words)

@@ -19,6 +19,8 @@ import torch
 
 WORD = re.compile(r"[^\W_]+(?:['’][^\W_]+)*")
 CONTEXT_CHARS = 400  # the preceding text a sentence is read after (about 80 tokens)
+MAX_TOKENS = 1024  # context + sentence; the words of a longer "sentence" past it are not read
+HEAD_CHUNK = 128  # positions per pass of the output layer (128 x 262k logits: 134 MB in fp32)
 
 
 @dataclass(frozen=True)
@@ -115,7 +117,9 @@ class LanguageModel:
 
     def _batch(self, sentences: list[str], contexts: list[str]) -> list[list[WordSurprisal]]:
         texts, starts = zip(*(self._inputs(s, c) for s, c in zip(sentences, contexts)))
-        enc = self.tokenizer(list(texts), return_offsets_mapping=True, padding=True, return_tensors="pt")
+        enc = self.tokenizer(
+            list(texts), return_offsets_mapping=True, padding=True, truncation=True, max_length=MAX_TOKENS, return_tensors="pt"
+        )
         offsets = enc.pop("offset_mapping").numpy()
         ids = enc["input_ids"]
         # the positions that predict a token of the sentence (the token after each position)
@@ -129,12 +133,7 @@ class LanguageModel:
         if not rows:
             return [[] for _ in sentences]
         rows_t, cols_t = torch.tensor(rows), torch.tensor(cols)
-        logits = self._logits(enc, rows_t, cols_t - 1)
-        if self._softcap:
-            logits = torch.tanh(logits / self._softcap) * self._softcap
-        logp = torch.log_softmax(logits, dim=-1)
-        target = -logp.gather(1, ids[rows_t, cols_t][:, None])[:, 0].numpy()
-        best_logp, best = logp.max(dim=-1)
+        target, best, best_logp = self._token_scores(enc, rows_t, cols_t - 1, ids[rows_t, cols_t])
         per_token: dict[tuple[int, int], tuple[float, int, float]] = {
             (b, t): (float(target[k]), int(best[k]), float(-best_logp[k])) for k, (b, t) in enumerate(zip(rows, cols))
         }
@@ -145,14 +144,32 @@ class LanguageModel:
             result.append(self._words(sentence, tokens, {t: per_token[(b, t)] for t, _, _ in tokens}))
         return result
 
-    def _logits(self, enc, rows: torch.Tensor, positions: torch.Tensor) -> torch.Tensor:
-        """The logits after each (row, position) of the right-padded batch."""
+    def _token_scores(self, enc, rows: torch.Tensor, positions: torch.Tensor, targets: torch.Tensor):
+        """For each (row, position) of the right-padded batch: -ln P(its target token), the likeliest
+        token, and its log-probability; the output layer run HEAD_CHUNK positions at a time (a
+        262k-token row is 1 MB: a long sentence must not hold them all at once)."""
+        logits_at = self._logits_source(enc, rows)
+        surprisal, best, best_logp = [], [], []
+        for lo in range(0, len(rows), HEAD_CHUNK):
+            logits = logits_at(rows[lo : lo + HEAD_CHUNK], positions[lo : lo + HEAD_CHUNK]).float()
+            if self._softcap:
+                logits = torch.tanh(logits / self._softcap) * self._softcap
+            logp = torch.log_softmax(logits, dim=-1)
+            surprisal.append(-logp.gather(1, targets[lo : lo + HEAD_CHUNK, None])[:, 0])
+            top_logp, top = logp.max(dim=-1)
+            best.append(top)
+            best_logp.append(top_logp)
+        return torch.cat(surprisal).numpy(), torch.cat(best), torch.cat(best_logp)
+
+    def _logits_source(self, enc, rows: torch.Tensor):
+        """A function (rows, positions) -> the logits after those positions of the batch."""
         if self.runtime is not None:
             valid = enc["attention_mask"].sum(1).tolist()
             per_row = {b: self.runtime.logits(enc["input_ids"][b, : valid[b]].tolist()) for b in set(rows.tolist())}
-            return torch.from_numpy(np.stack([per_row[b][t] for b, t in zip(rows.tolist(), positions.tolist())]))
+            return lambda r, p: torch.from_numpy(np.stack([per_row[b][t] for b, t in zip(r.tolist(), p.tolist())]))
         hidden = self.model.base_model(**enc).last_hidden_state  # (batch, tokens, hidden): causal, so padding after is harmless
-        return self.model.get_output_embeddings()(hidden[rows, positions]).float()
+        head = self.model.get_output_embeddings()
+        return lambda r, p: head(hidden[r, p])
 
     def _words(self, sentence: str, tokens: list[tuple[int, int, int]], scores: dict[int, tuple[float, int, float]]) -> list[WordSurprisal]:
         words = []
