@@ -80,10 +80,12 @@ def test_with_lm_the_report_names_improbable_words_and_reads_every_sentence(lm_d
     )
 
 
-def test_candidates_mode_reads_only_sentences_a_learned_type_suspects(lm_cache, lm_detector):
+def test_candidates_mode_reads_only_suspected_sentences_and_the_spinners_coinages(lm_cache, lm_detector):
     from detector import Detector
+    from detector.evidence.improbable_words import has_unknown_word
     from detector.labels import LEARNED_TYPES
     from detector.pipeline import LM_CANDIDATE_BAR
+    from detector.text.segment import segment
 
     batch = Detector.from_pretrained(lm="candidates", cache_dir=str(lm_cache))
     batch.lm_finder = lm_detector.lm_finder  # the same model, not loaded twice
@@ -91,11 +93,16 @@ def test_candidates_mode_reads_only_sentences_a_learned_type_suspects(lm_cache, 
     text = seed_text("000")
     before = plain.score(text)
     report = batch.score(text)
+    (scores,) = plain.scorer.score([segment(text)])
     for was, now in zip(before.sentences, report.sentences):
         suspected = max(was.labels[t] for t in LEARNED_TYPES) >= LM_CANDIDATE_BAR
-        assert (now.lm_words is not None) == suspected
-        if now.lm_words is None:
+        wanted = suspected or bool(scores.words[was.index]) or has_unknown_word(was.text)
+        assert (now.lm_words is not None) == wanted, was.text
+        if not wanted:
             assert now.labels == was.labels, "a sentence the LM did not read keeps its scores"
+    read = [s for s in report.sentences if s.lm_words is not None]
+    assert 0 < len(read) < len(report.sentences)
+    assert {"trompling", "calmening"} <= {w["text"] for s in read for w in s.lm_words}, "the coinages are read"
     assert plain.score(text).to_dict() == before.to_dict(), "without --lm nothing changes"
     assert all("lm_words" not in s for s in before.to_dict()["sentences"])
 
@@ -147,3 +154,15 @@ def test_a_very_long_sentence_is_read_in_bounded_memory(lm_detector):
     sentence = " ".join(["the council approved the budget"] * 600)  # 3,000 words, one "sentence"
     (words,) = lm.word_surprisals([sentence], ["Officials met on Tuesday."])
     assert 0 < len(words) < MAX_TOKENS and all(sentence[w.start : w.end] == w.text for w in words)
+
+
+def test_a_sentence_reads_the_same_alone_or_batched_with_longer_ones(lm_detector):
+    """Padding must not move a word's reading (Gemma's tokenizer pads on the left by default)."""
+    lm = lm_detector.lm_finder.lm
+    sentences = ["Prices rose.", "The council met on Tuesday and approved the budget for next year.", "It rained in Geneva."]
+    contexts = ["", "Officials gathered in the town hall early in the morning.", "The weather was poor."]
+    together = lm.word_surprisals(sentences, contexts)
+    for sentence, context, batched in zip(sentences, contexts, together):
+        (alone,) = lm.word_surprisals([sentence], [context])
+        assert [w.text for w in batched] == [w.text for w in alone] and batched
+        assert max(abs(a.surprisal - b.surprisal) for a, b in zip(batched, alone)) < 0.2

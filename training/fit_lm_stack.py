@@ -42,6 +42,7 @@ YEARS = {"validation": ("wmt14", "wmt15"), "test": ("wmt16", "wmt17")}
 BLOCK = 6  # lines per block: each read after the ones before it
 KINDS = ("human", "spun-embedding", "spun-tortured")
 WEIGHTS = [(f, a) for a in (0.0, 0.25, 0.5, 0.75, 1.0) for f in (0.0, 0.5)]  # (following, frequency)
+READING_VERSION = 2  # bumped when the LM's reading changes (2: right padding), so cached readings are not reused
 MAX_HUMAN_FLAGGED = 0.005  # human validation lines the stack may flag spun (with the classifier's own)
 MAX_HUMAN_NAMED = 0.005  # human validation lines in which a word may be named at the word bar
 
@@ -197,7 +198,7 @@ def read_cached(lm, rows, path: Path):
     the seconds the reading took (None when it came from the cache)."""
     import pickle
 
-    key = [(r["text"], r["before"]) for r in rows]
+    key = [READING_VERSION] + [(r["text"], r["before"]) for r in rows]
     if path.exists():
         cached_key, words = pickle.loads(path.read_bytes())
         if cached_key == key:

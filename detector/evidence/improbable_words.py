@@ -24,7 +24,7 @@ import numpy as np
 
 from detector.evidence.base import Evidence, Findings, Span, add
 from detector.labels import SPUN
-from detector.lm.model import LanguageModel, WordSurprisal
+from detector.lm.model import WORD, LanguageModel, WordSurprisal
 from detector.lm.stack import LMStack
 from detector.text.segment import Document
 
@@ -54,6 +54,14 @@ class ScoredWord:
     def describe(self) -> str:
         expected = f": the model expected “{self.word.alternative}”" if self.word.alternative else ""
         return f"“{self.word.text}” is improbable here ({self.word.surprisal:.1f} nats; {self.unigram:.1f} as a bare word){expected}"
+
+
+def has_unknown_word(text: str) -> bool:
+    """Whether `text` holds a lower-case word of letters that general English never uses (wordfreq
+    frequency 0): a misspelling or a spinner's coinage ("trompling"), or a rare word."""
+    from wordfreq import word_frequency
+
+    return any(w.isalpha() and w.islower() and word_frequency(w, "en") == 0 for w in WORD.findall(text))
 
 
 def unigram_surprisal(word: str) -> float:

@@ -59,6 +59,7 @@ class LanguageModel:
     def __init__(self, tokenizer, model, config: LMConfig | None = None, name: str = "", runtime=None):
         """`model`: a transformers causal LM, or None with a `runtime` that gives logits (llama.cpp)."""
         self.tokenizer = tokenizer
+        self.tokenizer.padding_side = "right"  # Gemma's pads on the left; the batch code reads rows from position 0
         self.model = model.eval() if model is not None else None
         self.config = config or LMConfig()
         self.name = name
