@@ -14,7 +14,6 @@ benchmarks/lm_runtimes.md and .json.
 from __future__ import annotations
 
 import argparse
-import json
 import statistics
 import sys
 import time
@@ -28,6 +27,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from benchmarks.machine import describe_machine  # noqa: E402
+from benchmarks.throughput import write_report  # noqa: E402
 from detector.evidence.improbable_words import score_words  # noqa: E402
 from detector.lm.model import CONTEXT_CHARS, LanguageModel  # noqa: E402
 from detector.lm.stack import LMStack  # noqa: E402
@@ -124,9 +124,7 @@ def main() -> None:
     for lm in models.values():
         if lm.runtime is not None:
             lm.runtime.close()
-    Path(args.out).with_suffix(".json").write_text(json.dumps(result, indent=2) + "\n", encoding="utf-8")
-    Path(args.out).with_suffix(".md").write_text("\n".join(lines), encoding="utf-8")
-    print("\n".join(lines))
+    write_report(Path(args.out), lines, result)
 
 
 if __name__ == "__main__":

@@ -15,7 +15,6 @@ probability shows the contagion the flag rule now hides. Writes research/contagi
 from __future__ import annotations
 
 import argparse
-import json
 import random
 import sys
 from datetime import datetime, timezone
@@ -26,6 +25,7 @@ import numpy as np
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from benchmarks.throughput import write_report  # noqa: E402
 from detector.labels import BROKEN_PUNCTUATION, GARBLED_LIST, MACHINE_TRANSLATED, SPUN  # noqa: E402
 from detector.scoring.weights import BASE_ENCODER  # noqa: E402
 from training.artifacts import break_punctuation, garble_list  # noqa: E402
@@ -123,9 +123,7 @@ def main() -> None:
         " their probability can rise without a flag; the last column is the share that would have flagged before that rule.",
         "",
     ]
-    Path(args.out).with_suffix(".json").write_text(json.dumps(result, indent=2) + "\n", encoding="utf-8")
-    Path(args.out).with_suffix(".md").write_text("\n".join(lines), encoding="utf-8")
-    print("\n".join(lines))
+    write_report(Path(args.out), lines, result)
 
 
 if __name__ == "__main__":

@@ -16,7 +16,6 @@ Writes research/lm-document-mt.md and .json.
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 from datetime import datetime, timezone
 from pathlib import Path
@@ -26,6 +25,7 @@ import numpy as np
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from benchmarks.throughput import roc_auc, write_report  # noqa: E402
 from detector.evidence.improbable_words import score_words  # noqa: E402
 from detector.lm.model import LanguageModel  # noqa: E402
 from detector.lm.stack import LMStack  # noqa: E402
@@ -33,12 +33,6 @@ from detector.lm.stack import LMStack  # noqa: E402
 SYSTEMS = ("human-translation", "deepl", "google")
 YEARS = ("wmt14", "wmt15")
 LINES = 10
-
-
-def auc(pos, neg) -> float:
-    scores = np.concatenate([pos, neg])
-    ranks = scores.argsort().argsort() + 1.0
-    return float((ranks[: len(pos)].sum() - len(pos) * (len(pos) + 1) / 2) / (len(pos) * len(neg)))
 
 
 def blocks(data_dir: Path, n: int) -> dict[str, list[list[str]]]:
@@ -93,7 +87,7 @@ def main() -> None:
         "blocks_per_system": len(data[SYSTEMS[0]]),
         "auc_mt_lower": {
             engine: {
-                name: round(auc(-np.asarray(features[engine][name]), -np.asarray(features["human-translation"][name])), 3)
+                name: round(roc_auc(-np.asarray(features[engine][name]), -np.asarray(features["human-translation"][name])), 3)
                 for name in features[engine]
             }
             for engine in SYSTEMS[1:]
@@ -125,9 +119,7 @@ def main() -> None:
         " news in pretraining. Paired blocks (the same source lines), so the translator is the only difference.",
         "",
     ]
-    Path(args.out).with_suffix(".json").write_text(json.dumps(result, indent=2) + "\n", encoding="utf-8")
-    Path(args.out).with_suffix(".md").write_text("\n".join(lines), encoding="utf-8")
-    print("\n".join(lines))
+    write_report(Path(args.out), lines, result)
 
 
 if __name__ == "__main__":

@@ -84,7 +84,7 @@ def score_words(words: Sequence[WordSurprisal], following_weight: float = 0.5, f
 
 @dataclass
 class LMReading:
-    """What the LM read of one document: per sentence read, its scored words and the strongest."""
+    """What the LM read of one document: per sentence read, its scored words."""
 
     words: dict[int, list[ScoredWord]] = field(default_factory=dict)
 

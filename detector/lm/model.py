@@ -33,7 +33,6 @@ class WordSurprisal:
     text: str
     surprisal: float
     alternative: str | None
-    alternative_surprisal: float | None  # -ln P(alternative's first token) at the same place
 
 
 @dataclass
@@ -134,9 +133,9 @@ class LanguageModel:
         if not rows:
             return [[] for _ in sentences]
         rows_t, cols_t = torch.tensor(rows), torch.tensor(cols)
-        target, best, best_logp = self._token_scores(enc, rows_t, cols_t - 1, ids[rows_t, cols_t])
-        per_token: dict[tuple[int, int], tuple[float, int, float]] = {
-            (b, t): (float(target[k]), int(best[k]), float(-best_logp[k])) for k, (b, t) in enumerate(zip(rows, cols))
+        target, best = self._token_scores(enc, rows_t, cols_t - 1, ids[rows_t, cols_t])
+        per_token: dict[tuple[int, int], tuple[float, int]] = {
+            (b, t): (float(target[k]), int(best[k])) for k, (b, t) in enumerate(zip(rows, cols))
         }
         result = []
         for b, (sentence, start) in enumerate(zip(sentences, starts)):
@@ -146,21 +145,19 @@ class LanguageModel:
         return result
 
     def _token_scores(self, enc, rows: torch.Tensor, positions: torch.Tensor, targets: torch.Tensor):
-        """For each (row, position) of the right-padded batch: -ln P(its target token), the likeliest
-        token, and its log-probability; the output layer run HEAD_CHUNK positions at a time (a
+        """For each (row, position) of the right-padded batch: -ln P(its target token) and the likeliest
+        token; the output layer run HEAD_CHUNK positions at a time (a
         262k-token row is 1 MB: a long sentence must not hold them all at once)."""
         logits_at = self._logits_source(enc, rows)
-        surprisal, best, best_logp = [], [], []
+        surprisal, best = [], []
         for lo in range(0, len(rows), HEAD_CHUNK):
             logits = logits_at(rows[lo : lo + HEAD_CHUNK], positions[lo : lo + HEAD_CHUNK]).float()
             if self._softcap:
                 logits = torch.tanh(logits / self._softcap) * self._softcap
             logp = torch.log_softmax(logits, dim=-1)
             surprisal.append(-logp.gather(1, targets[lo : lo + HEAD_CHUNK, None])[:, 0])
-            top_logp, top = logp.max(dim=-1)
-            best.append(top)
-            best_logp.append(top_logp)
-        return torch.cat(surprisal).numpy(), torch.cat(best), torch.cat(best_logp)
+            best.append(logp.argmax(dim=-1))
+        return torch.cat(surprisal).numpy(), torch.cat(best)
 
     def _logits_source(self, enc, rows: torch.Tensor):
         """A function (rows, positions) -> the logits after those positions of the batch."""
@@ -172,16 +169,16 @@ class LanguageModel:
         head = self.model.get_output_embeddings()
         return lambda r, p: head(hidden[r, p])
 
-    def _words(self, sentence: str, tokens: list[tuple[int, int, int]], scores: dict[int, tuple[float, int, float]]) -> list[WordSurprisal]:
+    def _words(self, sentence: str, tokens: list[tuple[int, int, int]], scores: dict[int, tuple[float, int]]) -> list[WordSurprisal]:
         words = []
         for m in WORD.finditer(sentence):
             mine = [t for t, a, z in tokens if a < m.end() and z > m.start()]
             if not mine or mine[0] == 1:  # no word before it: its surprisal says nothing of "here"
                 continue
             surprisal = sum(scores[t][0] for t in mine)
-            _, best, best_surprisal = scores[mine[0]]
+            best = scores[mine[0]][1]
             alternative = self.tokenizer.decode([best]).strip()
             if not WORD.fullmatch(alternative) or alternative.lower() == m.group(0).lower():
-                alternative, best_surprisal = None, None
-            words.append(WordSurprisal(m.start(), m.end(), m.group(0), surprisal, alternative, best_surprisal))
+                alternative = None
+            words.append(WordSurprisal(m.start(), m.end(), m.group(0), surprisal, alternative))
         return words
