@@ -81,6 +81,11 @@ def annotate(record: dict, report: DocumentReport, decision: Decision) -> dict:
         summary["reason"] = decision.reason
     if report.error is not None:
         summary["error"] = report.error
+    if report.sources is not None:  # provenance ran: the documents this one shares content with
+        summary["sources"] = [
+            {"id": m.id, "rewrite": m.rewrite, "share": round(m.share, 4), "copy_confidence": round(m.copy_confidence, 4)}
+            for m in report.sources
+        ]
     return {**record, "millcheck": summary}
 
 

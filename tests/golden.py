@@ -1,7 +1,7 @@
 """The golden outputs: what the shipped model says about the seeds and a few hundred real documents.
 
-A refactoring must leave every JSONL record as it was (numbers within 1e-6, everything else
-equal). The documents are built here from the data directory (never copied into the repository):
+A refactoring must leave every JSONL record as it was (numbers within one unit of their last
+printed decimal, everything else equal). The documents are built here from the data directory (never copied into the repository):
 consecutive lines of WMT18 (native English, human translation, DeepL, Google) and WMT23 (native
 English, human reference, ONLINE-B, GPT-4), a few of them wrapped in HTML so the HTML path is
 covered too.
@@ -23,7 +23,11 @@ GOLDEN = ROOT / "tests" / "golden"
 SEEDS_FILE = GOLDEN / "seeds.jsonl"
 DOCUMENTS_FILE = GOLDEN / "documents.jsonl.gz"
 DATA_ENV = "MILLCHECK_DATA_DIR"  # the same variable training reads (training.config)
-TOLERANCE = 1e-6
+# Records round probabilities to 4 decimals, so a change of 1e-7 in a probability (another CPU's
+# kernels: AVX2 against AVX-512 moved 9 of about 30,000 printed numbers) moves the printed number by
+# 1e-4. A number may differ by one unit of the last printed decimal; a flag, a verdict or any other
+# field may not.
+TOLERANCE = 1e-4 + 1e-9
 # Keys a record may gain without changing behaviour (the format's version, added with it).
 ADDED_KEYS = frozenset({"format_version"})
 

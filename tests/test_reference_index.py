@@ -73,6 +73,7 @@ def test_refused_indexes_say_why(wire, tmp_path, baseline_detector):
         ReferenceIndex.open(old)
 
 
+@pytest.mark.slow  # nine CLI processes, each loading a model
 def test_cli_build_add_merge_score_and_errors(tmp_path):
     base = [sys.executable, "-m", "detector.apps.cli"]
     seeds = sorted((ROOT / "seeds").glob("*.txt"))
@@ -94,11 +95,21 @@ def test_cli_build_add_merge_score_and_errors(tmp_path):
     assert scored.returncode == 0, scored.stderr
     records = [json.loads(line) for line in out.read_text().splitlines()]
     assert {Path(m["id"]).name[:3] for m in records[0]["sources"]} >= {"001", "002"}
+    # the corpus filter, against the same originals: the spun copy is dropped, with its sources
+    crawl = tmp_path / "crawl.jsonl"
+    crawl.write_text("".join(json.dumps({"id": p.name, "text": p.read_text(encoding="utf-8")}) + "\n" for p in (seeds[0], seeds[3])))
+    kept, dropped = tmp_path / "kept.jsonl", tmp_path / "dropped.jsonl"
+    filtered = run("filter", str(crawl), "-o", str(kept), "--rejected", str(dropped), "--reference", str(merged), *model)
+    assert filtered.returncode == 0, filtered.stderr
+    rejected = {r["id"]: r["millcheck"] for r in map(json.loads, dropped.read_text().splitlines())}
+    assert {Path(s["id"]).name[:3] for s in rejected[seeds[0].name]["sources"]} >= {"001", "002"}
     missing = run("score", str(seeds[0]), "--reference", str(tmp_path / "nope.idx"), *model)
     assert missing.returncode == 2 and "not a reference index" in missing.stderr and not missing.stdout
     (merged / "minhash.bin").write_bytes(b"garbage")
     damaged = run("score", str(seeds[0]), "--reference", str(merged), *model)
     assert damaged.returncode == 2 and "damaged" in damaged.stderr
+    refused = run("filter", str(crawl), "-o", str(tmp_path / "k2.jsonl"), "--reference", str(merged), *model)
+    assert refused.returncode == 2 and "damaged" in refused.stderr and not (tmp_path / "k2.jsonl").exists()
 
 
 def test_the_editor_api_checks_a_pasted_article_against_the_reference(wire, seeds):

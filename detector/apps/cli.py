@@ -379,6 +379,7 @@ def filter_documents(
     runtime: Runtime = RUNTIME,
     max_length: int | None = MAX_LENGTH,
     mt_check: bool = MT_CHECK,
+    reference: Path | None = REFERENCE,
 ) -> None:
     """Keep or drop documents by their scores, as a corpus-building filter; the records pass through unchanged."""
     from detector.filtering import DocumentFilter, filter_records
@@ -388,7 +389,11 @@ def filter_documents(
         rule = DocumentFilter(tuple(drop_verdict), max_score, DocumentFilter.parse_shares(max_share))
     except ValueError as exc:
         raise fail(str(exc)) from None
-    detector = load_detector(model, detector_options(None, max_chars, int8, runtime, max_length, mt_check))
+    options = detector_options(None, max_chars, int8, runtime, max_length, mt_check)
+    if reference is not None:  # each document's sources among the originals, as it streams
+        open_reference(reference, None)  # a missing or damaged index is one error line
+        options["reference"] = str(reference.resolve())
+    detector = load_detector(model, options)
     try:
         kept_out = JsonlWriter(output)
     except OSError as exc:

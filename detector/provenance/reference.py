@@ -196,68 +196,107 @@ class ReferenceIndex:
     def write(folder: str | os.PathLike, entries: Iterable[Side], encoder: str, dim: int, model: str | None = None) -> ReferenceIndex:
         """Write a new index of `entries` to `folder`, a document at a time (replacing what is
         there only once complete)."""
-        folder = Path(folder)
-        temporary = folder.with_name(folder.name + ".partial")
-        shutil.rmtree(temporary, ignore_errors=True)
-        temporary.mkdir(parents=True)
-        streamed = ("doc_vectors", "minhash", "sentence_vectors", "sentence_spans", "sentence_artifacts", "sentence_text")
-        files = {name: open(temporary / f"{name}.bin", "wb") for name in streamed}
-        try:
-            first, offsets, n, m, text_bytes = [0], [0], 0, 0, 0
-            with open(temporary / "documents.jsonl", "w", encoding="utf-8") as ids:
-                for e in entries:
-                    fp = e.fingerprint
-                    ids.write(json.dumps({"id": e.id}, ensure_ascii=False) + "\n")
-                    n += 1
-                    m += len(fp.sentences)
-                    first.append(m)
-                    files["doc_vectors"].write(np.asarray(fp.vector, dtype=_DTYPES["doc_vectors"]).tobytes())
-                    files["minhash"].write(np.asarray(fp.minhash, dtype=_DTYPES["minhash"]).tobytes())
-                    files["sentence_vectors"].write(np.asarray(fp.vectors, dtype=_DTYPES["sentence_vectors"]).reshape(-1, dim).tobytes())
-                    spans = [(x.index, x.start, x.end) for x in fp.sentences]
-                    files["sentence_spans"].write(np.asarray(spans, dtype=_DTYPES["sentence_spans"]).reshape(-1, 3).tobytes())
-                    files["sentence_artifacts"].write(np.asarray(e.artifacts, dtype=_DTYPES["sentence_artifacts"]).tobytes())
-                    for x in fp.sentences:
-                        data = x.text.encode("utf-8")
-                        files["sentence_text"].write(data)
-                        text_bytes += len(data)
-                        offsets.append(text_bytes)
-            for f in files.values():
-                f.close()
-            np.asarray(first, dtype=_DTYPES["doc_first"]).tofile(temporary / "doc_first.bin")
-            np.asarray(offsets, dtype=_DTYPES["sentence_text_offsets"]).tofile(temporary / "sentence_text_offsets.bin")
-            minhash = _map(temporary, "minhash", (n, NUM_PERM))
-            bands = band_keys(minhash).T if n else np.zeros((BANDS, 0), np.uint64)
-            order = np.argsort(bands, axis=1, kind="stable")
-            np.take_along_axis(bands, order, axis=1).astype(_DTYPES["band_sorted"]).tofile(temporary / "band_sorted.bin")
-            order.astype(_DTYPES["band_order"]).tofile(temporary / "band_order.bin")
-            if n >= EXACT_BELOW:
-                from usearch.index import Index
+        with ReferenceIndexWriter(folder, encoder, dim, model) as writer:
+            for e in entries:
+                writer.add(e)
+        return writer.index
 
-                hnsw = Index(ndim=dim, metric="ip", dtype="f16")
-                hnsw.add(np.arange(n), np.asarray(_map(temporary, "doc_vectors", (n, dim)), dtype=np.float32), threads=os.cpu_count() or 1)
-                hnsw.save(str(temporary / "doc_vectors.usearch"))
-            manifest = {
-                "format": FORMAT,
-                "format_version": FORMAT_VERSION,
-                "encoder": encoder,
-                "model": model,
-                "dim": dim,
-                "num_perm": NUM_PERM,
-                "bands": BANDS,
-                "documents": n,
-                "sentences": m,
-                "text_bytes": text_bytes,
-                "millcheck": __version__,
-                "arrays": {k: {"dtype": _DTYPES[k], "shape": list(v)} for k, v in _shapes(n, m, dim, text_bytes).items()},
-            }
-            (temporary / "manifest.json").write_text(json.dumps(manifest, indent=2) + "\n", encoding="utf-8")
+
+_STREAMED = ("doc_vectors", "minhash", "sentence_vectors", "sentence_spans", "sentence_artifacts", "sentence_text")
+
+
+class ReferenceIndexWriter:
+    """A new index written as documents come (`add`), for callers that cannot hand over an
+    iterable (a datatrove step passes its documents on as it indexes them). Used as a context
+    manager: a clean exit completes the index and renames it into place (`index` opens it), an
+    exception removes the partial folder and leaves what was at `folder` untouched."""
+
+    def __init__(self, folder: str | os.PathLike, encoder: str, dim: int, model: str | None = None):
+        self.folder, self.encoder, self.dim, self.model = Path(folder), encoder, dim, model
+        self.temporary = self.folder.with_name(self.folder.name + ".partial")
+        shutil.rmtree(self.temporary, ignore_errors=True)
+        self.temporary.mkdir(parents=True)
+        self._files = {name: open(self.temporary / f"{name}.bin", "wb") for name in _STREAMED}
+        self._ids = open(self.temporary / "documents.jsonl", "w", encoding="utf-8")
+        self._first, self._offsets, self.documents, self.sentences, self._text_bytes = [0], [0], 0, 0, 0
+        self.index: ReferenceIndex | None = None
+
+    def __enter__(self) -> ReferenceIndexWriter:
+        return self
+
+    def __exit__(self, kind, value, traceback) -> None:
+        if kind is None:
+            self.close()
+        else:
+            self.abort()
+
+    def add(self, e: Side) -> None:
+        fp, files, dim = e.fingerprint, self._files, self.dim
+        self._ids.write(json.dumps({"id": e.id}, ensure_ascii=False) + "\n")
+        self.documents += 1
+        self.sentences += len(fp.sentences)
+        self._first.append(self.sentences)
+        files["doc_vectors"].write(np.asarray(fp.vector, dtype=_DTYPES["doc_vectors"]).tobytes())
+        files["minhash"].write(np.asarray(fp.minhash, dtype=_DTYPES["minhash"]).tobytes())
+        files["sentence_vectors"].write(np.asarray(fp.vectors, dtype=_DTYPES["sentence_vectors"]).reshape(-1, dim).tobytes())
+        spans = [(x.index, x.start, x.end) for x in fp.sentences]
+        files["sentence_spans"].write(np.asarray(spans, dtype=_DTYPES["sentence_spans"]).reshape(-1, 3).tobytes())
+        files["sentence_artifacts"].write(np.asarray(e.artifacts, dtype=_DTYPES["sentence_artifacts"]).tobytes())
+        for x in fp.sentences:
+            data = x.text.encode("utf-8")
+            files["sentence_text"].write(data)
+            self._text_bytes += len(data)
+            self._offsets.append(self._text_bytes)
+
+    def _close_files(self) -> None:
+        for f in (*self._files.values(), self._ids):
+            f.close()
+
+    def abort(self) -> None:
+        self._close_files()
+        shutil.rmtree(self.temporary, ignore_errors=True)
+
+    def close(self) -> ReferenceIndex:
+        """Finish the arrays, the LSH bands and the vector index, then move the index into place."""
+        try:
+            self._finish()
         except BaseException:
-            for f in files.values():
-                f.close()
-            shutil.rmtree(temporary, ignore_errors=True)
+            self.abort()
             raise
-        if folder.exists():
-            shutil.rmtree(folder)
-        temporary.rename(folder)
-        return ReferenceIndex.open(folder, encoder, model)
+        if self.folder.exists():
+            shutil.rmtree(self.folder)
+        self.temporary.rename(self.folder)
+        self.index = ReferenceIndex.open(self.folder, self.encoder, self.model)
+        return self.index
+
+    def _finish(self) -> None:
+        self._close_files()
+        temporary, n, m, dim = self.temporary, self.documents, self.sentences, self.dim
+        np.asarray(self._first, dtype=_DTYPES["doc_first"]).tofile(temporary / "doc_first.bin")
+        np.asarray(self._offsets, dtype=_DTYPES["sentence_text_offsets"]).tofile(temporary / "sentence_text_offsets.bin")
+        minhash = _map(temporary, "minhash", (n, NUM_PERM))
+        bands = band_keys(minhash).T if n else np.zeros((BANDS, 0), np.uint64)
+        order = np.argsort(bands, axis=1, kind="stable")
+        np.take_along_axis(bands, order, axis=1).astype(_DTYPES["band_sorted"]).tofile(temporary / "band_sorted.bin")
+        order.astype(_DTYPES["band_order"]).tofile(temporary / "band_order.bin")
+        if n >= EXACT_BELOW:
+            from usearch.index import Index
+
+            hnsw = Index(ndim=dim, metric="ip", dtype="f16")
+            hnsw.add(np.arange(n), np.asarray(_map(temporary, "doc_vectors", (n, dim)), dtype=np.float32), threads=os.cpu_count() or 1)
+            hnsw.save(str(temporary / "doc_vectors.usearch"))
+        manifest = {
+            "format": FORMAT,
+            "format_version": FORMAT_VERSION,
+            "encoder": self.encoder,
+            "model": self.model,
+            "dim": dim,
+            "num_perm": NUM_PERM,
+            "bands": BANDS,
+            "documents": n,
+            "sentences": m,
+            "text_bytes": self._text_bytes,
+            "millcheck": __version__,
+            "arrays": {k: {"dtype": _DTYPES[k], "shape": list(v)} for k, v in _shapes(n, m, dim, self._text_bytes).items()},
+        }
+        (temporary / "manifest.json").write_text(json.dumps(manifest, indent=2) + "\n", encoding="utf-8")
