@@ -29,6 +29,7 @@ from detector.io.html import looks_like_html, segment_html
 from detector.io.records import TextRecord
 from detector.labels import ARTIFACT_TYPES, LEARNED_TYPES, SPUN, VERDICT_UNSUPPORTED_LANGUAGE
 from detector.report import DocumentReport, SentenceScore
+from detector.scoring.context_check import ContextCheck
 from detector.scoring.encoder import SentenceEncoder
 from detector.scoring.model_folder import ModelFolder
 from detector.scoring.mt_check import RoundTripCheck, check_documents
@@ -74,6 +75,10 @@ class DetectorConfig:
     # from LM_CANDIDATE_BAR: batch scoring) or "all" (every sentence: the editor).
     lm: str | None = None
     lm_model: str | None = None  # a causal LM's folder (or hub name); None: the [lm] extra's Gemma
+    # Read a sentence scoring spun >= 0.5 again alone, and keep its lone probability where that is
+    # under the check's bar: a clean sentence does not inherit its neighbours' spinning
+    # (scoring/context_check.py). False: the probability as read with the neighbours.
+    context_check: bool = True
 
 
 LM_MODES = ("candidates", "all")
@@ -109,7 +114,8 @@ class Detector:
         for the evidence-only model. `roundtrip`: an en->pt->en engine (scoring.mt_check.MarianRoundTrip)
         for the MT check, whose verdict `mt_check_head` gives; `document_head` gives the others."""
         self.config = config or DetectorConfig()
-        self.scorer = ClassifierScorer(predictor, self.config.batch_size) if predictor is not None else EvidenceOnly()
+        check = ContextCheck() if self.config.context_check else None
+        self.scorer = ClassifierScorer(predictor, self.config.batch_size, check) if predictor is not None else EvidenceOnly()
         self.encoder = encoder
         self.name = name
         self.finders = default_finders(encoder)

@@ -14,6 +14,7 @@ import numpy as np
 
 from detector.labels import ARTIFACT_TYPES
 from detector.scoring.configuration import OVERALL
+from detector.scoring.context_check import ContextCheck
 from detector.scoring.lexical_mt import MTExplanation
 from detector.text.segment import Document
 
@@ -52,9 +53,10 @@ class ClassifierScorer:
     """The fine-tuned classifier (a `Predictor`): sentence + context in, calibrated probabilities out, with the
     lexical MT scorer stacked in (it reads its own, wider window of each document)."""
 
-    def __init__(self, predictor, batch_size: int = 16):
+    def __init__(self, predictor, batch_size: int = 16, context_check: ContextCheck | None = ContextCheck()):
         self.predictor = predictor
         self.batch_size = batch_size
+        self.context_check = context_check  # None: the spun probability as read with the neighbours
 
     def score(self, docs: Sequence[Document]) -> list[SentenceProbabilities]:
         predictor = self.predictor
@@ -66,6 +68,9 @@ class ClassifierScorer:
         # the lexical scorer reads its own window, each sentence hashed once for itself and once as context
         lexical_logits = predictor.lexical_logits_in_documents([[s.text for s in d.sentences] for d in docs])
         probs, words = predictor.predict_with_words(sentences, contexts, batch_size=self.batch_size, lexical_logits=lexical_logits)
+        if self.context_check is not None:
+            for row in self.context_check.apply(predictor, sentences, probs, self.batch_size):
+                words[row] = []  # the token head's marks came from the same read with the neighbours
         order = [predictor.config.outputs.index(o) for o in OUTPUTS]
         result, lo = [], 0
         for d in docs:
