@@ -124,9 +124,7 @@ class MillcheckFilter(_Scoring, BaseFilter):
                 f"provenance=True holds every document of a task and stops past {MAX_LINKED_DOCUMENTS:,}; "
                 "use more tasks, or index the originals and filter with reference= (which streams)"
             )
-        reports = []
-        for batch in batched(iter(held), self.batch_size):
-            reports += [report for _, report in self.detector.score_many(self.records(list(batch)))]
+        reports = [report for _, report in self.detector.score_many(self.records(held))]  # score_many batches itself
         index = None
         if self.reference is not None:
             from detector.provenance.reference import ReferenceIndex

@@ -17,7 +17,6 @@ from dataclasses import dataclass
 from typing import Sequence
 
 import numpy as np
-import torch
 
 from detector.labels import SPUN
 
@@ -27,7 +26,6 @@ class ContextCheck:
     check_from: float = 0.5  # spun probabilities from here are checked (below every shipped threshold)
     alone_bar: float = 0.05  # chosen on validation lines: research/context_check.py
 
-    @torch.inference_mode()
     def apply(self, predictor, sentences: Sequence[str], probs: np.ndarray, batch_size: int = 16) -> list[int]:
         """Check the rows of `probs` (calibrated, `predictor.config.outputs` columns) in place;
         returns the rows whose spun probability became the lone one."""
