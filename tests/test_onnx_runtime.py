@@ -132,7 +132,7 @@ def test_max_length_caps_the_classifier_input(seed_pairs):
     sentences, contexts = seed_pairs
     short = Detector.from_pretrained(max_length=48)
     assert short.predictor.config.max_length == 48
-    lengths = [enc["input_ids"].shape[1] for _, enc in short.predictor.sorted_batches(sentences, contexts, 64)]
+    lengths = [batch.tensors["input_ids"].shape[1] for _, batch in short.predictor.sorted_batches(sentences, contexts, 64)]
     assert max(lengths) <= 48
     assert short.score(seed_text("000")).sentences  # still scores
 

@@ -150,10 +150,10 @@ def _pieces(texts: Sequence[str], config: LexicalConfig) -> list[_Piece | None]:
     return pieces
 
 
-def _joined_counts(pieces: list[_Piece], config: LexicalConfig, prefix: str = "x") -> list[tuple[np.ndarray, np.ndarray]]:
-    """`ngram_counts(" ".join(texts), config, prefix)` from the texts' own counts, as (hashes,
-    counts) arrays per family with repeats still to sum: the pieces' counts, the n-grams that span
-    a join, and minus one for each padding space that two neighbours share."""
+def _join_spans(pieces: list[_Piece], config: LexicalConfig, prefix: str = "x") -> tuple[list[int], list[int], int]:
+    """What joining `pieces` by spaces adds to their own counts: the hashed word n-grams and
+    character n-grams that span a join, and how many padding spaces two neighbours share (each
+    counted once less in the joined text's character unigrams)."""
     mask = (1 << config.hash_bits) - 1
     spans_w: list[int] = []
     spans_c: list[int] = []
@@ -177,7 +177,20 @@ def _joined_counts(pieces: list[_Piece], config: LexicalConfig, prefix: str = "x
             starts = {i for j in joins for i in range(max(0, j - n + 2), min(j, len(padded) - n + 1))}
             spans_c += [zlib.crc32((prefix + "c" + padded[i : i + n]).encode("utf-8")) & mask for i in starts]
     shared = len(pieces) - 1 if len(pieces) > 1 and config.char_ngrams[0] <= 1 <= config.char_ngrams[1] else 0
-    space = [zlib.crc32((prefix + "c ").encode("utf-8")) & mask] if shared else []
+    return spans_w, spans_c, shared
+
+
+def _space_hash(config: LexicalConfig, prefix: str = "x") -> int:
+    """The hashed character unigram " " (the padding space two joined pieces share)."""
+    return zlib.crc32((prefix + "c ").encode("utf-8")) & ((1 << config.hash_bits) - 1)
+
+
+def _joined_counts(pieces: list[_Piece], config: LexicalConfig, prefix: str = "x") -> list[tuple[np.ndarray, np.ndarray]]:
+    """`ngram_counts(" ".join(texts), config, prefix)` from the texts' own counts, as (hashes,
+    counts) arrays per family with repeats still to sum: the pieces' counts, the n-grams that span
+    a join, and minus one for each padding space that two neighbours share."""
+    spans_w, spans_c, shared = _join_spans(pieces, config, prefix)
+    space = [_space_hash(config, prefix)] if shared else []
     words = (
         np.concatenate([p.words[0] for p in pieces] + [np.asarray(spans_w, np.int64)]),
         np.concatenate([p.words[1] for p in pieces] + [np.ones(len(spans_w))]),
@@ -242,6 +255,82 @@ def windowed_features(documents: Iterable[Sequence[str]], config: LexicalConfig,
     return matrix
 
 
+def _count_matrix(rows: Sequence[np.ndarray], width: int, counts: Sequence[np.ndarray] | None = None, summed: bool = True):
+    """A CSR matrix of counts: row r holds `rows[r]`'s hashes, each with its count (1 when `counts`
+    is None); `summed`: repeats summed into one entry (a product sums them anyway)."""
+    from scipy.sparse import csr_matrix
+
+    lengths = np.fromiter((len(r) for r in rows), np.int64, len(rows))
+    indices = np.concatenate(rows).astype(np.int32) if len(rows) else np.zeros(0, np.int32)
+    data = np.concatenate(counts) if counts is not None and len(rows) else np.ones(len(indices))
+    indptr = np.concatenate([[0], np.cumsum(lengths)]).astype(np.int32)
+    matrix = csr_matrix((data, indices, indptr), shape=(len(rows), width))
+    if summed:
+        matrix.sum_duplicates()
+    return matrix
+
+
+def _family_dots(weights: np.ndarray, family) -> np.ndarray:
+    """`_family_dot` for every row of a CSR count matrix (repeats summed) at once: each row's
+    positive counts made sublinear, L2-normalised, and dotted with the weights."""
+    counts, indices, indptr = family.data, family.indices, family.indptr
+    if len(counts) and counts.min() <= 0:  # a count that cancelled out (the shared padding space)
+        keep = counts > 0
+        rows = np.repeat(np.arange(family.shape[0]), np.diff(indptr))[keep]
+        counts, indices = counts[keep], indices[keep]
+        indptr = np.concatenate([[0], np.cumsum(np.bincount(rows, minlength=family.shape[0]))])
+    values = 1.0 + np.log(counts)
+    filled = np.diff(indptr) > 0
+    starts = indptr[:-1][filled]
+    norms, dots = np.ones(family.shape[0]), np.zeros(family.shape[0])
+    if len(starts):
+        norms[filled] = np.sqrt(np.add.reduceat(values * values, starts))
+        dots[filled] = np.add.reduceat(weights[indices] * values, starts)
+    return dots / norms
+
+
+def windowed_logits_many(scorer: LexicalMTScorer, documents: Sequence[Sequence[str]], window: int) -> np.ndarray:
+    """`scorer.windowed_logits` for every sentence of every document (flat, in order), as sparse
+    matrix products over the whole batch: each context's counts are its neighbours' own
+    (context-prefixed) counts, summed by a banded neighbour matrix, plus the n-grams that span a
+    join (a row of their own). The numbers of `windowed_families` + `_family_dot`, a few numpy
+    calls per batch instead of several per sentence."""
+    from scipy.sparse import csr_matrix
+
+    config = scorer.config
+    width = 1 << config.hash_bits
+    sentences = [s for d in documents for s in d]
+    n = len(sentences)
+    if not n:
+        return np.zeros(0, dtype=np.float32)
+    own = ngram_hashes_many(sentences, config)
+    families = [_count_matrix([w for w, _ in own], width), _count_matrix([c for _, c in own], width)]
+    if config.context:
+        pieces = [p for d in documents for p in _pieces(d, config)]
+        empty = np.zeros(0, np.int64)
+        rows, cols, span_w, span_c, span_counts = [], [], [], [], []
+        space = _space_hash(config)
+        lo = 0
+        for d in documents:
+            for i in range(lo, lo + len(d)):
+                around = [j for j in range(max(lo, i - window), min(lo + len(d), i + window + 1)) if j != i and pieces[j]]
+                rows += [i] * (len(around) + 1)
+                cols += around + [n + i]  # the neighbours' rows, then the sentence's own row of spans
+                words, chars, shared = _join_spans([pieces[j] for j in around], config)
+                span_w.append(np.asarray(words, np.int64))
+                span_c.append(np.asarray(chars + ([space] if shared else []), np.int64))
+                span_counts.append(np.asarray([1.0] * len(chars) + ([-float(shared)] if shared else [])))
+            lo += len(d)
+        neighbours = csr_matrix((np.ones(len(rows)), (rows, cols)), shape=(n, 2 * n))
+        piece_words = [p.words[0] if p else empty for p in pieces] + span_w
+        piece_chars = [p.chars[0] if p else empty for p in pieces] + span_c
+        piece_counts = [np.ones(len(c)) for c in piece_chars[:n]] + span_counts
+        families.append(neighbours @ _count_matrix(piece_words, width, summed=False))
+        families.append(neighbours @ _count_matrix(piece_chars, width, piece_counts, summed=False))
+    total = sum(_family_dots(scorer.weights, f) for f in families)
+    return (total + scorer.bias).astype(np.float32)
+
+
 @dataclass(frozen=True)
 class MTExplanation:
     """Why the lexical scorer reads a sentence as machine translated: its word n-grams that push
@@ -286,10 +375,7 @@ class LexicalMTScorer:
         with three sentences each side, seven hashings of it become two."""
         if not self.config.context:
             return self.logits(sentences)
-        out = np.empty(len(sentences), dtype=np.float32)
-        for i, families in enumerate(windowed_families(sentences, self.config, window)):
-            out[i] = sum(_family_dot(self.weights, h, c) for h, c in families) + self.bias
-        return out
+        return windowed_logits_many(self, [sentences], window)
 
     def explain(self, sentences: Sequence[str], index: int, window: int, top: int = 3) -> MTExplanation:
         """`MTExplanation` of sentence `index` of one document, read as `windowed_logits` reads it."""

@@ -12,7 +12,7 @@ from __future__ import annotations
 import json
 import os
 from pathlib import Path
-from typing import Sequence
+from typing import Iterator, Sequence
 
 import numpy as np
 import torch
@@ -21,8 +21,9 @@ from detector.errors import ModelFilesError
 from detector.labels import MACHINE_TRANSLATED
 from detector.scoring.classifier import ArtifactClassifier
 from detector.scoring.configuration import CONFIG_NAME, MODEL_TYPE, OVERALL
-from detector.scoring.lexical_mt import LexicalMTScorer
+from detector.scoring.lexical_mt import LexicalMTScorer, windowed_logits_many
 from detector.scoring.manifest import PART_FILES, Manifest
+from detector.scoring.pair_tokens import PairTokenizer, TokenBatch, piecewise
 from detector.scoring.parts import Calibration, MTStack, Thresholds
 
 Words = list[tuple[int, int, float]]  # (start, end, probability) in a sentence's own characters
@@ -66,6 +67,7 @@ class Predictor:
         # Where the forward runs: a callable taking the tokenised batch and returning the logits
         # (detector.scoring.runtimes.onnx.OnnxForward), or None for the model's own torch forward.
         self.runtime = None
+        self._piecewise: bool | None = None
 
     @property
     def config(self):
@@ -125,9 +127,9 @@ class Predictor:
         self.runtime = runtime
         return self
 
-    def run_batch(self, batch) -> dict[str, torch.Tensor]:
+    def run_batch(self, batch: TokenBatch) -> dict[str, torch.Tensor]:
         """One tokenised batch through the runtime: logits (and token logits)."""
-        return self.runtime(**batch) if self.runtime is not None else self.model(**batch)
+        return self.runtime(**batch.tensors) if self.runtime is not None else self.model(**batch.tensors)
 
     def tokenize(self, sentences: Sequence[str], contexts: Sequence[str], offsets: bool = False):
         return self.tokenizer(
@@ -140,12 +142,34 @@ class Predictor:
             return_offsets_mapping=offsets,
         )
 
-    def sorted_batches(self, sentences: Sequence[str], contexts: Sequence[str], batch_size: int, offsets: bool = False):
-        """(input positions, encoding) per batch, sentences sorted by length so batches pad little."""
+    @property
+    def piecewise(self) -> bool:
+        """Whether pairs can be assembled from each sentence's own pieces (scoring/pair_tokens.py)."""
+        if self._piecewise is None:
+            self._piecewise = piecewise(self.tokenizer)
+        return self._piecewise
+
+    def sorted_batches(
+        self,
+        sentences: Sequence[str],
+        contexts: Sequence[str],
+        batch_size: int,
+        offsets: bool = False,
+        neighbours: Sequence[Sequence[str]] | None = None,
+    ) -> Iterator[tuple[list[int], TokenBatch]]:
+        """(input positions, batch) per batch, sentences sorted by length so batches pad little.
+        `neighbours`: the texts each context joins (`Document.neighbours`); with them each distinct
+        sentence is tokenised once and the pairs assembled from its pieces."""
         order = sorted(range(len(sentences)), key=lambda i: len(sentences[i]) + len(contexts[i]))
+        pairs = PairTokenizer(self.tokenizer, self.config.max_length) if neighbours is not None and self.piecewise else None
         for lo in range(0, len(order), batch_size):
             idx = order[lo : lo + batch_size]
-            yield idx, self.tokenize([sentences[i] for i in idx], [contexts[i] for i in idx], offsets)
+            if pairs is not None:
+                yield idx, pairs.batch([sentences[i] for i in idx], [neighbours[i] for i in idx], offsets)
+                continue
+            enc = self.tokenize([sentences[i] for i in idx], [contexts[i] for i in idx], offsets)
+            spans = enc.pop("offset_mapping").tolist() if offsets else None
+            yield idx, TokenBatch(dict(enc), spans, [enc.sequence_ids(row) for row in range(len(idx))])
 
     # -- predictions ------------------------------------------------------------------------
 
@@ -157,14 +181,16 @@ class Predictor:
         batch_size: int = 16,
         stack: bool = True,
         lexical_contexts: Sequence[str] | None = None,
+        neighbours: Sequence[Sequence[str]] | None = None,
     ) -> np.ndarray:
         """Raw logits, shape (n, len(config.outputs)), in input order; batches sorted by length.
         `stack=False`: the encoder's machine_translated logit, without the lexical stack.
         `lexical_contexts`: the contexts at the lexical scorer's window (`lexical_window`), when it
-        differs from the encoder's; by default the scorer reads `contexts`."""
+        differs from the encoder's; by default the scorer reads `contexts`. `neighbours` as in
+        `sorted_batches`."""
         self.model.eval()
         out = np.zeros((len(sentences), len(self.config.outputs)), dtype=np.float32)
-        for idx, batch in self.sorted_batches(sentences, contexts, batch_size):
+        for idx, batch in self.sorted_batches(sentences, contexts, batch_size, neighbours=neighbours):
             out[idx] = self.run_batch(batch)["logits"].float().numpy()
         return self.stack_lexical(out, sentences, contexts, lexical_contexts) if stack else out
 
@@ -176,25 +202,26 @@ class Predictor:
         batch_size: int = 16,
         word_threshold: float = 0.5,
         lexical_logits: np.ndarray | None = None,
+        neighbours: Sequence[Sequence[str]] | None = None,
     ) -> tuple[np.ndarray, list[Words]]:
         """Calibrated probabilities, and per sentence the words the token head marks as swapped.
 
         Word pieces are joined into words and a word takes its highest piece. One forward pass
-        gives both. `lexical_logits` as in `stack_lexical` (without them the scorer reads `contexts`).
+        gives both. `lexical_logits` as in `stack_lexical` (without them the scorer reads `contexts`),
+        `neighbours` as in `sorted_batches`.
         """
         if self.token_head is None:
-            logits = self.predict_logits(sentences, contexts, batch_size, stack=False)
+            logits = self.predict_logits(sentences, contexts, batch_size, stack=False, neighbours=neighbours)
             return self.calibrate(self.stack_lexical(logits, sentences, contexts, lexical_logits=lexical_logits)), [[] for _ in sentences]
         self.model.eval()
         logits = np.zeros((len(sentences), len(self.config.outputs)), dtype=np.float32)
         words: list[Words] = [[] for _ in sentences]
-        for idx, enc in self.sorted_batches(sentences, contexts, batch_size, offsets=True):
-            offsets = enc.pop("offset_mapping").tolist()
-            out = self.run_batch(enc)
+        for idx, batch in self.sorted_batches(sentences, contexts, batch_size, offsets=True, neighbours=neighbours):
+            out = self.run_batch(batch)
             logits[idx] = out["logits"].float().numpy()
             token_probs = torch.sigmoid(out["token_logits"].float()).numpy()
             for row, i in enumerate(idx):
-                words[i] = _marked_words(offsets[row], enc.sequence_ids(row), token_probs[row], word_threshold)
+                words[i] = _marked_words(batch.offsets[row], batch.sequence_ids[row], token_probs[row], word_threshold)
         return self.calibrate(self.stack_lexical(logits, sentences, contexts, lexical_logits=lexical_logits)), words
 
     def predict(
@@ -243,9 +270,9 @@ class Predictor:
         None without a stacked scorer."""
         if not self.stacked:
             return None
-        window = self.lexical_window or 0
-        parts = [self.lexical.windowed_logits(list(d), window) for d in documents]
-        return np.concatenate(parts) if parts else np.zeros(0, dtype=np.float32)
+        if not self.lexical.config.context:
+            return self.lexical.logits([s for d in documents for s in d])
+        return windowed_logits_many(self.lexical, documents, self.lexical_window)
 
     def stack_logits(self, logits: np.ndarray, lexical_logits: np.ndarray) -> np.ndarray:
         """`stack_lexical` from the lexical scorer's logits already computed (in place)."""

@@ -64,10 +64,13 @@ class ClassifierScorer:
         sentences = [s.text for d in docs for s in d.sentences]
         if not sentences:
             return [SentenceProbabilities.zeros(len(d.sentences)) for d in docs]
-        contexts = [d.context(s.index, window) for d in docs for s in d.sentences]
+        neighbours = [d.neighbours(s.index, window) for d in docs for s in d.sentences]
+        contexts = [" ".join(texts) for texts in neighbours]
         # the lexical scorer reads its own window, each sentence hashed once for itself and once as context
         lexical_logits = predictor.lexical_logits_in_documents([[s.text for s in d.sentences] for d in docs])
-        probs, words = predictor.predict_with_words(sentences, contexts, batch_size=self.batch_size, lexical_logits=lexical_logits)
+        probs, words = predictor.predict_with_words(
+            sentences, contexts, batch_size=self.batch_size, lexical_logits=lexical_logits, neighbours=neighbours
+        )
         if self.context_check is not None:
             for row in self.context_check.apply(predictor, sentences, probs, self.batch_size):
                 words[row] = []  # the token head's marks came from the same read with the neighbours

@@ -58,9 +58,13 @@ class Document:
 
     def context(self, index: int, window: int = 1) -> str:
         """The sentences around sentence `index` in the same paragraph-ordered stream, without it."""
+        return " ".join(self.neighbours(index, window))
+
+    def neighbours(self, index: int, window: int = 1) -> list[str]:
+        """The texts of the sentences that make `context(index, window)`, in order."""
         lo = max(0, index - window)
         hi = min(len(self.sentences), index + window + 1)
-        return " ".join(s.text for s in self.sentences[lo:hi] if s.index != index)
+        return [s.text for s in self.sentences[lo:hi] if s.index != index]
 
     def paragraph_sentences(self, paragraph: int) -> list[Sentence]:
         """The sentences of one paragraph (an index built once, so finders stay linear)."""
