@@ -69,12 +69,15 @@ def bare_forward(detector: Detector, texts: list[str], batch_size: int) -> tuple
     """Seconds for the classifier's forward alone over all sentences, tokenised beforehand."""
     classifier = detector.predictor
     window = classifier.config.context_window
-    sentences, contexts = [], []
+    sentences, neighbours = [], []
     for text in texts:
         doc = segment(text)
         sentences += [s.text for s in doc.sentences]
-        contexts += [doc.context(s.index, window) for s in doc.sentences]
-    batches = [batch for _, batch in classifier.sorted_batches(sentences, contexts, batch_size)]  # as the pipeline batches
+        neighbours += [doc.neighbours(s.index, window) for s in doc.sentences]
+    contexts = [" ".join(n) for n in neighbours]
+    batches = [
+        batch for _, batch in classifier.sorted_batches(sentences, contexts, batch_size, neighbours=neighbours)
+    ]  # as the pipeline batches
     started = time.perf_counter()
     with torch.inference_mode():
         for batch in batches:
@@ -93,20 +96,26 @@ def pipeline(detector: Detector, texts: list[str]) -> tuple[float, int]:
 
 
 class StageTimer:
-    """Exclusive wall time per stage: each wrapped call's time, less the wrapped calls inside it."""
+    """Exclusive wall time per stage: each wrapped call's time, less the wrapped calls inside it
+    (a stage wrapped with `whole=True` keeps the time of the wrapped calls inside it)."""
 
     def __init__(self):
         self.seconds: dict[str, float] = {}
         self._stack: list[list[float]] = []  # per open call: [start, time spent in nested calls]
+        self._whole = 0  # open calls of stages that keep their nested time
 
-    def wrap(self, owner, attribute: str, stage: str) -> None:
+    def wrap(self, owner, attribute: str, stage: str, whole: bool = False) -> None:
         inner = getattr(owner, attribute)
 
         def timed(*args, **kwargs):
+            if self._whole:
+                return inner(*args, **kwargs)
             self._stack.append([time.perf_counter(), 0.0])
+            self._whole += whole
             try:
                 return inner(*args, **kwargs)
             finally:
+                self._whole -= whole
                 start, nested = self._stack.pop()
                 spent = time.perf_counter() - start
                 self.seconds[stage] = self.seconds.get(stage, 0.0) + spent - nested
@@ -121,12 +130,17 @@ def profile(detector: Detector, texts: list[str]) -> dict[str, float]:
     batching, the sentence reports, evidence merging, the generator's own work)."""
     import detector.pipeline as pipeline_module
     from detector.evidence.duplicates import DuplicateFinder
+    from detector.scoring.context_check import ContextCheck
+    from detector.scoring.pair_tokens import PairTokenizer
 
     timer = StageTimer()
     predictor = detector.predictor
     originals = {name: getattr(pipeline_module, name) for name in ("summarise", "sentence_scores", "swapped_words")}
     timer.wrap(detector, "record_document", "decode and segment")
     timer.wrap(predictor, "tokenize", "tokenise")
+    classes = {(PairTokenizer, "batch"): PairTokenizer.batch, (ContextCheck, "apply"): ContextCheck.apply}
+    timer.wrap(PairTokenizer, "batch", "tokenise")
+    timer.wrap(ContextCheck, "apply", "context check (lone re-reads, forward included)", whole=True)
     timer.wrap(predictor, "run_batch", "classifier forward")
     timer.wrap(predictor, "lexical_logits_in_documents", "lexical MT hashing")
     timer.wrap(predictor, "stack_lexical", "stack and calibrate")
@@ -151,6 +165,8 @@ def profile(detector: Detector, texts: list[str]) -> dict[str, float]:
     finally:
         for name, value in originals.items():
             setattr(pipeline_module, name, value)
+        for (owner, name), value in classes.items():
+            setattr(owner, name, value)
         for owner in (detector, predictor, *detector.finders, *(f.encoder for f in detector.finders if isinstance(f, DuplicateFinder))):
             for name in list(vars(owner)):
                 if callable(vars(owner)[name]) and getattr(vars(owner)[name], "__name__", "") == "timed":

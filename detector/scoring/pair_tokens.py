@@ -64,30 +64,38 @@ class TokenBatch:
     sequence_ids: list[list[int | None]]
 
 
+def pieces_tokenizer(tokenizer):
+    """A copy of `tokenizer`'s backend that adds no special tokens, truncates and pads nothing:
+    the caller's tokenizer keeps whatever settings its own calls leave on its backend."""
+    from tokenizers import Tokenizer
+
+    backend = Tokenizer.from_str(tokenizer.backend_tokenizer.to_str())
+    backend.no_truncation()
+    backend.no_padding()
+    return backend
+
+
 class PairTokenizer:
     """Tokenises each distinct text once and assembles sentence + context pairs from the pieces
-    (one per scoring call: the pieces it learns are its batch's)."""
+    (one per scoring call: the pieces it learns are its batch's). `pieces`: `pieces_tokenizer(tokenizer)`."""
 
-    def __init__(self, tokenizer, max_length: int):
+    def __init__(self, tokenizer, max_length: int, pieces=None):
         self.tokenizer = tokenizer
+        self.pieces = pieces if pieces is not None else pieces_tokenizer(tokenizer)
         self.max_length = max_length
         self._ids: dict[str, list[int]] = {}
         self._offsets: dict[str, Offsets] = {}
 
-    def _learn(self, texts: Sequence[str]) -> None:
+    def learn(self, texts: Sequence[str]) -> None:
+        """Tokenise the texts not seen yet, all in one call (the tokenizer spreads a call over the cores)."""
         new = list(dict.fromkeys(t for t in texts if t not in self._ids))
-        if not new:
-            return
-        enc = self.tokenizer(
-            new, add_special_tokens=False, return_offsets_mapping=True, return_attention_mask=False, return_token_type_ids=False
-        )
-        for text, ids, offsets in zip(new, enc["input_ids"], enc["offset_mapping"]):
-            self._ids[text] = ids
-            self._offsets[text] = [tuple(o) for o in offsets]
+        for text, encoding in zip(new, self.pieces.encode_batch(new, add_special_tokens=False) if new else []):
+            self._ids[text] = encoding.ids
+            self._offsets[text] = encoding.offsets
 
     def batch(self, sentences: Sequence[str], neighbours: Sequence[Sequence[str]], offsets: bool = False) -> TokenBatch:
         """The batch of `(sentence, " ".join(neighbours))` pairs, as the tokenizer would give it."""
-        self._learn([*sentences, *(t for texts in neighbours for t in texts)])
+        self.learn([*sentences, *(t for texts in neighbours for t in texts)])
         cls, sep, pad = self.tokenizer.cls_token_id, self.tokenizer.sep_token_id, self.tokenizer.pad_token_id
         rows, kept = [], []
         for sentence, texts in zip(sentences, neighbours):

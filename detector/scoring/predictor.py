@@ -23,7 +23,7 @@ from detector.scoring.classifier import ArtifactClassifier
 from detector.scoring.configuration import CONFIG_NAME, MODEL_TYPE, OVERALL
 from detector.scoring.lexical_mt import LexicalMTScorer, windowed_logits_many
 from detector.scoring.manifest import PART_FILES, Manifest
-from detector.scoring.pair_tokens import PairTokenizer, TokenBatch, piecewise
+from detector.scoring.pair_tokens import PairTokenizer, TokenBatch, pieces_tokenizer, piecewise
 from detector.scoring.parts import Calibration, MTStack, Thresholds
 
 Words = list[tuple[int, int, float]]  # (start, end, probability) in a sentence's own characters
@@ -68,6 +68,7 @@ class Predictor:
         # (detector.scoring.runtimes.onnx.OnnxForward), or None for the model's own torch forward.
         self.runtime = None
         self._piecewise: bool | None = None
+        self._pieces = None  # the tokenizer's backend for pieces, once `piecewise` is known
 
     @property
     def config(self):
@@ -147,6 +148,7 @@ class Predictor:
         """Whether pairs can be assembled from each sentence's own pieces (scoring/pair_tokens.py)."""
         if self._piecewise is None:
             self._piecewise = piecewise(self.tokenizer)
+            self._pieces = pieces_tokenizer(self.tokenizer) if self._piecewise else None
         return self._piecewise
 
     def sorted_batches(
@@ -161,7 +163,9 @@ class Predictor:
         `neighbours`: the texts each context joins (`Document.neighbours`); with them each distinct
         sentence is tokenised once and the pairs assembled from its pieces."""
         order = sorted(range(len(sentences)), key=lambda i: len(sentences[i]) + len(contexts[i]))
-        pairs = PairTokenizer(self.tokenizer, self.config.max_length) if neighbours is not None and self.piecewise else None
+        pairs = PairTokenizer(self.tokenizer, self.config.max_length, self._pieces) if neighbours is not None and self.piecewise else None
+        if pairs is not None:
+            pairs.learn([*sentences, *(t for texts in neighbours for t in texts)])
         for lo in range(0, len(order), batch_size):
             idx = order[lo : lo + batch_size]
             if pairs is not None:
@@ -220,8 +224,8 @@ class Predictor:
             out = self.run_batch(batch)
             logits[idx] = out["logits"].float().numpy()
             token_probs = torch.sigmoid(out["token_logits"].float()).numpy()
-            for row, i in enumerate(idx):
-                words[i] = _marked_words(batch.offsets[row], batch.sequence_ids[row], token_probs[row], word_threshold)
+            for row in np.nonzero((token_probs >= word_threshold).any(axis=1))[0]:  # most rows mark no piece
+                words[idx[row]] = _marked_words(batch.offsets[row], batch.sequence_ids[row], token_probs[row], word_threshold)
         return self.calibrate(self.stack_lexical(logits, sentences, contexts, lexical_logits=lexical_logits)), words
 
     def predict(
