@@ -138,8 +138,13 @@ def profile(detector: Detector, texts: list[str]) -> dict[str, float]:
     originals = {name: getattr(pipeline_module, name) for name in ("summarise", "sentence_scores", "swapped_words")}
     timer.wrap(detector, "record_document", "decode and segment")
     timer.wrap(predictor, "tokenize", "tokenise")
-    classes = {(PairTokenizer, "batch"): PairTokenizer.batch, (ContextCheck, "apply"): ContextCheck.apply}
-    timer.wrap(PairTokenizer, "batch", "tokenise")
+    classes = {
+        (PairTokenizer, "batch"): PairTokenizer.batch,
+        (PairTokenizer, "learn"): PairTokenizer.learn,
+        (ContextCheck, "apply"): ContextCheck.apply,
+    }
+    timer.wrap(PairTokenizer, "learn", "tokenise")  # each distinct sentence's pieces, one call
+    timer.wrap(PairTokenizer, "batch", "tokenise")  # the pairs assembled from them
     timer.wrap(ContextCheck, "apply", "context check (lone re-reads, forward included)", whole=True)
     timer.wrap(predictor, "run_batch", "classifier forward")
     timer.wrap(predictor, "lexical_logits_in_documents", "lexical MT hashing")
