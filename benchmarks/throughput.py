@@ -103,9 +103,11 @@ class StageTimer:
         self.seconds: dict[str, float] = {}
         self._stack: list[list[float]] = []  # per open call: [start, time spent in nested calls]
         self._whole = 0  # open calls of stages that keep their nested time
+        self._wrapped: list[tuple[object, str, object | None]] = []  # (owner, attribute, its own value or None)
 
     def wrap(self, owner, attribute: str, stage: str, whole: bool = False) -> None:
         inner = getattr(owner, attribute)
+        self._wrapped.append((owner, attribute, vars(owner).get(attribute)))
 
         def timed(*args, **kwargs):
             if self._whole:
@@ -124,6 +126,16 @@ class StageTimer:
 
         setattr(owner, attribute, timed)
 
+    def restore(self) -> None:
+        """Undo every wrap, last first: an owner's own attribute (a module's function, a class's
+        method) is put back, one it only looked up (an instance's method) is removed again."""
+        for owner, attribute, own in reversed(self._wrapped):
+            if own is None:
+                delattr(owner, attribute)
+            else:
+                setattr(owner, attribute, own)
+        self._wrapped.clear()
+
 
 def profile(detector: Detector, texts: list[str]) -> dict[str, float]:
     """Where one pipeline pass spends its time, stage by stage (seconds; `other` is the rest:
@@ -135,14 +147,8 @@ def profile(detector: Detector, texts: list[str]) -> dict[str, float]:
 
     timer = StageTimer()
     predictor = detector.predictor
-    originals = {name: getattr(pipeline_module, name) for name in ("summarise", "sentence_scores", "swapped_words")}
     timer.wrap(detector, "record_document", "decode and segment")
     timer.wrap(predictor, "tokenize", "tokenise")
-    classes = {
-        (PairTokenizer, "batch"): PairTokenizer.batch,
-        (PairTokenizer, "learn"): PairTokenizer.learn,
-        (ContextCheck, "apply"): ContextCheck.apply,
-    }
     timer.wrap(PairTokenizer, "learn", "tokenise")  # each distinct sentence's pieces, one call
     timer.wrap(PairTokenizer, "batch", "tokenise")  # the pairs assembled from them
     timer.wrap(ContextCheck, "apply", "context check (lone re-reads, forward included)", whole=True)
@@ -168,14 +174,7 @@ def profile(detector: Detector, texts: list[str]) -> dict[str, float]:
             serialising += time.perf_counter() - t0
         total = time.perf_counter() - started
     finally:
-        for name, value in originals.items():
-            setattr(pipeline_module, name, value)
-        for (owner, name), value in classes.items():
-            setattr(owner, name, value)
-        for owner in (detector, predictor, *detector.finders, *(f.encoder for f in detector.finders if isinstance(f, DuplicateFinder))):
-            for name in list(vars(owner)):
-                if callable(vars(owner)[name]) and getattr(vars(owner)[name], "__name__", "") == "timed":
-                    delattr(owner, name)
+        timer.restore()
     stages = dict(timer.seconds)
     stages["serialise (JSONL)"] = serialising
     stages["other"] = total - sum(stages.values())

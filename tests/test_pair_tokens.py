@@ -114,10 +114,10 @@ def test_the_predictor_scores_the_same_with_either_path(detector):
     neighbours = [doc.neighbours(s.index, 1) for s in doc.sentences]
     contexts = [" ".join(texts) for texts in neighbours]
     fast = predictor.predict_with_words(sentences, contexts, neighbours=neighbours)
-    predictor._piecewise = False
+    predictor.pieces = None  # as for a tokenizer that is not piecewise
     try:
         slow = predictor.predict_with_words(sentences, contexts, neighbours=neighbours)
     finally:
-        predictor._piecewise = None
+        del predictor.pieces  # found again on next use
     np.testing.assert_allclose(fast[0], slow[0], atol=1e-6)
     assert fast[1] == slow[1] and any(fast[1])

@@ -294,39 +294,44 @@ def windowed_logits_many(scorer: LexicalMTScorer, documents: Sequence[Sequence[s
     matrix products over the whole batch: each context's counts are its neighbours' own
     (context-prefixed) counts, summed by a banded neighbour matrix, plus the n-grams that span a
     join (a row of their own). The numbers of `windowed_families` + `_family_dot`, a few numpy
-    calls per batch instead of several per sentence."""
+    calls per batch instead of several per sentence. A scorer that reads no context scores each
+    sentence alone (`logits`)."""
     from scipy.sparse import csr_matrix
 
     config = scorer.config
-    width = 1 << config.hash_bits
     sentences = [s for d in documents for s in d]
+    if not config.context:
+        return scorer.logits(sentences)
     n = len(sentences)
     if not n:
         return np.zeros(0, dtype=np.float32)
+    width = 1 << config.hash_bits
     own = ngram_hashes_many(sentences, config)
-    families = [_count_matrix([w for w, _ in own], width), _count_matrix([c for _, c in own], width)]
-    if config.context:
-        pieces = [p for d in documents for p in _pieces(d, config)]
-        empty = np.zeros(0, np.int64)
-        rows, cols, span_w, span_c, span_counts = [], [], [], [], []
-        space = _space_hash(config)
-        lo = 0
-        for d in documents:
-            for i in range(lo, lo + len(d)):
-                around = [j for j in range(max(lo, i - window), min(lo + len(d), i + window + 1)) if j != i and pieces[j]]
-                rows += [i] * (len(around) + 1)
-                cols += around + [n + i]  # the neighbours' rows, then the sentence's own row of spans
-                words, chars, shared = _join_spans([pieces[j] for j in around], config)
-                span_w.append(np.asarray(words, np.int64))
-                span_c.append(np.asarray(chars + ([space] if shared else []), np.int64))
-                span_counts.append(np.asarray([1.0] * len(chars) + ([-float(shared)] if shared else [])))
-            lo += len(d)
-        neighbours = csr_matrix((np.ones(len(rows)), (rows, cols)), shape=(n, 2 * n))
-        piece_words = [p.words[0] if p else empty for p in pieces] + span_w
-        piece_chars = [p.chars[0] if p else empty for p in pieces] + span_c
-        piece_counts = [np.ones(len(c)) for c in piece_chars[:n]] + span_counts
-        families.append(neighbours @ _count_matrix(piece_words, width, summed=False))
-        families.append(neighbours @ _count_matrix(piece_chars, width, piece_counts, summed=False))
+    pieces = [p for d in documents for p in _pieces(d, config)]
+    empty = np.zeros(0, np.int64)
+    rows, cols, span_w, span_c, span_counts = [], [], [], [], []
+    space = _space_hash(config)
+    lo = 0
+    for d in documents:
+        for i in range(lo, lo + len(d)):
+            around = [j for j in range(max(lo, i - window), min(lo + len(d), i + window + 1)) if j != i and pieces[j]]
+            rows += [i] * (len(around) + 1)
+            cols += around + [n + i]  # the neighbours' rows, then the sentence's own row of spans
+            words, chars, shared = _join_spans([pieces[j] for j in around], config)
+            span_w.append(np.asarray(words, np.int64))
+            span_c.append(np.asarray(chars + ([space] if shared else []), np.int64))
+            span_counts.append(np.asarray([1.0] * len(chars) + ([-float(shared)] if shared else [])))
+        lo += len(d)
+    neighbours = csr_matrix((np.ones(len(rows)), (rows, cols)), shape=(n, 2 * n))
+    piece_words = [p.words[0] if p else empty for p in pieces] + span_w
+    piece_chars = [p.chars[0] if p else empty for p in pieces] + span_c
+    piece_counts = [np.ones(len(c)) for c in piece_chars[:n]] + span_counts
+    families = [
+        _count_matrix([w for w, _ in own], width),
+        _count_matrix([c for _, c in own], width),
+        neighbours @ _count_matrix(piece_words, width, summed=False),
+        neighbours @ _count_matrix(piece_chars, width, piece_counts, summed=False),
+    ]
     total = sum(_family_dots(scorer.weights, f) for f in families)
     return (total + scorer.bias).astype(np.float32)
 
@@ -373,8 +378,6 @@ class LexicalMTScorer:
         each side (joined by spaces, as `Document.context` joins them). The same numbers, but each
         sentence is hashed once for itself and once as context, not once per context it is in:
         with three sentences each side, seven hashings of it become two."""
-        if not self.config.context:
-            return self.logits(sentences)
         return windowed_logits_many(self, [sentences], window)
 
     def explain(self, sentences: Sequence[str], index: int, window: int, top: int = 3) -> MTExplanation:

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import os
+from functools import cached_property
 from pathlib import Path
 from typing import Iterator, Sequence
 
@@ -67,8 +68,6 @@ class Predictor:
         # Where the forward runs: a callable taking the tokenised batch and returning the logits
         # (detector.scoring.runtimes.onnx.OnnxForward), or None for the model's own torch forward.
         self.runtime = None
-        self._piecewise: bool | None = None
-        self._pieces = None  # the tokenizer's backend for pieces, once `piecewise` is known
 
     @property
     def config(self):
@@ -143,13 +142,12 @@ class Predictor:
             return_offsets_mapping=offsets,
         )
 
-    @property
-    def piecewise(self) -> bool:
-        """Whether pairs can be assembled from each sentence's own pieces (scoring/pair_tokens.py)."""
-        if self._piecewise is None:
-            self._piecewise = piecewise(self.tokenizer)
-            self._pieces = pieces_tokenizer(self.tokenizer) if self._piecewise else None
-        return self._piecewise
+    @cached_property
+    def pieces(self):
+        """The tokenizer's backend for assembling pairs from each sentence's own pieces
+        (scoring/pair_tokens.py), or None where the tokenizer is not piecewise and pairs are
+        tokenised as joined strings."""
+        return pieces_tokenizer(self.tokenizer) if piecewise(self.tokenizer) else None
 
     def sorted_batches(
         self,
@@ -163,7 +161,11 @@ class Predictor:
         `neighbours`: the texts each context joins (`Document.neighbours`); with them each distinct
         sentence is tokenised once and the pairs assembled from its pieces."""
         order = sorted(range(len(sentences)), key=lambda i: len(sentences[i]) + len(contexts[i]))
-        pairs = PairTokenizer(self.tokenizer, self.config.max_length, self._pieces) if neighbours is not None and self.piecewise else None
+        pairs = (
+            PairTokenizer(self.tokenizer, self.config.max_length, self.pieces)
+            if neighbours is not None and self.pieces is not None
+            else None
+        )
         if pairs is not None:
             pairs.learn([*sentences, *(t for texts in neighbours for t in texts)])
         for lo in range(0, len(order), batch_size):
@@ -274,9 +276,7 @@ class Predictor:
         None without a stacked scorer."""
         if not self.stacked:
             return None
-        if not self.lexical.config.context:
-            return self.lexical.logits([s for d in documents for s in d])
-        return windowed_logits_many(self.lexical, documents, self.lexical_window)
+        return windowed_logits_many(self.lexical, documents, self.lexical_window or 0)
 
     def stack_logits(self, logits: np.ndarray, lexical_logits: np.ndarray) -> np.ndarray:
         """`stack_lexical` from the lexical scorer's logits already computed (in place)."""
