@@ -58,7 +58,7 @@ def planted_documents(builder: CorpusBuilder, n: int, seed: int) -> list[tuple[s
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--config", default=str(ROOT / "configs" / "release-v3.yaml"))
+    parser.add_argument("--config", default=str(ROOT / "configs" / "release.yaml"))
     parser.add_argument("--docs", type=int, default=150)
     parser.add_argument("--values", default="0.25,0.35,0.4,0.5")
     parser.add_argument("--seed", type=int, default=11)

@@ -71,6 +71,63 @@ def test_headline_followed_by_its_lead_is_not_a_duplicate(finder):
     assert not pairs_found(doc, finder.find(doc))
 
 
+def test_headline_restated_a_few_lines_down_is_not_a_duplicate(finder):
+    # WMT16 (validation) human translation: the lead restates the headline two lines below it
+    text = (
+        "Missing 16-year-old from Rhineland-Palatine the victim of violent crime\n"
+        "A suspect has led the police to the body of a 16-year-old who has been missing since Saturday.\n"
+        "When questioned the 20-year-old admitted to having killed the teenager.\n"
+        "Sixteen-year-old missing from Rhineland-Palatine since Saturday is the victim of a violent crime."
+    )
+    doc = segment(text)
+    assert not pairs_found(doc, finder.find(doc))
+
+
+def test_headline_with_its_source_restated_by_the_lead_is_not_a_duplicate(finder):
+    text = (
+        "Lithuania sent Ukraine Bosfors L70 anti-aircraft guns — RT in Russian\n"
+        "Lithuania sent Ukraine dozens of Bosfors L70 anti-aircraft guns.\n"
+        "RIA Novosti reports this, citing LRT radio."
+    )
+    doc = segment(text)
+    assert not pairs_found(doc, finder.find(doc))
+
+
+def test_summary_bullets_restated_by_the_body_are_not_duplicates(finder):
+    text = (
+        "Bibi participated in the last season of X Factor and finished in third place •\n"
+        "She will play the role of Noa, played by Dafna Armoni •\n"
+        "X Factor finalist Inbal Bibi was cast in the musical The Band at the National Theater.\n"
+        "Bibi participated in the last season of X Factor and finished third place."
+    )
+    doc = segment(text)
+    assert not pairs_found(doc, finder.find(doc))
+
+
+def test_lines_of_one_field_label_are_not_duplicates(finder):
+    text = (
+        "Programming and test switch: SUB-TEST\n"
+        "Set the switch before the unit is powered on.\n"
+        "Programming and test switch: TEST\n"
+        "Programming and test switch: Up"
+    )
+    doc = segment(text)
+    assert not pairs_found(doc, finder.find(doc))
+
+
+def test_a_caption_restated_lower_down_without_headline_form_is_still_a_duplicate(finder):
+    # the same caption restated several lines further than a lead would be is a copy
+    text = (
+        "Missing 16-year-old from Rhineland-Palatine the victim of violent crime\n"
+        "Police searched the canal for two days.\n"
+        "The prosecutor's office gave no further details.\n"
+        "Neighbours described the family as quiet.\n"
+        "Sixteen-year-old missing from Rhineland-Palatine since Saturday is the victim of a violent crime."
+    )
+    doc = segment(text)
+    assert pairs_found(doc, finder.find(doc))
+
+
 def test_sentences_on_one_topic_are_not_duplicates(finder):
     text = (
         "Russia rejects the allegations and blames the West for stoking tensions.\n"

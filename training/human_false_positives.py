@@ -38,15 +38,16 @@ MAX_LEARNED_SHARE = 0.02
 MAX_NOT_CLEAN = {"human": 0.05, "human-translation": 0.10}
 
 
-def human_documents(config: TrainConfig, blocks_per_document: int) -> list[tuple[str, str, str]]:
-    """(id, group, text): the test split's human blocks joined into article-length documents."""
+def human_documents(config: TrainConfig, blocks_per_document: int, split: str = TEST) -> list[tuple[str, str, str]]:
+    """(id, group, text): one split's human blocks joined into article-length documents (the test
+    split for the report; validation to look at what fires without reading the test)."""
     corpus = config.corpus
     blocks = [
-        b for b in all_blocks(corpus.data_dir, corpus.block_lines, corpus.validation_share) if b.split == TEST and not b.machine_translated
+        b for b in all_blocks(corpus.data_dir, corpus.block_lines, corpus.validation_share) if b.split == split and not b.machine_translated
     ]
     documents = []
     for block in join_blocks(blocks, blocks_per_document):
-        year = "wmt18" if block.source.startswith("wmt18") else "wmt23"
+        year = block.source[:5]  # wmt14 ... wmt18, wmt23
         documents.append((block.key, f"{year} {block.generator}", "\n".join(block.lines)))
     return documents
 

@@ -9,6 +9,7 @@ sentence of the story is a duplicate, a repeated short or headline-style line is
 
 from __future__ import annotations
 
+import re
 from collections import Counter
 from dataclasses import dataclass
 from typing import Sequence
@@ -72,16 +73,41 @@ def _units(doc: Document, max_line_sentences: int) -> list[_Unit]:
     return units
 
 
-def _is_headline_and_lead(doc: Document, a: _Unit, b: _Unit, words_a: int, words_b: int) -> bool:
-    """A one-line headline restated by the longer, punctuated first sentence of the next paragraph.
+HEADLINE_REACH = 3  # paragraphs below a headline in which the story restates it
+_BULLETS = ("•", "·", "▪", "●", "◆")
+# a headline's trailing source: " — RT in Russian", " | Reuters", " - BBC News" (a name, four words at most)
+_ATTRIBUTION = re.compile(r"\s+[—–|-]\s+[A-Z][^\s—–|-]*(?:\s+[^\s—–|-]+){0,3}$")
+_FIELD = re.compile(r"^([^:\"“'‘]{3,60}):\s*([^\"“'‘\s][^:]*)$")  # "Label: value", the value no quote
+FIELD_VALUE_WORDS = 4
 
-    News is written that way on purpose; a spinner's reworded caption is no longer than its original.
+
+def _is_bullet(text: str) -> bool:
+    return text.lstrip().startswith(_BULLETS) or text.rstrip().endswith(_BULLETS)
+
+
+def _is_news_restatement(doc: Document, a: _Unit, b: _Unit, words_b: int) -> bool:
+    """A headline or a summary bullet on a line of its own, restated by the story below it.
+
+    News is written that way on purpose: the lead, a few lines down at most, expands the headline
+    (a spinner's reworded caption is no longer than its original), and the body restates each
+    bulleted summary point. A trailing source (" — Reuters") is not part of the headline's length.
     """
-    if len(a.sentences) != 1 or len(doc.paragraph_sentences(a.paragraph)) != 1 or a.text.endswith(_TERMINAL):
+    if len(a.sentences) != 1 or len(doc.paragraph_sentences(a.paragraph)) != 1 or b.paragraph <= a.paragraph:
         return False
-    following = doc.paragraph_sentences(a.paragraph + 1)
-    next_first = following[0] if following else None
-    return next_first is not None and b.sentences[0] == next_first.index and b.text.endswith(_TERMINAL) and words_b > words_a
+    if _is_bullet(a.text):
+        return True
+    if a.text.endswith(_TERMINAL) or b.paragraph - a.paragraph > HEADLINE_REACH:
+        return False
+    return b.text.endswith(_TERMINAL) and words_b > len(words(_ATTRIBUTION.sub("", a.text)))
+
+
+def _same_field(a: str, b: str) -> bool:
+    """Two "Label: value" lines of one label and short values (a settings list or a fact box), not a
+    copy; "She added: ..." introduces a quote, which a spinner rewords like any sentence."""
+    fa, fb = _FIELD.match(a), _FIELD.match(b)
+    if not (fa and fb) or normalise(fa.group(1)) != normalise(fb.group(1)):
+        return False
+    return max(len(words(fa.group(2))), len(words(fb.group(2)))) <= FIELD_VALUE_WORDS
 
 
 def _quote(text: str, limit: int = 80) -> str:
@@ -145,7 +171,7 @@ class DuplicateFinder(EvidenceFinder):
             if keys[i] == keys[j]:
                 continue
             first, second = (i, j) if units[i].start < units[j].start else (j, i)
-            if _is_headline_and_lead(doc, units[first], units[second], n_words[first], n_words[second]):
+            if _is_news_restatement(doc, units[first], units[second], n_words[second]) or _same_field(units[i].text, units[j].text):
                 continue
             pairs.append((i, j))
         return pairs
