@@ -75,6 +75,14 @@ NEWS_STRUCTURE = {
         "When questioned the 20-year-old admitted to having killed the teenager.\n"
         "Sixteen-year-old missing from Rhineland-Palatine since Saturday is the victim of a violent crime."
     ),
+    # WMT14 (validation) human translation: a teaser of three lines, then the body restates the headline
+    "headline restated after a teaser": (
+        "House fire in Helmbrechts: Rescue services retrieve charred body\n"
+        "The fire service were called out to Helmbrechts late on Thursday evening.\n"
+        "A three-bedroom house in the district of Hof catches fire during the night.\n"
+        "Rescue workers retrieve a charred body from the house.\n"
+        "During a fire in Helmbrechts, rescue services found a charred body in a three-bedroom house."
+    ),
     "headline with its source restated by the lead": (
         "Lithuania sent Ukraine Bosfors L70 anti-aircraft guns — RT in Russian\n"
         "Lithuania sent Ukraine dozens of Bosfors L70 anti-aircraft guns.\n"
@@ -102,12 +110,14 @@ def test_news_structure_is_not_a_duplicate(finder, text):
 
 
 def test_a_caption_restated_lower_down_without_headline_form_is_still_a_duplicate(finder):
-    # the same caption restated several lines further than a lead would be is a copy
+    # the same caption restated further down than a lead would be (HEADLINE_REACH) is a copy
     text = (
         "Missing 16-year-old from Rhineland-Palatine the victim of violent crime\n"
         "Police searched the canal for two days.\n"
         "The prosecutor's office gave no further details.\n"
         "Neighbours described the family as quiet.\n"
+        "The school will open a book of condolence on Monday.\n"
+        "A vigil is planned for the weekend.\n"
         "Sixteen-year-old missing from Rhineland-Palatine since Saturday is the victim of a violent crime."
     )
     doc = segment(text)

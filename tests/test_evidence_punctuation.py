@@ -63,3 +63,19 @@ def test_human_seeds_have_no_broken_punctuation(seeds):
 def test_seed_000_glued_quotes_found(seeds):
     glued = {e.spans[0].text for e in find(seeds["000"]) if e.rule == "glued_quote"}
     assert {"to’safeguard", "lasted’very", "the’serious"} <= glued
+
+
+def test_quote_running_over_lines_is_fine():
+    # Translated and scraped news often comes a sentence to a line: the quote closes lines below.
+    text = "“There are many threats at the plant.\nIt is a process that takes time.\nWe started today,” Kotin said."
+    assert find(text) == []
+
+
+def test_closing_quote_far_below_any_opening_still_fires():
+    lines = ["“It began here."] + [f"Line {k} of the story goes on without quotes." for k in range(6)] + ["It ended there,” he said."]
+    assert [e.message for e in find("\n".join(lines))] == ["a closing ” with no opening quote"]
+
+
+def test_closing_quote_after_a_closed_quote_still_fires():
+    text = "“It is over,” he said.\nThe threats are many,” Kotin said."
+    assert [e.message for e in find(text)] == ["a closing ” with no opening quote"]

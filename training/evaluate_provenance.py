@@ -8,9 +8,10 @@ test: WMT16-17). Each original gets one copy, the kinds in turn: verbatim (syndi
 the embedding spinner (the one the classifier trained with), spun by the tortured-phrase spinner
 (held out of training), and DeepL's real round trip through German (`via-human-de.deepl`,
 line-aligned, so line i of the copy restates line i of the original). The distractors are 6-line
-windows (stride 2) of other human news: WMT human translations from German (2014-2018), WMT23
-human references and English sources; they share no content with the originals (windows of one
-file overlap one another, as a crawl's near-duplicates do). Originals and copies are scored with
+windows (stride 2) of other human news: WMT human translations from German (2014-2018),
+English-original WMT news of the other years (2014-2018), WMT23 human references and English
+sources; they share no content with the originals (windows of one file overlap one another, as a
+crawl's near-duplicates do). Originals and copies are scored with
 the shipped model; distractors with the evidence-only model (their artifact scores play no part).
 
 Measured: source retrieval (a copy's original among its sources; precision over every source
@@ -94,6 +95,10 @@ def build(data_dir: Path, split: str, max_distractors: int, seed: int = 0):
             ids += [f"{year}:{lo}", f"{year}:{lo}:{kind}"]
             cases.append(Case(len(texts) - 2, len(texts) - 1, kind))
     pool_files = sorted((data_dir / "wmt-ht-mt").glob("*/*.de-original.human-translation.en"))
+    # English-original news of the years this split's originals are not drawn from: other articles.
+    pool_files += sorted(
+        path for path in (data_dir / "wmt-ht-mt").glob("*/*.en-original.human.en") if path.name.split(".")[0] not in YEARS[split]
+    )
     pool_files += sorted((data_dir / "wmt23").glob("*.human-reference.en")) + [data_dir / "wmt23" / "en-original.human.en"]
     windows = []
     for path in pool_files:

@@ -73,7 +73,7 @@ def _units(doc: Document, max_line_sentences: int) -> list[_Unit]:
     return units
 
 
-HEADLINE_REACH = 3  # paragraphs below a headline in which the story restates it
+HEADLINE_REACH = 5  # paragraphs below a headline in which the story restates it (after a teaser of a few lines)
 _BULLETS = ("•", "·", "▪", "●", "◆")
 # a headline's trailing source: " — RT in Russian", " | Reuters", " - BBC News" (a name, four words at most)
 _ATTRIBUTION = re.compile(r"\s+[—–|-]\s+[A-Z][^\s—–|-]*(?:\s+[^\s—–|-]+){0,3}$")

@@ -28,10 +28,17 @@ def _is_closing_single(text: str, i: int) -> bool:
     return before.isalpha() and before.lower() != "s" and not after.isalnum()
 
 
-def _quote_problems(text: str) -> list[tuple[int, str]]:
-    """(offset, what is wrong) for curly quotes in a paragraph that close without opening or close the wrong kind."""
+# A “ left open may close up to this many paragraphs below: a quoted passage of a few sentences
+# runs over several lines where text comes a sentence to a line, as translated and scraped news does.
+QUOTE_REACH = 4
+
+
+def _quote_problems(text: str, carried: bool = False) -> tuple[list[tuple[int, str]], bool]:
+    """(offset, what is wrong) for curly quotes in a paragraph that close without opening or close
+    the wrong kind, and whether a “ is still open at its end. `carried`: a “ opened in a paragraph
+    above is still open, so the first ” closes it."""
     problems: list[tuple[int, str]] = []
-    open_kind: str | None = None
+    open_kind: str | None = _OPEN_DOUBLE if carried else None
     for i, ch in enumerate(text):
         if ch == _OPEN_DOUBLE or ch == _OPEN_SINGLE:
             open_kind = ch
@@ -52,7 +59,7 @@ def _quote_problems(text: str) -> list[tuple[int, str]]:
     if open_kind == _OPEN_SINGLE:
         # An open “ may run on into the next paragraph by convention; an open ‘ may not.
         problems.append((text.rindex(_OPEN_SINGLE), "an opening ‘ is never closed"))
-    return problems
+    return problems, open_kind == _OPEN_DOUBLE
 
 
 class PunctuationFinder(EvidenceFinder):
@@ -89,10 +96,15 @@ class PunctuationFinder(EvidenceFinder):
                         spans=(Span.of(doc, s.start + m.start(), s.start + m.end()),),
                     ),
                 )
-        # Quotes often run over several sentences of a paragraph, so they are paired per paragraph.
+        # Quotes often run over several sentences of a paragraph, so they are paired per paragraph,
+        # and a “ left open carries into the next QUOTE_REACH paragraphs.
+        opened_in: int | None = None  # the paragraph whose “ is still open
         for p in doc.paragraphs:
             members = doc.paragraph_sentences(p.index)
-            for offset, what in _quote_problems(doc.text[p.start : p.end]):
+            carried = opened_in is not None and p.index - opened_in <= QUOTE_REACH
+            problems, still_open = _quote_problems(doc.text[p.start : p.end], carried)
+            opened_in = (opened_in if carried and _OPEN_DOUBLE not in doc.text[p.start : p.end] else p.index) if still_open else None
+            for offset, what in problems:
                 at = p.start + offset
                 owner = next((s for s in members if s.start <= at < s.end), None)
                 if owner is None:
