@@ -24,6 +24,7 @@ from detector.errors import InputError, ModelFilesError
 from detector.evidence import default_finders, find_many
 from detector.evidence.base import Findings
 from detector.evidence.swapped_words import swapped_words
+from detector.io.dates import parse_date
 from detector.io.decode import DEFAULT_MAX_CHARS, check_text, decode_bytes, without_surrogates
 from detector.io.html import looks_like_html, segment_html
 from detector.io.records import TextRecord
@@ -201,18 +202,30 @@ class Detector:
     # -- scoring ----------------------------------------------------------------------------
 
     def score(
-        self, text_or_html: str | bytes, id: str | None = None, html: bool | None = None, threshold: float | None = None
+        self,
+        text_or_html: str | bytes,
+        id: str | None = None,
+        html: bool | None = None,
+        threshold: float | None = None,
+        published: str | None = None,
     ) -> DocumentReport:
-        """Score one document; raises `InputError` when the input is not a scorable article."""
-        return self.score_document(self.to_document(text_or_html, html), id, threshold)
+        """Score one document; raises `InputError` when the input is not a scorable article.
+        `published`: its ISO 8601 date, which provenance's direction weighs."""
+        return self.score_documents([self.to_document(text_or_html, html)], [id], threshold, [published])[0]
 
     def score_document(self, doc: Document, id: str | None = None, threshold: float | None = None) -> DocumentReport:
         """Score one segmented document."""
         return self.score_documents([doc], [id], threshold)[0]
 
-    def score_documents(self, docs: Sequence[Document], ids: Sequence[str | None], threshold: float | None = None) -> list[DocumentReport]:
+    def score_documents(
+        self,
+        docs: Sequence[Document],
+        ids: Sequence[str | None],
+        threshold: float | None = None,
+        published: Sequence[str | None] | None = None,
+    ) -> list[DocumentReport]:
         """Score segmented documents together: one classifier pass, one duplicate-embedding pass,
-        one round-trip call for all of them."""
+        one round-trip call for all of them. `published`: each one's date (ISO 8601) where known."""
         threshold = self.config.threshold if threshold is None else threshold
         languages = [find_languages(d) if self.config.language_check else None for d in docs]
         scored = [i for i, found in enumerate(languages) if found is None or found.supported]
@@ -228,6 +241,7 @@ class Detector:
         for i, report in enumerate(reports):
             if report is None:
                 reports[i] = self._unsupported(docs[i], ids[i], languages[i], threshold)
+            reports[i].published = parse_date(published[i]) if published else None
         if self.reference is not None:
             self.link_sources(reports, reference=self.reference, within=False)
         return reports
@@ -281,7 +295,9 @@ class Detector:
             except InputError as exc:
                 docs.append(exc)
         readable = [(r, d) for r, d in zip(records, docs) if isinstance(d, Document)]
-        reports = iter(self.score_documents([d for _, d in readable], [r.id for r, _ in readable]))
+        reports = iter(
+            self.score_documents([d for _, d in readable], [r.id for r, _ in readable], published=[r.published for r, _ in readable])
+        )
         for record, doc in zip(records, docs):
             if isinstance(doc, InputError):
                 yield record, DocumentReport.failed(record.id, doc.to_dict(), self.config.threshold)

@@ -129,6 +129,8 @@ class DocumentReport:
     # With provenance on (detector/provenance): the documents this one shares content with,
     # strongest first; None with it off.
     sources: list[SourceMatch] | None = None
+    # The publication date (ISO YYYY-MM-DD) the input gave (provenance.dates); None where none.
+    published: str | None = None
 
     @classmethod
     def failed(cls, id: str | None, error: dict, threshold: float = 0.5) -> DocumentReport:
@@ -168,6 +170,8 @@ class DocumentReport:
             data["mt_check"] = self.mt_check
         if self.sources is not None:
             data["sources"] = [m.to_dict() for m in self.sources]
+        if self.published is not None:
+            data["published"] = self.published
         return data
 
     def to_json(self, **kwargs) -> str:
@@ -196,6 +200,7 @@ class DocumentReport:
             replaced_bytes=data.get("replaced_bytes", 0),
             language=data.get("language"),
             sources=[SourceMatch.from_dict(m) for m in data["sources"]] if data.get("sources") is not None else None,
+            published=data.get("published"),
         )
         for sentence in report.sentences:
             sentence.learned = not report.low_confidence

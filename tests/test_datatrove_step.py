@@ -57,11 +57,12 @@ def test_millcheck_filter_runs_in_a_local_pipeline(tmp_path, seeds):
     assert mine["stats"]["verdict_spun"] == 1 and mine["stats"]["dropped"] == len(dropped)
 
 
-def _write_jsonl(folder, docs: dict) -> None:
+def _write_jsonl(folder, docs: dict, dates: dict | None = None) -> None:
     folder.mkdir(parents=True, exist_ok=True)
     with open(folder / "part.jsonl", "w", encoding="utf-8") as f:
         for name in sorted(docs):
-            f.write(json.dumps({"id": name, "text": docs[name]}) + "\n")
+            extra = {"date": dates[name]} if dates and name in dates else {}
+            f.write(json.dumps({"id": name, "text": docs[name], **extra}) + "\n")
 
 
 def _read(folder) -> dict:
@@ -125,18 +126,19 @@ def test_provenance_links_the_documents_of_a_task(tmp_path, seeds):
     from detector.apps.datatrove_step import MillcheckFilter
 
     docs = {k: v for k, v in seeds.items() if k.startswith(("000", "001", "002"))}
-    _write_jsonl(tmp_path / "crawl", docs)
+    one, two = sorted(k for k in docs if not k.startswith("000"))
+    _write_jsonl(tmp_path / "crawl", docs, dates={one: "2022-01-03", two: "2022-01-05T08:00:00Z"})  # datatrove's metadata
     step = MillcheckFilter(
         model="evidence-baseline", provenance=True, batch_size=2, exclusion_writer=JsonlWriter(str(tmp_path / "dropped"))
     )
     pipeline = [JsonlReader(str(tmp_path / "crawl")), step, JsonlWriter(str(tmp_path / "kept"))]
     LocalPipelineExecutor(pipeline=pipeline, tasks=1, logging_dir=str(tmp_path / "logs")).run()
     kept, dropped = _read(tmp_path / "kept"), _read(tmp_path / "dropped")
-    one, two = sorted(k for k in docs if not k.startswith("000"))
-    for this, other in ((one, two), (two, one)):
+    for this, other, later in ((one, two, False), (two, one, True)):
         summary = kept[this]["metadata"]["millcheck"]
         assert summary["verdict"] == "syndicated" and summary["kept"]
-        assert other in {s["id"] for s in summary["sources"]}
+        source = next(s for s in summary["sources"] if s["id"] == other)
+        assert source["copy_confidence"] == pytest.approx(0.9 if later else 0.1)  # the later syndication is the copy
     spun = dropped[next(k for k in docs if k.startswith("000"))]["metadata"]["millcheck"]
     assert spun["verdict"] == "spun" and {s["id"] for s in spun["sources"]} >= {one, two}
     assert _stats(tmp_path / "logs", "millcheck")["with_sources"] == 3

@@ -3,6 +3,8 @@ linker on the seeds (000 is a rewritten copy of the wire story that 001 and 002 
 
 from __future__ import annotations
 
+import csv
+import io
 import json
 import subprocess
 import sys
@@ -11,8 +13,13 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from detector.io.dates import parse_date, record_date
+from detector.io.readers import read_jsonl
+from detector.io.writers import CsvWriter
 from detector.labels import VERDICT_SYNDICATED
 from detector.provenance.align import AlignConfig, align
+from detector.provenance.dates import DATE_CONFIDENCE
+from detector.provenance.direction import copy_confidence
 from detector.provenance.rewrite import SPUN, SUMMARISED, TRANSLATED, VERBATIM, pair_kind
 from detector.provenance.word_diff import DELETE, INSERT, MOVE, REPLACE, word_diff
 from detector.report import DocumentReport
@@ -182,3 +189,68 @@ def test_a_run_too_large_to_hold_stops_before_writing_and_says_what_streams(base
     assert stopped.value.exit_code == 2
     err = capsys.readouterr().err
     assert "stops past 3 documents" in err and "--reference, which streams" in err
+
+
+@pytest.mark.parametrize(
+    "value,expected",
+    [
+        ("2022-01-03", "2022-01-03"),
+        ("2022-01-03T23:10:00Z", "2022-01-03"),
+        ("2022-01-03 08:00:00+01:00", "2022-01-03"),
+        ("3 January 2022", None),  # not ISO 8601: left out, not an error
+        ("", None),
+        (20220103, None),
+        (None, None),
+    ],
+)
+def test_publication_dates_are_read_as_iso_dates_or_left_out(value, expected):
+    assert parse_date(value) == expected
+
+
+def test_a_record_date_comes_from_published_then_date():
+    assert record_date({"published": "2022-01-04", "date": "2022-01-01"}) == "2022-01-04"
+    assert record_date({"published": "soon", "date": "2022-01-01"}) == "2022-01-01"
+    assert record_date({"text": "no date"}) is None and record_date(None) is None
+
+
+def test_dates_weigh_on_direction_with_the_artifacts():
+    alike = [0.1, 0.1, 0.1]
+    assert copy_confidence(alike, alike)[0] == pytest.approx(0.5)
+    later, reasons = copy_confidence(alike, alike, dates=("2022-01-05", "2022-01-03"))
+    assert later == pytest.approx(DATE_CONFIDENCE) and "published 2 days after the other" in reasons[0]
+    assert copy_confidence(alike, alike, dates=("2022-01-03", "2022-01-05"))[0] == pytest.approx(1 - DATE_CONFIDENCE)
+    assert copy_confidence(alike, alike, dates=("2022-01-03", "2022-01-03"))[0] == pytest.approx(0.5)  # same day: nothing
+    assert copy_confidence(alike, alike, dates=("2022-01-03", None))[0] == pytest.approx(0.5)
+    # Clear artifact evidence outweighs a contrary date; the date still lowers the confidence.
+    damaged = [0.95] * 12
+    against, reasons = copy_confidence(damaged, alike * 4, dates=("2022-01-01", "2022-01-03"))
+    assert 0.5 < against < copy_confidence(damaged, alike * 4)[0]
+    assert any("before the other" in r for r in reasons) and any("carry more artifacts" in r for r in reasons)
+    # A verbatim syndication has an original too: the later one is the likelier copy.
+    syndicated, reasons = copy_confidence([], [], dates=("2022-01-04", "2022-01-03"))
+    assert syndicated == pytest.approx(DATE_CONFIDENCE) and "syndication" in reasons[0] and "1 day after" in reasons[1]
+
+
+def test_dates_from_jsonl_reach_the_reports_and_the_direction(baseline_detector, tmp_path):
+    text = "Putin spoke with Xi on Wednesday about the Olympics.\nBoth leaders praised the ties between their two countries."
+    path = tmp_path / "crawl.jsonl"
+    rows = [{"id": "wire", "text": text, "date": "2022-01-03T09:00:00Z"}, {"id": "copy", "text": text, "published": "2022-01-06"}]
+    path.write_text("\n".join(json.dumps(r) for r in rows) + "\n")
+    reports = [report for _, report in baseline_detector.score_many(read_jsonl(path.open("rb"), path.name))]
+    assert [r.published for r in reports] == ["2022-01-03", "2022-01-06"]
+    wire, copy = baseline_detector.link_sources(reports)
+    assert copy.sources[0].copy_confidence == pytest.approx(DATE_CONFIDENCE)
+    assert wire.sources[0].copy_confidence == pytest.approx(1 - DATE_CONFIDENCE)
+    assert "3 days before the other (2022-01-03, 2022-01-06)" in wire.sources[0].direction_reasons[-1]
+    data = copy.to_dict()
+    assert data["published"] == "2022-01-06" and DocumentReport.from_dict(data).published == "2022-01-06"
+    assert "published" not in baseline_detector.score(text).to_dict()  # no date given: no field
+    out = io.StringIO()
+    writer = CsvWriter(out)
+    for report in (wire, copy):
+        writer.write(report)
+    rows = list(csv.DictReader(io.StringIO(out.getvalue())))
+    assert [(r["published"], r["top_source"], r["top_source_copy_confidence"]) for r in rows] == [
+        ("2022-01-03", "copy", "0.1000"),
+        ("2022-01-06", "wire", "0.9000"),
+    ]

@@ -65,7 +65,7 @@ def test_actors_load_the_options_they_are_given_and_score_a_batch_like_the_local
 
 
 def test_a_record_crosses_to_an_actor_with_everything_the_report_shows():
-    """What readers learnt while decoding (encoding, replaced bytes) and HTML bytes reach the actor;
+    """What readers learnt while decoding (encoding, replaced bytes, the date) and HTML bytes reach the actor;
     a field added to TextRecord and not carried fails here rather than as a report that differs."""
     from dataclasses import fields
 
@@ -79,6 +79,7 @@ def test_a_record_crosses_to_an_actor_with_everything_the_report_shows():
         TextRecord(id="c", html=b"<p>caf\xc3\xa9</p>"),
         TextRecord(id="d", html="<p>str html</p>"),
         TextRecord(id="e", error=InputError("bad_json", "line 4 is not JSON")),
+        TextRecord(id="f", text="Dated.", published="2022-01-03T09:00:00Z"),
     ]
     carried = [f.name for f in fields(TextRecord) if f.name != "meta"]  # meta stays with the driver's writer
 

@@ -129,3 +129,36 @@ def test_the_editor_api_checks_a_pasted_article_against_the_reference(wire, seed
     copied = [s for s in report["sentences"] if "copied_from" in s]
     assert copied and all(pasted[s["start"] : s["end"]] == s["text"] for s in copied)
     assert all(s["copied_from"]["source"]["text"] for s in copied)
+
+
+def test_an_index_keeps_its_originals_dates_for_direction(tmp_path, baseline_detector, seeds):
+    """A stored original's publication date weighs on the direction against it, after reopening;
+    a syndication published later than the stored original is the likelier copy."""
+    key = next(k for k in seeds if k.startswith("001"))
+    original = baseline_detector.score(seeds[key], id=key)
+    original.published = "2022-01-03"
+    folder = tmp_path / "dated.idx"
+    ReferenceIndex.write(folder, baseline_detector.reference_sides([original]), baseline_detector.encoder_name, 384)
+    lines = [json.loads(line) for line in (folder / "documents.jsonl").read_text().splitlines()]
+    assert lines == [{"id": key, "published": "2022-01-03"}]
+    index = ReferenceIndex.open(folder, baseline_detector.encoder_name)
+    assert index.entry(0).published == "2022-01-03"
+    syndicated = baseline_detector.score(seeds[next(k for k in seeds if k.startswith("002"))], id="later")
+    syndicated.published = "2022-01-04"
+    baseline_detector.link_sources([syndicated], reference=index, within=False)
+    match = syndicated.sources[0]
+    assert match.id == key and match.rewrite == "verbatim" and match.copy_confidence == pytest.approx(0.9)
+    assert "1 day after the other" in match.direction_reasons[-1]
+    # The editor's API takes the pasted article's date the same way (`serve --reference`).
+    from fastapi.testclient import TestClient
+
+    from detector import Detector
+    from detector.apps.web import create_app
+
+    client = TestClient(create_app(Detector.from_pretrained("evidence-baseline", reference=str(folder))))
+    answer = client.post(
+        "/api/score", json={"text": syndicated.text or seeds[next(k for k in seeds if k.startswith("002"))], "published": "2022-01-04"}
+    )
+    assert answer.status_code == 200 and answer.json()["published"] == "2022-01-04"
+    assert answer.json()["sources"][0]["copy_confidence"] == pytest.approx(0.9)
+    assert client.post("/api/score", json={"text": "Some text.", "published": "x" * 65}).status_code == 422

@@ -38,6 +38,7 @@ from datatrove.pipeline.writers.disk_base import DiskWriter
 from datatrove.utils.batching import batched
 
 from detector.filtering import DocumentFilter, annotate
+from detector.io.dates import record_date
 from detector.io.records import TextRecord
 
 
@@ -58,7 +59,12 @@ class _Scoring:
         return self._detector
 
     def records(self, batch: list[Document]) -> list[TextRecord]:
-        return [TextRecord(id=d.id, html=d.text) if self.html else TextRecord(id=d.id, text=d.text) for d in batch]
+        return [
+            TextRecord(id=d.id, html=d.text, published=record_date(d.metadata))
+            if self.html
+            else TextRecord(id=d.id, text=d.text, published=record_date(d.metadata))
+            for d in batch
+        ]
 
 
 def _check_reference(path: str | None) -> str | None:

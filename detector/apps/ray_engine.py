@@ -51,6 +51,7 @@ def _row(position: int, record: TextRecord) -> dict:
         "html_bytes": bytes(html) if isinstance(html, (bytes, bytearray)) else None,
         "encoding": record.encoding,
         "replaced_bytes": record.replaced_bytes,
+        "published": record.published,
         "error_code": record.error.code if record.error else None,
         "error_message": record.error.message if record.error else None,
     }
@@ -67,6 +68,7 @@ def _record(row: dict) -> TextRecord:
         error=error,
         encoding=row.get("encoding"),
         replaced_bytes=int(row.get("replaced_bytes") or 0),
+        published=row.get("published"),
     )
 
 

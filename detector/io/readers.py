@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import BinaryIO, Iterable, Iterator
 
 from detector.errors import InputError
+from detector.io.dates import record_date
 from detector.io.decode import DEFAULT_MAX_CHARS, decode_utf8_lenient
 from detector.io.records import TextRecord
 
@@ -81,7 +82,7 @@ def _record_from_json(line: bytes, where: str) -> TextRecord:
             return TextRecord(id=rid, error=InputError("bad_field", f"'{field}' must be a string, got {type(value).__name__}"))
     if text is None and html is None:
         return TextRecord(id=rid, error=InputError("missing_text", "the record has neither 'text' nor 'html'"), meta=data)
-    return TextRecord(id=rid, text=text, html=html, meta=data, encoding="utf-8", replaced_bytes=replaced)
+    return TextRecord(id=rid, text=text, html=html, meta=data, encoding="utf-8", replaced_bytes=replaced, published=record_date(data))
 
 
 def read_jsonl(stream: BinaryIO, name: str, max_chars: int = DEFAULT_MAX_CHARS) -> Iterator[TextRecord]:

@@ -19,6 +19,8 @@ class TextRecord:
     # Set by readers that decoded the record's text themselves (a JSONL line is read as UTF-8).
     encoding: str | None = None
     replaced_bytes: int = 0
+    # The publication date, ISO 8601 (a date or a timestamp): provenance's direction weighs it.
+    published: str | None = None
 
     def input(self) -> tuple[str | bytes, bool | None]:
         """What to score and whether it is HTML (True) or to be sniffed (None); `InputError` when

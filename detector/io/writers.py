@@ -40,9 +40,11 @@ CSV_FIELDS = [
     "language",
     "english_share",
     "skipped_sentences",
+    "published",
     "top_source",
     "top_source_rewrite",
     "top_source_share",
+    "top_source_copy_confidence",
     "error_code",
     "error",
     "format_version",
@@ -138,6 +140,7 @@ class CsvWriter(_Stream):
             "language": (report.language or {}).get("language", ""),
             "english_share": (report.language or {}).get("english_share", ""),
             "skipped_sentences": report.skipped_sentences,
+            "published": report.published or "",
             **_top_source(report),
         }
         row.update({f"n_{t}": report.counts.get(t, 0) for t in ARTIFACT_TYPES})
@@ -149,8 +152,13 @@ def _top_source(report: DocumentReport) -> dict:
     """The CSV's view of provenance: the document this one shares most with (blank without)."""
     top = (report.sources or [None])[0]
     if top is None:
-        return {"top_source": "", "top_source_rewrite": "", "top_source_share": ""}
-    return {"top_source": top.id, "top_source_rewrite": top.rewrite, "top_source_share": f"{top.share:.4f}"}
+        return {"top_source": "", "top_source_rewrite": "", "top_source_share": "", "top_source_copy_confidence": ""}
+    return {
+        "top_source": top.id,
+        "top_source_rewrite": top.rewrite,
+        "top_source_share": f"{top.share:.4f}",
+        "top_source_copy_confidence": f"{top.copy_confidence:.4f}",
+    }
 
 
 class TextWriter(_Stream):

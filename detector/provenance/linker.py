@@ -64,17 +64,18 @@ def link(
 
 @dataclass(frozen=True)
 class Side:
-    """One document as the matcher sees it: its id, fingerprint, and the artifact probability of
-    each comparable sentence (what direction weighs)."""
+    """One document as the matcher sees it: its id, fingerprint, the artifact probability of
+    each comparable sentence and its publication date where known (what direction weighs)."""
 
     id: str | None
     fingerprint: Fingerprint
     artifacts: tuple[float, ...]
+    published: str | None = None
 
     @classmethod
     def of(cls, report: DocumentReport, fp: Fingerprint) -> Side:
         by_index = {s.index: s for s in report.sentences}
-        return cls(report.id, fp, tuple(artifact_probability(by_index[s.index]) for s in fp.sentences))
+        return cls(report.id, fp, tuple(artifact_probability(by_index[s.index]) for s in fp.sentences), report.published)
 
 
 def match_pair(a: Side, b: Side, config: ProvenanceConfig) -> tuple[SourceMatch, SourceMatch] | None:
@@ -95,8 +96,8 @@ def match_pair(a: Side, b: Side, config: ProvenanceConfig) -> tuple[SourceMatch,
     )
     mine = [a.artifacts[p.copy] for p, _ in rewritten]
     theirs = [b.artifacts[p.source] for p, _ in rewritten]
-    confidence, reasons_a = copy_confidence(mine, theirs, config.direction)
-    reasons_b = copy_confidence(theirs, mine, config.direction)[1]
+    confidence, reasons_a = copy_confidence(mine, theirs, config.direction, (a.published, b.published))
+    reasons_b = copy_confidence(theirs, mine, config.direction, (b.published, a.published))[1]
 
     def side(other: Side, fp_this: Fingerprint, aligned, kind, conf, reasons) -> SourceMatch:
         share, source_share = len(aligned) / len(fp_this.sentences), len(aligned) / len(other.fingerprint.sentences)

@@ -11,7 +11,8 @@ reading a million documents needs them in memory:
 
     manifest.json          format, format_version, encoder, model, dim, num_perm, bands, documents, sentences,
                            millcheck version, and "arrays": {name: {"dtype", "shape"}}
-    documents.jsonl        one {"id": ...} per document, in row order
+    documents.jsonl        one {"id": ..., "published": ...} per document, in row order ("published",
+                           its ISO date, only where its input gave one: direction weighs it)
     doc_first              int64 [documents + 1]: each document's first row in the sentence arrays
     doc_vectors            float16 [documents, dim]: the normalised mean of its sentence vectors
     minhash                uint64 [documents, num_perm]: MinHash of its content stems
@@ -40,6 +41,7 @@ from typing import Iterable
 
 import numpy as np
 
+from detector.io.dates import parse_date
 from detector.provenance.fingerprint import BANDS, NUM_PERM, ComparableSentence, Fingerprint, band_keys
 from detector.provenance.index import EXACT_BELOW, RetrievalConfig, nearest
 from detector.provenance.linker import ProvenanceConfig, Side, match_pair
@@ -92,8 +94,17 @@ class ReferenceIndexError(ValueError):
 
 
 class ReferenceIndex:
-    def __init__(self, folder: Path, manifest: dict, ids: list[str | None], arrays: dict[str, np.ndarray], hnsw=None):
+    def __init__(
+        self,
+        folder: Path,
+        manifest: dict,
+        ids: list[str | None],
+        arrays: dict[str, np.ndarray],
+        hnsw=None,
+        dates: list[str | None] | None = None,
+    ):
         self.folder, self.manifest, self.ids, self.hnsw = folder, manifest, ids, hnsw
+        self.dates = dates if dates is not None else [None] * len(ids)
         for name, value in arrays.items():
             setattr(self, name, value)
 
@@ -136,7 +147,8 @@ class ReferenceIndex:
             shapes = _shapes(n, m, dim, int(manifest["text_bytes"]))
             arrays = {name: _map(folder, name, shape) for name, shape in shapes.items()}
             with open(folder / "documents.jsonl", encoding="utf-8") as f:
-                ids = [json.loads(line)["id"] for line in f]
+                documents = [json.loads(line) for line in f]
+            ids, dates = [d["id"] for d in documents], [parse_date(d.get("published")) for d in documents]
             if len(ids) != n:
                 raise ValueError(f"documents.jsonl lists {len(ids)} documents where the manifest says {n}")
             if m and int(arrays["sentence_text_offsets"][-1]) != len(arrays["sentence_text"]):
@@ -148,7 +160,7 @@ class ReferenceIndex:
             from usearch.index import Index
 
             hnsw = Index.restore(str(folder / "doc_vectors.usearch"), view=True)
-        return cls(folder, manifest, ids, arrays, hnsw)
+        return cls(folder, manifest, ids, arrays, hnsw, dates)
 
     def entry(self, row: int) -> Side:
         """Document `row` as the matcher sees it."""
@@ -160,7 +172,7 @@ class ReferenceIndex:
         ]
         vectors = np.asarray(self.sentence_vectors[lo:hi], dtype=np.float32)
         fp = Fingerprint(self.ids[row], sentences, vectors, np.asarray(self.doc_vectors[row], np.float32), np.asarray(self.minhash[row]))
-        return Side(self.ids[row], fp, tuple(float(x) for x in self.sentence_artifacts[lo:hi]))
+        return Side(self.ids[row], fp, tuple(float(x) for x in self.sentence_artifacts[lo:hi]), self.dates[row])
 
     def candidates(self, fp: Fingerprint, config: RetrievalConfig = RetrievalConfig()) -> list[int]:
         """Rows that may share content with `fp`: nearest document vectors and LSH band matches."""
@@ -232,7 +244,8 @@ class ReferenceIndexWriter:
 
     def add(self, e: Side) -> None:
         fp, files, dim = e.fingerprint, self._files, self.dim
-        self._ids.write(json.dumps({"id": e.id}, ensure_ascii=False) + "\n")
+        document = {"id": e.id} if e.published is None else {"id": e.id, "published": e.published}
+        self._ids.write(json.dumps(document, ensure_ascii=False) + "\n")
         self.documents += 1
         self.sentences += len(fp.sentences)
         self._first.append(self.sentences)

@@ -38,6 +38,9 @@ class ScoreRequest(BaseModel):
     text: str | None = Field(None, description="plain text, or HTML (sniffed)")
     html: str | None = Field(None, description="HTML; the article body and captions are extracted")
     threshold: float | None = Field(None, ge=0.0, le=1.0, allow_inf_nan=False, description="override the model's threshold")
+    published: str | None = Field(
+        None, max_length=64, description="its publication date, ISO 8601: with --reference, direction weighs it against the originals'"
+    )
 
 
 def _safe_input(value):
@@ -67,7 +70,12 @@ def _validation_errors(exc: RequestValidationError) -> list[dict]:
 def _thread_scorer(detector: Detector, timeout_s: float | None):
     async def score_report(request: dict) -> dict:
         report = await run_with_timeout(
-            detector.score, request["input"], html=request["html"], threshold=request["threshold"], timeout_s=timeout_s
+            detector.score,
+            request["input"],
+            html=request["html"],
+            threshold=request["threshold"],
+            published=request.get("published"),
+            timeout_s=timeout_s,
         )
         return report.to_dict(include_text=True)
 
@@ -122,7 +130,7 @@ def create_app(
         """Score one article; the report has the same fields as a `detector score` JSONL record."""
         try:
             text, html = TextRecord(text=body.text, html=body.html).input()
-            return await score_report({"input": text, "html": html, "threshold": body.threshold})
+            return await score_report({"input": text, "html": html, "threshold": body.threshold, "published": body.published})
         except InputError as exc:
             status = 413 if exc.code == "too_large" else 422
             raise HTTPException(status, {"code": exc.code, "message": exc.message}) from exc

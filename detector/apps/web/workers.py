@@ -80,7 +80,9 @@ def _serve_requests(conn, model: str | None, options: dict, threads: int, max_re
         if request is None:
             return
         try:
-            report = detector.score(request["input"], html=request.get("html"), threshold=request.get("threshold"))
+            report = detector.score(
+                request["input"], html=request.get("html"), threshold=request.get("threshold"), published=request.get("published")
+            )
             answer = ("ok", report.to_dict(include_text=True))
         except InputError as exc:
             answer = ("input_error", {"code": exc.code, "message": exc.message})
