@@ -357,6 +357,8 @@ def test_a_pasted_copy_shows_its_source_sentence_with_the_changed_words(page, se
         _score_text(page, seeds["000"])
         assert "Shares" in page.text_content("#sources") and "with 001-wire" in page.text_content("#sources")
         report = page.evaluate("state.report")
+        reasons = page.locator("#sources > li").first.locator(".direction-reasons li")  # why this side is judged the copy
+        assert reasons.all_inner_texts() == report["sources"][0]["direction_reasons"] and reasons.count() >= 1
         copied = [s for s in report["sentences"] if s.get("copied_from") and any(e["rule"] == "copied_from" for e in s["evidence"])]
         flagged = [s for s in copied if page.locator(f".sentence.flagged[data-index='{s['index']}']").count()]
         assert flagged, "no flagged sentence restates the original"

@@ -6,6 +6,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import math
 import subprocess
 import sys
 from pathlib import Path
@@ -15,11 +16,12 @@ import pytest
 
 from detector.io.dates import parse_date, record_date
 from detector.io.readers import read_jsonl
-from detector.io.writers import CsvWriter
+from detector.io.writers import CsvWriter, TextWriter
 from detector.labels import VERDICT_SYNDICATED
 from detector.provenance.align import AlignConfig, align
 from detector.provenance.dates import DATE_CONFIDENCE
-from detector.provenance.direction import copy_confidence
+from detector.provenance.direction import DirectionConfig, copy_confidence, weigh_witnesses
+from detector.provenance.matches import SourceMatch
 from detector.provenance.rewrite import SPUN, SUMMARISED, TRANSLATED, VERBATIM, pair_kind
 from detector.provenance.word_diff import DELETE, INSERT, MOVE, REPLACE, word_diff
 from detector.report import DocumentReport
@@ -254,3 +256,48 @@ def test_dates_from_jsonl_reach_the_reports_and_the_direction(baseline_detector,
         ("2022-01-03", "copy", "0.1000"),
         ("2022-01-06", "wire", "0.9000"),
     ]
+    text = io.StringIO()
+    TextWriter(text).write(copy)  # the text output says why, under each source
+    assert "P(this is the copy) 0.90\n      the aligned sentences are verbatim copies" in text.getvalue()
+    assert "\n      this document was published 3 days after the other (2022-01-06, 2022-01-03)\n" in text.getvalue()
+
+
+def _match(other: str, rewrite: str, confidence: float) -> SourceMatch:
+    return SourceMatch(other, rewrite, 0.8, 0.8, confidence, [])
+
+
+def _triangle(confidence: float):
+    """a rewrote o; w is a verbatim syndication of o and a rewrite of a's text (positions 0, 1, 2)."""
+    a_o, o_a = _match("o", SPUN, confidence), _match("a", SPUN, 1 - confidence)
+    return (
+        {
+            (0, 1): (a_o, o_a),
+            (0, 2): (_match("w", SPUN, 0.6), _match("a", SPUN, 0.4)),
+            (1, 2): (_match("w", VERBATIM, 0.5), _match("o", VERBATIM, 0.5)),
+        },
+        a_o,
+        o_a,
+    )
+
+
+def test_third_parties_are_named_but_not_weighed_by_default():
+    matched, a_o, o_a = _triangle(0.6)
+    weigh_witnesses(matched)
+    assert a_o.copy_confidence == 0.6 and o_a.copy_confidence == pytest.approx(0.4)
+    assert "1 other document (w) carries the other's word for word (not weighed" in a_o.direction_reasons[-1]
+    assert "carries this document's wording word for word" in o_a.direction_reasons[-1]
+    assert matched[(1, 2)][0].direction_reasons == []  # a verbatim pair has no direction to weigh
+
+
+def test_weighed_witnesses_move_the_direction_toward_the_side_they_contradict():
+    matched, a_o, o_a = _triangle(0.6)
+    weigh_witnesses(matched, DirectionConfig(witness_logit=1.0))
+    expected = 1 / (1 + math.exp(-(math.log(0.6 / 0.4) + 1.0)))
+    assert a_o.copy_confidence == pytest.approx(expected) and o_a.copy_confidence == pytest.approx(1 - expected)
+    assert "independent copies keep the original's wording" in a_o.direction_reasons[-1]
+
+
+def test_the_seeds_rewritten_copy_names_the_other_syndication_as_a_witness(linked):
+    reports, _ = linked
+    match = _source(reports["000"], "001")
+    assert any(r.startswith("1 other document (002") and "the other's word for word" in r for r in match.direction_reasons)

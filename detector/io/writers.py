@@ -203,6 +203,8 @@ class TextWriter(_Stream):
                 f"   shares {len(match.pairs)} sentences ({match.share:.0%} of its own) with {match.id}: "
                 f"{match.rewrite}, P(this is the copy) {match.copy_confidence:.2f}\n"
             )
+            for reason in match.direction_reasons:
+                out.write(f"      {reason}\n")
         out.write("\n")
         by_paragraph: dict[int, list] = {}
         for s in report.sentences:

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 
 from detector.labels import BROKEN_PUNCTUATION, DUPLICATE, GARBLED_LIST, MACHINE_TRANSLATED, SPUN
 from detector.provenance.dates import date_logit
+from detector.provenance.rewrite import VERBATIM
 from detector.report import SentenceScore
 
 _ARTIFACTS = (SPUN, MACHINE_TRANSLATED, DUPLICATE, GARBLED_LIST, BROKEN_PUNCTUATION)
@@ -24,6 +25,14 @@ class DirectionConfig:
     scale: float = 8.0  # logistic slope on the mean artifact-probability difference
     prior_pairs: float = 3.0  # the difference is shrunk by n / (n + this): three pairs say less than thirty
     min_difference: float = 0.02  # below this the two sides read alike: no reason is given
+    # Log-odds per third document that carries one side's wording word for word and the other's
+    # rewritten (weigh_witnesses), counted up to max_witnesses net. 0 by default: witnesses are
+    # named in the reasons but not weighed, because a mill network reposts its own rewrites as
+    # a wire story is reposted, and on known copies weighing them lost a fifth of the directions
+    # where the copy was reposted while gaining little where the original was
+    # (research/provenance-witnesses.md). A crawl known to hold wire syndications may set 1.0.
+    witness_logit: float = 0.0
+    max_witnesses: int = 3
 
 
 def artifact_probability(sentence: SentenceScore) -> float:
@@ -55,3 +64,55 @@ def copy_confidence(
     else:
         reasons.append("both sides read alike: which one is the copy cannot be told from the text")
     return confidence, reasons
+
+
+def weigh_witnesses(matched: dict, config: DirectionConfig = DirectionConfig()) -> None:
+    """Third parties' agreement, in place: for each rewritten document pair (a, b) of a batch
+    (`matched`: (a, b) -> (a's SourceMatch, b's)), a document c matched to both that is a verbatim
+    copy of one side and a rewrite of the other attests that side's wording, so the other side is
+    the likelier copy. Each net witness adds `witness_logit` (0 by default: named, not weighed) to
+    that side's log-odds of being the original; the reasons name the witnesses either way. Pairs
+    that are verbatim themselves are left alone."""
+    kinds: dict[int, dict[int, str]] = {}
+    for (a, b), (seen_from_a, seen_from_b) in matched.items():
+        kinds.setdefault(a, {})[b] = seen_from_a.rewrite
+        kinds.setdefault(b, {})[a] = seen_from_b.rewrite
+    for (a, b), (seen_from_a, seen_from_b) in matched.items():
+        if VERBATIM in (seen_from_a.rewrite, seen_from_b.rewrite):
+            continue
+        for_a, for_b = [], []  # witnesses carrying a's wording, b's
+        for c in sorted(kinds[a].keys() & kinds[b].keys()):
+            with_a, with_b = kinds[c][a] == VERBATIM, kinds[c][b] == VERBATIM
+            if with_a != with_b:
+                (for_a if with_a else for_b).append(c)
+        net = max(-config.max_witnesses, min(config.max_witnesses, len(for_a) - len(for_b)))
+        if net == 0:
+            continue
+        weighed = config.witness_logit > 0
+        if weighed:
+            p = min(max(seen_from_a.copy_confidence, 1e-6), 1 - 1e-6)
+            seen_from_a.copy_confidence = 1.0 / (1.0 + math.exp(-(math.log(p / (1 - p)) - config.witness_logit * net)))
+            seen_from_b.copy_confidence = 1.0 - seen_from_a.copy_confidence
+        ids_a = [_witness_id(matched, a, c) for c in for_a]
+        ids_b = [_witness_id(matched, b, c) for c in for_b]
+        seen_from_a.direction_reasons.append(_witness_reason(ids_a, ids_b, weighed))
+        seen_from_b.direction_reasons.append(_witness_reason(ids_b, ids_a, weighed))
+
+
+def _witness_id(matched: dict, this: int, witness: int):
+    """The id of `witness` as `this` document's match names it."""
+    key = (min(this, witness), max(this, witness))
+    return matched[key][0 if key[0] == this else 1].id
+
+
+def _witness_reason(mine: list, theirs: list, weighed: bool) -> str:
+    def who(ids: list) -> str:
+        shown = ", ".join(str(i) for i in ids[:3]) + (f" and {len(ids) - 3} more" if len(ids) > 3 else "")
+        return f"{len(ids)} other document{'s' if len(ids) > 1 else ''} ({shown}) {'carry' if len(ids) > 1 else 'carries'}"
+
+    parts = ([f"{who(mine)} this document's wording word for word"] if mine else []) + (
+        [f"{who(theirs)} the other's word for word"] if theirs else []
+    )
+    if weighed:
+        return "; ".join(parts) + ": independent copies keep the original's wording, not the rewrite's"
+    return "; ".join(parts) + " (not weighed: a mill can repost its own rewrite as a wire story is reposted)"

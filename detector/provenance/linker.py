@@ -1,7 +1,8 @@
 """Provenance over a batch: for each document, the others it shares content with, aligned and diffed.
 
     reports -> fingerprints (one encoder pass) -> candidates (ANN + LSH) -> sentence alignment ->
-    word diff per pair -> rewrite kind and direction -> SourceMatch per document and side
+    word diff per pair -> rewrite kind and direction -> third parties' agreement -> SourceMatch per
+    document and side
 
 Each unordered pair of documents is aligned once; both sides get a `SourceMatch`, the edits
 written from that side (what it has that the other lacks is an insertion).
@@ -12,7 +13,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from detector.provenance.align import AlignConfig, align
-from detector.provenance.direction import DirectionConfig, artifact_probability, copy_confidence
+from detector.provenance.direction import DirectionConfig, artifact_probability, copy_confidence, weigh_witnesses
 from detector.provenance.fingerprint import Fingerprint, fingerprints
 from detector.provenance.index import CandidateIndex, RetrievalConfig
 from detector.provenance.matches import AlignedSentence, SourceMatch
@@ -47,6 +48,7 @@ def link(
     sides = [Side.of(r, fp) for r, fp in zip(reports, fps)]
     sources: list[list[SourceMatch]] = [[] for _ in reports]
     seen: set[tuple[int, int]] = set()
+    matched: dict[tuple[int, int], tuple[SourceMatch, SourceMatch]] = {}
     for a, fp in enumerate(fps):
         for b in index.candidates(fp, exclude=a):
             key = (min(a, b), max(a, b))
@@ -57,6 +59,8 @@ def link(
             if found is not None:
                 sources[a].append(found[0])
                 sources[b].append(found[1])
+                matched[(a, b)] = found
+    weigh_witnesses(matched, config.direction)
     for matches in sources:
         matches.sort(key=lambda m: -m.share)
     return sources

@@ -159,8 +159,12 @@ function renderSources(r) {
   const sources = r.sources || [];
   box.hidden = sources.length === 0;
   for (const m of sources) {
-    box.append(el("li", { "data-source": m.id },
-      `Shares ${m.pairs.length} sentences (${Math.round(m.share * 100)}% of its own) with ${m.id}: ${m.rewrite}, P(this is the copy) ${m.copy_confidence.toFixed(2)}`));
+    const item = el("li", { "data-source": m.id },
+      `Shares ${m.pairs.length} sentences (${Math.round(m.share * 100)}% of its own) with ${m.id}: ${m.rewrite}, P(this is the copy) ${m.copy_confidence.toFixed(2)}`);
+    const why = el("ul", { class: "direction-reasons" });  // why that direction: artifacts, dates, witnesses
+    for (const reason of m.direction_reasons || []) why.append(el("li", {}, reason));
+    if (why.children.length) item.append(why);
+    box.append(item);
   }
 }
 
