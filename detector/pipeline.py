@@ -241,7 +241,8 @@ class Detector:
         for i, report in enumerate(reports):
             if report is None:
                 reports[i] = self._unsupported(docs[i], ids[i], languages[i], threshold)
-            reports[i].published = parse_date(published[i]) if published else None
+            given = parse_date(published[i]) if published else None  # the record's date, else the page's own
+            reports[i].published = given if given is not None else docs[i].published
         if self.reference is not None:
             self.link_sources(reports, reference=self.reference, within=False)
         return reports

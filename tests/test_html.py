@@ -86,3 +86,14 @@ def test_streamed_captions_by_class_close_with_their_element():
     text, ranges = extract_streamed('<p>Body one.</p><div class="img-caption"><div>Inner</div> words</div><p>After.</p>')
     assert text == "Body one.\nInner\nwords\nAfter."
     assert [text[a:b] for a, b in ranges] == ["Inner", "words"]
+
+
+def test_a_page_s_stated_publication_date_reaches_the_report(baseline_detector):
+    body = "<article><p>Putin spoke with Xi on Wednesday about the Winter Olympics in Beijing.</p></article>"
+    dated = f'<html><head><meta property="article:published_time" content="2022-01-03T10:00:00Z"></head><body>{body}</body></html>'
+    report = baseline_detector.score(dated, html=True)
+    assert report.published == "2022-01-03" and report.to_dict()["published"] == "2022-01-03"
+    assert baseline_detector.score(dated, html=True, published="2022-01-05").published == "2022-01-05"  # the record's own date wins
+    # a date in the running text is not guessed at
+    undated = f"<html><body><article><p>Published on 5 March 2023.</p>{body}</article></body></html>"
+    assert baseline_detector.score(undated, html=True).published is None

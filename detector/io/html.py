@@ -51,6 +51,18 @@ _SPACES = re.compile(r"[ \t\u00a0]+")
 class ExtractedHTML:
     text: str
     caption_ranges: list[tuple[int, int]] = field(default_factory=list)
+    published: str | None = None  # the page's publication date (YYYY-MM-DD) from its markup
+
+
+def page_date(html: str) -> str | None:
+    """The publication date the page's markup states (meta tags, JSON-LD, <time>), as
+    YYYY-MM-DD; None where it states none. Dates in the running text are not guessed at."""
+    from htmldate import find_date
+
+    try:
+        return find_date(html, extensive_search=False, original_date=True, outputformat="%Y-%m-%d")
+    except Exception:  # a page htmldate cannot read has no date, and is still scored
+        return None
 
 
 def looks_like_html(text: str) -> bool:
@@ -126,7 +138,7 @@ def extract_html(html: str) -> ExtractedHTML:
         tree = _parse(html)
     except _TooDeep:
         text, ranges = extract_streamed(html)
-        return ExtractedHTML(text=text, caption_ranges=ranges)
+        return ExtractedHTML(text=text, caption_ranges=ranges)  # too deep to parse: no date either
     body = trafilatura.extract(html, include_comments=False, include_tables=True, favor_recall=True) if tree is not None else None
     if not body:
         body = _fallback_text(_parse(html))  # a fresh tree: the fallback drops scripts from it
@@ -139,9 +151,11 @@ def extract_html(html: str) -> ExtractedHTML:
         text += "\n\n" if not ranges else "\n"
         ranges.append((len(text), len(text) + len(caption)))
         text += caption
-    return ExtractedHTML(text=text, caption_ranges=ranges)
+    return ExtractedHTML(text=text, caption_ranges=ranges, published=page_date(html) if tree is not None else None)
 
 
 def segment_html(html: str, language: str = "en") -> Document:
     extracted = extract_html(html)
-    return segment(extracted.text, source="html", caption_ranges=extracted.caption_ranges, language=language)
+    doc = segment(extracted.text, source="html", caption_ranges=extracted.caption_ranges, language=language)
+    doc.published = extracted.published
+    return doc
