@@ -19,7 +19,6 @@ from detector.io.readers import read_jsonl
 from detector.io.writers import CsvWriter, TextWriter
 from detector.labels import VERDICT_SYNDICATED
 from detector.provenance.align import AlignConfig, align
-from detector.provenance.dates import DATE_CONFIDENCE
 from detector.provenance.direction import DirectionConfig, copy_confidence, weigh_witnesses
 from detector.provenance.matches import SourceMatch
 from detector.provenance.rewrite import SPUN, SUMMARISED, TRANSLATED, VERBATIM, pair_kind
@@ -219,10 +218,15 @@ def test_dates_weigh_on_direction_with_the_artifacts():
     alike = [0.1, 0.1, 0.1]
     assert copy_confidence(alike, alike)[0] == pytest.approx(0.5)
     later, reasons = copy_confidence(alike, alike, dates=("2022-01-05", "2022-01-03"))
-    assert later == pytest.approx(DATE_CONFIDENCE) and "published 2 days after the other" in reasons[0]
-    assert copy_confidence(alike, alike, dates=("2022-01-03", "2022-01-05"))[0] == pytest.approx(1 - DATE_CONFIDENCE)
+    assert later == pytest.approx(DirectionConfig().date_confidence) and "published 2 days after the other" in reasons[0]
+    assert copy_confidence(alike, alike, dates=("2022-01-03", "2022-01-05"))[0] == pytest.approx(1 - DirectionConfig().date_confidence)
     assert copy_confidence(alike, alike, dates=("2022-01-03", "2022-01-03"))[0] == pytest.approx(0.5)  # same day: nothing
     assert copy_confidence(alike, alike, dates=("2022-01-03", None))[0] == pytest.approx(0.5)
+    undated = DirectionConfig(date_confidence=0.5)  # dates left out
+    assert copy_confidence(alike, alike, undated, dates=("2022-01-05", "2022-01-03")) == (
+        pytest.approx(0.5),
+        copy_confidence(alike, alike)[1],
+    )
     # Clear artifact evidence outweighs a contrary date; the date still lowers the confidence.
     damaged = [0.95] * 12
     against, reasons = copy_confidence(damaged, alike * 4, dates=("2022-01-01", "2022-01-03"))
@@ -230,7 +234,7 @@ def test_dates_weigh_on_direction_with_the_artifacts():
     assert any("before the other" in r for r in reasons) and any("carry more artifacts" in r for r in reasons)
     # A verbatim syndication has an original too: the later one is the likelier copy.
     syndicated, reasons = copy_confidence([], [], dates=("2022-01-04", "2022-01-03"))
-    assert syndicated == pytest.approx(DATE_CONFIDENCE) and "syndication" in reasons[0] and "1 day after" in reasons[1]
+    assert syndicated == pytest.approx(DirectionConfig().date_confidence) and "syndication" in reasons[0] and "1 day after" in reasons[1]
 
 
 def test_dates_from_jsonl_reach_the_reports_and_the_direction(baseline_detector, tmp_path):
@@ -241,8 +245,8 @@ def test_dates_from_jsonl_reach_the_reports_and_the_direction(baseline_detector,
     reports = [report for _, report in baseline_detector.score_many(read_jsonl(path.open("rb"), path.name))]
     assert [r.published for r in reports] == ["2022-01-03", "2022-01-06"]
     wire, copy = baseline_detector.link_sources(reports)
-    assert copy.sources[0].copy_confidence == pytest.approx(DATE_CONFIDENCE)
-    assert wire.sources[0].copy_confidence == pytest.approx(1 - DATE_CONFIDENCE)
+    assert copy.sources[0].copy_confidence == pytest.approx(DirectionConfig().date_confidence)
+    assert wire.sources[0].copy_confidence == pytest.approx(1 - DirectionConfig().date_confidence)
     assert "3 days before the other (2022-01-03, 2022-01-06)" in wire.sources[0].direction_reasons[-1]
     data = copy.to_dict()
     assert data["published"] == "2022-01-06" and DocumentReport.from_dict(data).published == "2022-01-06"

@@ -25,6 +25,10 @@ class DirectionConfig:
     scale: float = 8.0  # logistic slope on the mean artifact-probability difference
     prior_pairs: float = 3.0  # the difference is shrunk by n / (n + this): three pairs say less than thirty
     min_difference: float = 0.02  # below this the two sides read alike: no reason is given
+    # P(the later document is the copy) from two publication dates alone (provenance.dates); a
+    # wrong date then outweighs most artifact evidence (research/provenance-witnesses.md): set it
+    # nearer 0.5 for dates that are crawl times, 0.5 to leave dates out.
+    date_confidence: float = 0.9
     # Log-odds per third document that carries one side's wording word for word and the other's
     # rewritten (weigh_witnesses), counted up to max_witnesses net. 0 by default: witnesses are
     # named in the reasons but not weighed, because a mill network reposts its own rewrites as
@@ -48,7 +52,7 @@ def copy_confidence(
     """P(this side is the copy) from the artifact probabilities of aligned sentences (pair by
     pair, `artifact_probability`) and the two publication dates where both are known (this
     side's, the other's: provenance.dates), and the reasons in words."""
-    logit, date_reason = date_logit(*dates)
+    logit, date_reason = date_logit(*dates, config.date_confidence)
     if not mine:
         reasons = ["the aligned sentences are verbatim copies: a syndication, with no side that rewrote the other"]
         return 1.0 / (1.0 + math.exp(-logit)), reasons + ([date_reason] if date_reason else [])
