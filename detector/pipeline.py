@@ -11,6 +11,7 @@ one by one.
 from __future__ import annotations
 
 import os
+from contextlib import nullcontext
 from dataclasses import dataclass
 from typing import Iterable, Iterator, Sequence
 
@@ -80,6 +81,9 @@ class DetectorConfig:
     # under the check's bar: a clean sentence does not inherit its neighbours' spinning
     # (scoring/context_check.py). False: the probability as read with the neighbours.
     context_check: bool = True
+    # Make each report's provenance fingerprint as its group is scored (`--provenance` sets it):
+    # the sentences the duplicate finder embedded are not embedded again for it.
+    fingerprints: bool = False
 
 
 LM_MODES = ("candidates", "all")
@@ -231,18 +235,25 @@ class Detector:
         scored = [i for i, found in enumerate(languages) if found is None or found.supported]
         english = [english_part(docs[i], languages[i]) if languages[i] else docs[i] for i in scored]
         probabilities = self.scorer.score(english)
-        findings = find_many(english, self.finders)
-        checks = self._mt_checks(english)
-        readings = self._lm_readings(english, probabilities)
-        reports: list[DocumentReport | None] = [None] * len(docs)
-        for i, *parts, reading in zip(scored, english, [ids[i] for i in scored], probabilities, findings, checks, readings):
-            reports[i] = self._report(*parts, threshold, reading)
-            reports[i].language = languages[i].to_dict() if languages[i] else None
-        for i, report in enumerate(reports):
-            if report is None:
-                reports[i] = self._unsupported(docs[i], ids[i], languages[i], threshold)
-            given = parse_date(published[i]) if published else None  # the record's date, else the page's own
-            reports[i].published = given if given is not None else docs[i].published
+        # The duplicate finder's vectors serve the fingerprints too (an encoder that cannot remember embeds again).
+        with getattr(self.encoder, "remembering", nullcontext)():
+            findings = find_many(english, self.finders)
+            checks = self._mt_checks(english)
+            readings = self._lm_readings(english, probabilities)
+            reports: list[DocumentReport | None] = [None] * len(docs)
+            for i, *parts, reading in zip(scored, english, [ids[i] for i in scored], probabilities, findings, checks, readings):
+                reports[i] = self._report(*parts, threshold, reading)
+                reports[i].language = languages[i].to_dict() if languages[i] else None
+            for i, report in enumerate(reports):
+                if report is None:
+                    reports[i] = self._unsupported(docs[i], ids[i], languages[i], threshold)
+                given = parse_date(published[i]) if published else None  # the record's date, else the page's own
+                reports[i].published = given if given is not None else docs[i].published
+            if self.config.fingerprints or self.reference is not None:
+                from detector.provenance.fingerprint import fingerprints
+
+                for report, fp in zip(reports, fingerprints(reports, self.encoder)):
+                    report.fingerprint = fp
         if self.reference is not None:
             self.link_sources(reports, reference=self.reference, within=False)
         return reports
@@ -311,12 +322,11 @@ class Detector:
         the reports with one another (all are held); `reference`: a `ReferenceIndex` of originals
         to compare each with too. The reports are changed in place and returned."""
         from detector.provenance.apply import attach
-        from detector.provenance.fingerprint import fingerprints
         from detector.provenance.linker import ProvenanceConfig, Side, link
 
         config = config or ProvenanceConfig()
         reports = list(reports)
-        fps = fingerprints(reports, self.encoder)
+        fps = _fingerprints(reports, self.encoder)
         found = link(reports, self.encoder, config, fps=fps) if within else [[] for _ in reports]
         if reference is not None:
             for report, fp, sources in zip(reports, fps, found):
@@ -329,10 +339,9 @@ class Detector:
     def reference_sides(self, reports: Sequence[DocumentReport]):
         """What a reference index stores of each report (`ReferenceIndex.write`): id, fingerprint,
         artifact probabilities. Failed and unscored reports give empty fingerprints."""
-        from detector.provenance.fingerprint import fingerprints
         from detector.provenance.linker import Side
 
-        return [Side.of(r, fp) for r, fp in zip(reports, fingerprints(list(reports), self.encoder))]
+        return [Side.of(r, fp) for r, fp in zip(reports, _fingerprints(list(reports), self.encoder))]
 
     @property
     def encoder_name(self) -> str:
@@ -456,3 +465,13 @@ def _roundtrip_engine(mt_check_head: DocumentHead | None, folder: ModelFolder):
     from detector.scoring.mt_check import MarianRoundTrip
 
     return MarianRoundTrip()
+
+
+def _fingerprints(reports: Sequence[DocumentReport], encoder) -> list:
+    """Each report's fingerprint: the one made as it was scored (`DetectorConfig.fingerprints`),
+    else made now, the missing ones in one encoder pass."""
+    from detector.provenance.fingerprint import fingerprints
+
+    missing = [r for r in reports if r.fingerprint is None]
+    made = iter(fingerprints(missing, encoder)) if missing else iter(())
+    return [r.fingerprint if r.fingerprint is not None else next(made) for r in reports]

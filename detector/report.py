@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass, field
+from typing import Any
 
 from detector.evidence.base import Evidence
 from detector.labels import BOILERPLATE, LEARNED_TYPES, VERDICT_ERROR
@@ -131,6 +132,9 @@ class DocumentReport:
     sources: list[SourceMatch] | None = None
     # The publication date (ISO YYYY-MM-DD) the input gave (provenance.dates); None where none.
     published: str | None = None
+    # Provenance's fingerprint of it (provenance/fingerprint.py), when made as it was scored;
+    # never written out.
+    fingerprint: Any = field(default=None, repr=False, compare=False)
 
     @classmethod
     def failed(cls, id: str | None, error: dict, threshold: float = 0.5) -> DocumentReport:

@@ -305,3 +305,37 @@ def test_the_seeds_rewritten_copy_names_the_other_syndication_as_a_witness(linke
     reports, _ = linked
     match = _source(reports["000"], "001")
     assert any(r.startswith("1 other document (002") and "the other's word for word" in r for r in match.direction_reasons)
+
+
+def test_the_encoder_remembers_what_it_embedded_within_a_block(baseline_detector, monkeypatch):
+    encoder = baseline_detector.encoder
+    texts = ["Putin spoke with Xi on Wednesday.", "Both leaders praised the ties between their countries."]
+    plain = encoder.encode(texts)
+    calls = []
+    original = encoder._encode
+    monkeypatch.setattr(encoder, "_encode", lambda s: calls.append(list(s)) or original(s))
+    with encoder.remembering():
+        first = encoder.encode(texts)
+        again = encoder.encode([texts[1], texts[0], texts[1]])
+    assert calls == [sorted(texts)]  # the second call embedded nothing
+    np.testing.assert_allclose(first, plain, atol=1e-6)
+    np.testing.assert_array_equal(again, first[[1, 0, 1]])
+    encoder.encode(texts)
+    assert len(calls) == 2  # outside the block nothing is kept
+
+
+def test_fingerprints_made_while_scoring_link_as_those_made_after(seeds):
+    from detector import Detector
+
+    keys = sorted(seeds)
+    eager = Detector.from_pretrained("evidence-baseline", fingerprints=True)
+    late = Detector.from_pretrained("evidence-baseline")
+    made = [eager.score(seeds[k], id=k) for k in keys]
+    assert all(r.fingerprint is not None for r in made) and "fingerprint" not in made[0].to_dict()
+    after = [late.score(seeds[k], id=k) for k in keys]
+    assert all(r.fingerprint is None for r in after)
+    eager.link_sources(made)
+    late.link_sources(after)
+    for a, b in zip(made, after):
+        assert [(m.id, m.rewrite, len(m.pairs)) for m in a.sources] == [(m.id, m.rewrite, len(m.pairs)) for m in b.sources]
+        assert [m.copy_confidence for m in a.sources] == pytest.approx([m.copy_confidence for m in b.sources], abs=1e-6)

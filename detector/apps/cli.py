@@ -187,7 +187,9 @@ def score(
     options = with_lm(detector_options(threshold, max_chars, int8, runtime, max_length, mt_check), lm, lm_model, "candidates")
     if reference is not None and not provenance:  # each report gets its sources as it is scored (also in Ray actors)
         options["reference"] = str(reference.resolve())  # Ray actors and workers may start elsewhere
-    detector = load_detector(model, options)
+    # Under --provenance the local detector fingerprints each group as it scores it (Ray actors' reports
+    # are fingerprinted here, after).
+    detector = load_detector(model, {**options, "fingerprints": True} if provenance and engine is not Engine.ray else options)
     index = open_reference(reference, detector) if provenance else None  # linked with the run's documents at the end
     skipped = len(writer.done_ids)
     done = failed = 0

@@ -103,6 +103,8 @@ class MillcheckFilter(_Scoring, BaseFilter):
         self.options = dict(options)
         if self.reference is not None and not provenance:
             self.options["reference"] = self.reference  # each batch is checked as it is scored
+        if provenance:
+            self.options["fingerprints"] = True  # each batch fingerprinted as it is scored, sharing vectors
         self.rule = rule or DocumentFilter()
         self._linked: dict[int, bool | tuple[bool, str]] = {}  # id(doc) -> decision, under provenance
 

@@ -6,8 +6,10 @@ from. The weights come from the installed package, never from a hub at run time.
 
 from __future__ import annotations
 
+import threading
+from contextlib import contextmanager
 from dataclasses import dataclass
-from typing import Sequence
+from typing import Iterator, Sequence
 
 import numpy as np
 import torch
@@ -32,10 +34,31 @@ class SentenceEncoder:
         self.model = model.eval()
         self.config = config
         self.runtime = None  # an exported graph that pools itself (runtimes/onnx.py); None: torch
+        self._local = threading.local()  # .memo while `remembering`: text -> its vector (per thread)
 
     def use_runtime(self, runtime) -> None:
         """Embed through `runtime` (called with the tokenised batch, returning {"embedding": ...})."""
         self.runtime = runtime
+
+    @contextmanager
+    def remembering(self) -> Iterator[None]:
+        """Within the block, a text already embedded is not embedded again: the duplicate finder
+        and provenance's fingerprints embed many of a group's sentences, with the same encoder."""
+        outer = getattr(self._local, "memo", None)
+        self._local.memo = {} if outer is None else outer
+        try:
+            yield
+        finally:
+            self._local.memo = outer
+
+    def encode(self, sentences: Sequence[str]) -> np.ndarray:
+        memo = getattr(self._local, "memo", None)
+        if memo is None or not sentences:
+            return self._encode(sentences)
+        missing = sorted({s for s in sentences if s not in memo})
+        if missing:
+            memo.update(zip(missing, self._encode(missing)))
+        return np.stack([memo[s] for s in sentences])
 
     @classmethod
     def from_pretrained(cls, name_or_path: str = BASE_ENCODER, **overrides) -> SentenceEncoder:
@@ -49,7 +72,7 @@ class SentenceEncoder:
         return cls(tokenizer, model, config)
 
     @torch.inference_mode()
-    def encode(self, sentences: Sequence[str]) -> np.ndarray:
+    def _encode(self, sentences: Sequence[str]) -> np.ndarray:
         dim = self.model.config.hidden_size
         if not sentences:
             return np.zeros((0, dim), dtype=np.float32)
