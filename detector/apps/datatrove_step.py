@@ -59,12 +59,8 @@ class _Scoring:
         return self._detector
 
     def records(self, batch: list[Document]) -> list[TextRecord]:
-        return [
-            TextRecord(id=d.id, html=d.text, published=record_date(d.metadata))
-            if self.html
-            else TextRecord(id=d.id, text=d.text, published=record_date(d.metadata))
-            for d in batch
-        ]
+        field = "html" if self.html else "text"
+        return [TextRecord(id=d.id, published=record_date(d.metadata), **{field: d.text}) for d in batch]
 
 
 def _check_reference(path: str | None) -> str | None:

@@ -101,9 +101,13 @@ class PunctuationFinder(EvidenceFinder):
         opened_in: int | None = None  # the paragraph whose “ is still open
         for p in doc.paragraphs:
             members = doc.paragraph_sentences(p.index)
+            text = doc.text[p.start : p.end]
             carried = opened_in is not None and p.index - opened_in <= QUOTE_REACH
-            problems, still_open = _quote_problems(doc.text[p.start : p.end], carried)
-            opened_in = (opened_in if carried and _OPEN_DOUBLE not in doc.text[p.start : p.end] else p.index) if still_open else None
+            problems, still_open = _quote_problems(text, carried)
+            if not still_open:
+                opened_in = None
+            elif _OPEN_DOUBLE in text or not carried:
+                opened_in = p.index  # opened here (or opened again, as a continued quote's paragraphs are)
             for offset, what in problems:
                 at = p.start + offset
                 owner = next((s for s in members if s.start <= at < s.end), None)

@@ -55,10 +55,10 @@ def copy_confidence(
     logit, date_reason = date_logit(*dates, config.date_confidence)
     if not mine:
         reasons = ["the aligned sentences are verbatim copies: a syndication, with no side that rewrote the other"]
-        return 1.0 / (1.0 + math.exp(-logit)), reasons + ([date_reason] if date_reason else [])
+        return _sigmoid(logit), reasons + ([date_reason] if date_reason else [])
     difference = sum(mine) / len(mine) - sum(theirs) / len(theirs)
     shrunk = difference * len(mine) / (len(mine) + config.prior_pairs)
-    confidence = 1.0 / (1.0 + math.exp(-(config.scale * shrunk + logit)))
+    confidence = _sigmoid(config.scale * shrunk + logit)
     reasons = [date_reason] if date_reason else []
     if abs(difference) >= config.min_difference:
         side = "this document's" if difference > 0 else "the other document's"
@@ -77,36 +77,32 @@ def weigh_witnesses(matched: dict, config: DirectionConfig = DirectionConfig()) 
     the likelier copy. Each net witness adds `witness_logit` (0 by default: named, not weighed) to
     that side's log-odds of being the original; the reasons name the witnesses either way. Pairs
     that are verbatim themselves are left alone."""
-    kinds: dict[int, dict[int, str]] = {}
+    seen: dict[int, dict] = {}  # document -> {other document: the match as this one sees it}
     for (a, b), (seen_from_a, seen_from_b) in matched.items():
-        kinds.setdefault(a, {})[b] = seen_from_a.rewrite
-        kinds.setdefault(b, {})[a] = seen_from_b.rewrite
+        seen.setdefault(a, {})[b] = seen_from_a
+        seen.setdefault(b, {})[a] = seen_from_b
     for (a, b), (seen_from_a, seen_from_b) in matched.items():
         if VERBATIM in (seen_from_a.rewrite, seen_from_b.rewrite):
             continue
-        for_a, for_b = [], []  # witnesses carrying a's wording, b's
-        for c in sorted(kinds[a].keys() & kinds[b].keys()):
-            with_a, with_b = kinds[c][a] == VERBATIM, kinds[c][b] == VERBATIM
+        for_a, for_b = [], []  # the ids of the witnesses carrying a's wording, b's
+        for c in sorted(seen[a].keys() & seen[b].keys()):
+            with_a, with_b = seen[c][a].rewrite == VERBATIM, seen[c][b].rewrite == VERBATIM
             if with_a != with_b:
-                (for_a if with_a else for_b).append(c)
+                (for_a if with_a else for_b).append(seen[a][c].id)
         net = max(-config.max_witnesses, min(config.max_witnesses, len(for_a) - len(for_b)))
         if net == 0:
             continue
         weighed = config.witness_logit > 0
         if weighed:
             p = min(max(seen_from_a.copy_confidence, 1e-6), 1 - 1e-6)
-            seen_from_a.copy_confidence = 1.0 / (1.0 + math.exp(-(math.log(p / (1 - p)) - config.witness_logit * net)))
+            seen_from_a.copy_confidence = _sigmoid(math.log(p / (1 - p)) - config.witness_logit * net)
             seen_from_b.copy_confidence = 1.0 - seen_from_a.copy_confidence
-        ids_a = [_witness_id(matched, a, c) for c in for_a]
-        ids_b = [_witness_id(matched, b, c) for c in for_b]
-        seen_from_a.direction_reasons.append(_witness_reason(ids_a, ids_b, weighed))
-        seen_from_b.direction_reasons.append(_witness_reason(ids_b, ids_a, weighed))
+        seen_from_a.direction_reasons.append(_witness_reason(for_a, for_b, weighed))
+        seen_from_b.direction_reasons.append(_witness_reason(for_b, for_a, weighed))
 
 
-def _witness_id(matched: dict, this: int, witness: int):
-    """The id of `witness` as `this` document's match names it."""
-    key = (min(this, witness), max(this, witness))
-    return matched[key][0 if key[0] == this else 1].id
+def _sigmoid(x: float) -> float:
+    return 1.0 / (1.0 + math.exp(-x))
 
 
 def _witness_reason(mine: list, theirs: list, weighed: bool) -> str:
