@@ -66,6 +66,12 @@ def seeds() -> dict[str, str]:
 
 
 @pytest.fixture(scope="session")
+def seed_reports(detector, seeds) -> dict:
+    """The shipped model's report of each seed, scored once for the session (tests only read them)."""
+    return {name: detector.score(text, id=name) for name, text in seeds.items()}
+
+
+@pytest.fixture(scope="session")
 def lm_cache(tmp_path_factory):
     """A cache folder where the `[lm]` extra's model is converted once for the session (skips without it)."""
     pytest.importorskip("gguf")

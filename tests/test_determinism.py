@@ -32,6 +32,20 @@ def test_encoder_embeddings_do_not_depend_on_batch_size(encoder, seeds):
         assert np.abs(other.encode(sentences) - reference).max() <= TOLERANCE
 
 
+def test_encoder_batches_by_tokens_give_each_texts_own_embedding(encoder, seeds):
+    """Texts of mixed lengths batched by token count embed as each text alone does, and a batch is
+    padded as the tokenizer pads it, on either side."""
+    sentences = [line for line in seeds["001"].splitlines() if line.strip()][:30]
+    alone = np.stack([encoder.encode([s])[0] for s in sentences])
+    assert np.abs(encoder.encode(sentences) - alone).max() <= TOLERANCE
+    for side in ("right", "left"):
+        tokenizer = encoder.tokenizer.__class__.from_pretrained(encoder.tokenizer.name_or_path, padding_side=side)
+        other = SentenceEncoder(tokenizer, encoder.model, encoder.config)
+        want = tokenizer(sentences[:5], padding=True, truncation=True, max_length=encoder.config.max_length, return_tensors="pt")
+        got = other._padded(tokenizer(sentences[:5], truncation=True, max_length=encoder.config.max_length), list(range(5)))
+        assert set(got) == set(want) and all(torch.equal(got[k], want[k]) for k in want), side
+
+
 def test_classifier_scores_do_not_depend_on_batch_size_or_run(classifier, seeds):
     sentences = [line for line in seeds["003"].splitlines() if line.strip()][:40]
     contexts = [" ".join(sentences[max(0, i - 1) : i]) for i in range(len(sentences))]

@@ -94,6 +94,7 @@ _PIECES = [
 _sentence = st.one_of(st.text(max_size=40), st.lists(st.sampled_from(_PIECES), max_size=10).map("".join))
 
 
+@pytest.mark.slow  # 150 generated batches
 @settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture])
 @given(st.lists(_sentence, min_size=1, max_size=6), st.integers(1, 3), st.sampled_from([128, 16, 5]))
 def test_pairs_of_any_text_match_the_tokenizer(tokenizer, sentences, window, max_length):
@@ -101,6 +102,11 @@ def test_pairs_of_any_text_match_the_tokenizer(tokenizer, sentences, window, max
     whitespace-only sentences: the assembled pairs are the tokenizer's."""
     neighbours = [[s for j, s in enumerate(sentences) if j != i and abs(j - i) <= window] for i in range(len(sentences))]
     _assert_same(tokenizer, sentences, neighbours, max_length)
+    pairs = PairTokenizer(tokenizer, max_length)
+    pairs.learn([*sentences, *(t for texts in neighbours for t in texts)])
+    contexts = [" ".join(texts) for texts in neighbours]
+    want = [len(ids) for ids in tokenizer(sentences, contexts, truncation="longest_first", max_length=max_length)["input_ids"]]
+    assert [pairs.length(s, texts) for s, texts in zip(sentences, neighbours)] == want
 
 
 def test_the_predictor_scores_the_same_with_either_path(detector):

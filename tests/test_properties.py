@@ -6,6 +6,7 @@ sentence's text; bad input fails with an InputError and nothing else escapes.
 
 from __future__ import annotations
 
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -96,6 +97,7 @@ def test_sentences_cover_every_non_space_character(text):
     assert not missing, f"characters in no sentence: {missing[:5]}"
 
 
+@pytest.mark.slow  # parses a few hundred generated pages
 @FAST
 @given(st.text(max_size=300), st.sampled_from(["p", "div", "figcaption", "li", "script", "table", "b"]), st.integers(0, 400))
 def test_html_path_never_raises_and_offsets_hold(body, tag, depth):

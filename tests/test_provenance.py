@@ -164,6 +164,7 @@ def test_degenerate_batches(detector, baseline_detector):
     assert out[1].sources[0].copy_confidence == 0.5  # identical documents: nobody can tell which came first
 
 
+@pytest.mark.slow  # two CLI runs, each loading the model
 def test_cli_score_with_provenance_and_its_refusal_to_resume(tmp_path):
     out = tmp_path / "scores.jsonl"
     base = [sys.executable, "-m", "detector.apps.cli", "score", "-q", "--model", "evidence-baseline", "--provenance"]
@@ -324,6 +325,7 @@ def test_the_encoder_remembers_what_it_embedded_within_a_block(baseline_detector
     assert len(calls) == 2  # outside the block nothing is kept
 
 
+@pytest.mark.slow  # scores the seeds twice
 def test_fingerprints_made_while_scoring_link_as_those_made_after(seeds):
     from detector import Detector
 

@@ -108,6 +108,7 @@ def test_the_check_moves_the_verdict_through_its_document_head(detector):
         assert human.verdict == "clean"
 
 
+@pytest.mark.slow  # round-trips every seed
 def test_score_many_round_trips_a_whole_batch_at_once(detector, seeds):
     from detector import Detector
 

@@ -67,6 +67,7 @@ def test_article_over_the_character_limit_is_413_with_the_limit(seeds):
     assert response.json()["detail"]["code"] == "too_large" and "1,000" in response.json()["detail"]["message"]
 
 
+@pytest.mark.slow  # waits out a timeout
 def test_runaway_scoring_times_out_with_503(baseline_detector, seeds):
     slow = TestClient(create_app(baseline_detector, timeout_s=0.001))
     response = slow.post("/api/score", json={"text": seeds["000"]})

@@ -84,17 +84,24 @@ def cases(data_dir: Path, split: str, blocks: int, seed: int = 0) -> list[dict]:
     return out
 
 
-def features(words, weights, mark_bar: float) -> np.ndarray:
-    probe = LMStack("", 0.0, [0.0] * len(LMStack.FEATURES), 0.0, *weights, word_bar=0.0, mark_bar=mark_bar)
-    return np.stack([probe.features([w.improbability for w in score_words(ws, *weights)]) for ws in words])
+def scored_words(words, weights) -> list[list[tuple[int, int, float]]]:
+    """Per row, (start, end, improbability) of each word the LM read, scored with `weights`
+    (following, frequency): the form the stack's fit and measures read (research/lm_distillation.py
+    gives its estimates in it too)."""
+    return [[(w.word.start, w.word.end, w.improbability) for w in score_words(ws, *weights)] for ws in words]
 
 
-def bars(rows, words, weights) -> tuple[float, float]:
+def features(scored, mark_bar: float) -> np.ndarray:
+    probe = LMStack("", 0.0, [0.0] * len(LMStack.FEATURES), 0.0, 0.0, 0.0, word_bar=0.0, mark_bar=mark_bar)
+    return np.stack([probe.features([v for _, _, v in row]) for row in scored])
+
+
+def bars(rows, scored) -> tuple[float, float]:
     """(word bar, mark bar): the strongest improbability that MAX_HUMAN_NAMED of human lines reach
     (so the finder names a word in no more of them), and what 1 in 100 human words reach."""
-    scored = [[w.improbability for w in score_words(ws, *weights)] for r, ws in zip(rows, words) if r["kind"] == "human"]
-    strongest = [max(x, default=0.0) for x in scored]
-    return float(np.quantile(strongest, 1 - MAX_HUMAN_NAMED)), float(np.quantile([x for line in scored for x in line], 0.99))
+    human = [[v for _, _, v in row] for r, row in zip(rows, scored) if r["kind"] == "human"]
+    strongest = [max(x, default=0.0) for x in human]
+    return float(np.quantile(strongest, 1 - MAX_HUMAN_NAMED)), float(np.quantile([x for line in human for x in line], 0.99))
 
 
 def stack_inputs(spun_cls: np.ndarray, lm_features: np.ndarray) -> np.ndarray:
@@ -102,31 +109,29 @@ def stack_inputs(spun_cls: np.ndarray, lm_features: np.ndarray) -> np.ndarray:
     return np.column_stack([np.log(p / (1 - p)), lm_features])
 
 
-def word_aucs(rows, words, weights) -> dict:
+def word_aucs(rows, scored) -> dict:
     """Word-level ROC-AUC per spinner: its swapped words vs the words of the human lines."""
-    scored = [score_words(ws, *weights) for ws in words]
-    human = [w.improbability for r, sc in zip(rows, scored) if r["kind"] == "human" for w in sc]
+    human = [v for r, row in zip(rows, scored) if r["kind"] == "human" for _, _, v in row]
     out = {}
     for kind in KINDS[1:]:
         swapped = [
-            w.improbability
-            for r, sc in zip(rows, scored)
+            v
+            for r, row in zip(rows, scored)
             if r["kind"] == kind
-            for w in sc
-            if any(a < w.word.end and b > w.word.start for a, b in r["spans"])
+            for start, end, v in row
+            if any(a < end and b > start for a, b in r["spans"])
         ]
         out[kind] = auc(swapped, human)
     return out
 
 
-def measures(rows, words, spun_cls: np.ndarray, stack: LMStack, threshold: float) -> dict:
+def measures(rows, scored, spun_cls: np.ndarray, stack: LMStack, threshold: float) -> dict:
     kinds = np.asarray([r["kind"] for r in rows])
-    weights = (stack.following_weight, stack.frequency_weight)
-    x = features(words, weights, stack.mark_bar)
+    x = features(scored, stack.mark_bar)
     stacked = stack.apply(spun_cls, x)
     top = x[:, 0]
     human = kinds == "human"
-    out = {"lines": {k: int((kinds == k).sum()) for k in KINDS}, "word_auc": word_aucs(rows, words, weights)}
+    out = {"lines": {k: int((kinds == k).sum()) for k in KINDS}, "word_auc": word_aucs(rows, scored)}
     for kind in KINDS[1:]:
         pos = kinds == kind
         out[kind] = {
@@ -166,31 +171,43 @@ def paired(rows, spun_cls: np.ndarray, stacked: np.ndarray) -> dict:
 
 def fit(rows, words, spun_cls: np.ndarray, threshold: float, lm_name: str) -> tuple[LMStack, dict]:
     """The word-scoring weights with the best cross-validated stack ROC-AUC (embedding spinner vs
-    human, 5 folds), then the stack fitted on all of validation, its bias lowered until no more
-    than MAX_HUMAN_FLAGGED of human lines (or the classifier's own share) reach `threshold`."""
+    human, 5 folds), then the stack fitted with them (`fit_stack`)."""
     from sklearn.linear_model import LogisticRegression
     from sklearn.model_selection import cross_val_predict
 
     kinds = np.asarray([r["kind"] for r in rows])
-    human, embedding = kinds == "human", kinds == "spun-embedding"
-    keep = human | embedding
-    y = embedding[keep].astype(int)
+    keep = (kinds == "human") | (kinds == "spun-embedding")
+    y = (kinds[keep] == "spun-embedding").astype(int)
     by_weights = {}
     for w in WEIGHTS:
-        x = stack_inputs(spun_cls, features(words, w, bars(rows, words, w)[1]))[keep]
+        scored = scored_words(words, w)
+        x = stack_inputs(spun_cls, features(scored, bars(rows, scored)[1]))[keep]
         p = cross_val_predict(LogisticRegression(max_iter=1000), x, y, cv=5, method="predict_proba")[:, 1]
         by_weights[w] = auc(p[y == 1], p[y == 0])
     weights = max(WEIGHTS, key=lambda w: by_weights[w])
-    word_bar, mark_bar = bars(rows, words, weights)
-    x = stack_inputs(spun_cls, features(words, weights, mark_bar))
-    model = LogisticRegression(max_iter=1000).fit(x[keep], y)
+    stack = fit_stack(rows, scored_words(words, weights), spun_cls, threshold, lm_name, weights)
+    return stack, {f"following {w[0]}, frequency {w[1]}": a for w, a in by_weights.items()}
+
+
+def fit_stack(rows, scored, spun_cls: np.ndarray, threshold: float, name: str, weights: tuple[float, float]) -> LMStack:
+    """The stack, a logistic regression of embedding-spun vs human lines on the classifier's logit
+    and the words' improbabilities (`scored`), its bias lowered until no more than
+    MAX_HUMAN_FLAGGED of human lines (or the classifier's own share) reach `threshold`."""
+    from sklearn.linear_model import LogisticRegression
+
+    kinds = np.asarray([r["kind"] for r in rows])
+    human = kinds == "human"
+    keep = human | (kinds == "spun-embedding")
+    word_bar, mark_bar = bars(rows, scored)
+    x = stack_inputs(spun_cls, features(scored, mark_bar))
+    model = LogisticRegression(max_iter=1000).fit(x[keep], (kinds[keep] == "spun-embedding").astype(int))
     coef = [float(c) for c in model.coef_[0]]
-    stack = LMStack(lm_name, coef[0], coef[1:], float(model.intercept_[0]), *weights, round(word_bar, 3), round(mark_bar, 3))
+    stack = LMStack(name, coef[0], coef[1:], float(model.intercept_[0]), *weights, round(word_bar, 3), round(mark_bar, 3))
     lm_x = x[:, 1:]
     ceiling = max(MAX_HUMAN_FLAGGED, float(np.mean(spun_cls[human] >= threshold)))
     while np.mean(stack.apply(spun_cls[human], lm_x[human]) >= threshold) > ceiling:
         stack.bias -= 0.05
-    return stack, {f"following {w[0]}, frequency {w[1]}": a for w, a in by_weights.items()}
+    return stack
 
 
 def read_cached(lm, rows, path: Path):
@@ -235,6 +252,7 @@ def main() -> None:
     words, seconds = read_cached(lm, validation, cache / f"lm-readings-validation-{args.blocks}.pkl")
     spun_cls = classifier_spun(detector, validation)
     stack, by_weights = fit(validation, words, spun_cls, threshold, lm.name)
+    weights = (stack.following_weight, stack.frequency_weight)
     test = cases(data_dir, "test", args.blocks, seed=1)
     test_words, _ = read_cached(lm, test, cache / f"lm-readings-test-{args.blocks}.pkl")
     result = {
@@ -245,8 +263,8 @@ def main() -> None:
         "threshold": threshold,
         "stack": dict(vars(stack)),
         "validation_sentence_auc_by_weights": by_weights,
-        "validation": measures(validation, words, spun_cls, stack, threshold),
-        "test": measures(test, test_words, classifier_spun(detector, test), stack, threshold),
+        "validation": measures(validation, scored_words(words, weights), spun_cls, stack, threshold),
+        "test": measures(test, scored_words(test_words, weights), classifier_spun(detector, test), stack, threshold),
         "lm_lines_per_second": round(len(validation) / seconds, 1) if seconds else None,
     }
     stack.save(args.model)

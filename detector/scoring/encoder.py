@@ -76,17 +76,14 @@ class SentenceEncoder:
         dim = self.model.config.hidden_size
         if not sentences:
             return np.zeros((0, dim), dtype=np.float32)
-        order = sorted(range(len(sentences)), key=lambda i: len(sentences[i]))
+        encoded = self.tokenizer(list(sentences), truncation=True, max_length=self.config.max_length)
+        # Batches of texts of the same token count pad nothing: a fifth less forward than
+        # sorting by characters on news (benchmarks/throughput.md).
+        order = sorted(range(len(sentences)), key=lambda i: len(encoded["input_ids"][i]))
         out = np.zeros((len(sentences), dim), dtype=np.float32)
         for lo in range(0, len(order), self.config.batch_size):
             idx = order[lo : lo + self.config.batch_size]
-            batch = self.tokenizer(
-                [sentences[i] for i in idx],
-                padding=True,
-                truncation=True,
-                max_length=self.config.max_length,
-                return_tensors="pt",
-            )
+            batch = self._padded(encoded, idx)
             if self.runtime is not None:
                 out[idx] = self.runtime(**batch)["embedding"].numpy()
                 continue
@@ -96,3 +93,21 @@ class SentenceEncoder:
             pooled = torch.nn.functional.normalize(pooled, p=2, dim=1)
             out[idx] = pooled.numpy()
         return out
+
+    def _padded(self, encoded, idx: list[int]) -> dict[str, torch.Tensor]:
+        """The rows `idx` of an unpadded encoding, padded to the longest as `padding=True` pads."""
+        width = max(len(encoded["input_ids"][i]) for i in idx)
+        left = self.tokenizer.padding_side == "left"
+        batch = {}
+        for key, fill in (("input_ids", self.tokenizer.pad_token_id), ("token_type_ids", 0), ("attention_mask", 0)):
+            if key not in encoded:
+                continue
+            rows = np.full((len(idx), width), fill, dtype=np.int64)
+            for r, i in enumerate(idx):
+                values = encoded[key][i]
+                if left:
+                    rows[r, width - len(values) :] = values
+                else:
+                    rows[r, : len(values)] = values
+            batch[key] = torch.from_numpy(rows)
+        return batch

@@ -93,6 +93,11 @@ class PairTokenizer:
             self._ids[text] = encoding.ids
             self._offsets[text] = encoding.offsets
 
+    def length(self, sentence: str, texts: Sequence[str]) -> int:
+        """The pair's length in tokens, specials included (its texts learnt)."""
+        second = sum(len(self._ids[t]) for t in texts)
+        return 3 + sum(kept_lengths(len(self._ids[sentence]), second, self.max_length - 3))
+
     def batch(self, sentences: Sequence[str], neighbours: Sequence[Sequence[str]], offsets: bool = False) -> TokenBatch:
         """The batch of `(sentence, " ".join(neighbours))` pairs, as the tokenizer would give it."""
         self.learn([*sentences, *(t for texts in neighbours for t in texts)])

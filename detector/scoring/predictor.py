@@ -160,14 +160,16 @@ class Predictor:
         """(input positions, batch) per batch, sentences sorted by length so batches pad little.
         `neighbours`: the texts each context joins (`Document.neighbours`); with them each distinct
         sentence is tokenised once and the pairs assembled from its pieces."""
-        order = sorted(range(len(sentences)), key=lambda i: len(sentences[i]) + len(contexts[i]))
         pairs = (
             PairTokenizer(self.tokenizer, self.config.max_length, self.pieces)
             if neighbours is not None and self.pieces is not None
             else None
         )
-        if pairs is not None:
+        if pairs is not None:  # by tokens: batches of one length pad nothing
             pairs.learn([*sentences, *(t for texts in neighbours for t in texts)])
+            order = sorted(range(len(sentences)), key=lambda i: pairs.length(sentences[i], neighbours[i]))
+        else:
+            order = sorted(range(len(sentences)), key=lambda i: len(sentences[i]) + len(contexts[i]))
         for lo in range(0, len(order), batch_size):
             idx = order[lo : lo + batch_size]
             if pairs is not None:
