@@ -80,6 +80,9 @@ class TrainConfig:
     # Per-output weights of the sentence loss (unlisted outputs weigh 1), e.g. to keep the hard
     # sentence-level MT task from drowning the spinner types.
     loss_weights: dict[str, float] = field(default_factory=dict)
+    # Distillation: a file of the language model's improbable-word marks (training/lm_marks.py);
+    # the token head learns them besides the swapped words. "" trains without them.
+    lm_marks: str = ""
     # Stack a lexical MT scorer (hashed n-grams, detector/scoring/lexical_mt.py) with the encoder's MT logit.
     lexical_mt: bool = False
     lexical_c: float = 4.0  # inverse regularisation of its logistic regression

@@ -35,7 +35,9 @@ log = logging.getLogger("training.train")
 
 
 def tokenize_dataset(dataset, tokenizer, max_length: int):
-    """Input ids for (sentence, context) pairs plus one token label per sentence token (-100: unknown)."""
+    """Input ids for (sentence, context) pairs plus one token label per sentence token (-100:
+    unknown): 1 for a swapped word's pieces, and for the words of an `lm_spans` column (the
+    language model's marks, `with_lm_marks`)."""
 
     def encode(batch):
         enc = tokenizer(
@@ -48,7 +50,7 @@ def tokenize_dataset(dataset, tokenizer, max_length: int):
         token_labels = []
         for k, offsets in enumerate(enc["offset_mapping"]):
             sequence = enc.sequence_ids(k)
-            spans = batch["spans"][k]
+            spans = batch["spans"][k] + (batch["lm_spans"][k] if "lm_spans" in batch else [])
             known = batch["token_known"][k]
             row = []
             for (start, end), seq in zip(offsets, sequence):
@@ -65,6 +67,21 @@ def tokenize_dataset(dataset, tokenizer, max_length: int):
 
     keep = {"labels"}
     return dataset.map(encode, batched=True, remove_columns=[c for c in dataset.column_names if c not in keep])
+
+
+def with_lm_marks(dataset, path: str):
+    """`dataset` with an `lm_spans` column: per example, the words the language model marked in
+    it (training/lm_marks.py; none where it was not read)."""
+    from .lm_marks import key, load_marks, preceding
+
+    marks = load_marks(path)
+    if not marks:
+        raise FileNotFoundError(f"no language-model marks in {path}; make them with `python -m training.lm_marks --corpus DIR`")
+    before = preceding(dataset["sentence"], dataset["doc_id"])
+    spans = [marks.get(key(s, b), []) if known else [] for s, b, known in zip(dataset["sentence"], before, dataset["token_known"])]
+    read = sum(key(s, b) in marks for s, b in zip(dataset["sentence"], before))
+    log.info("language-model marks: %d of %d examples read, %d words marked", read, len(dataset), sum(map(len, spans)))
+    return dataset.add_column("lm_spans", spans)
 
 
 class PairCollator:
@@ -249,7 +266,8 @@ def train(config: TrainConfig, corpus=None):
         ),
         seed=config.seed,
     )
-    train_set = tokenize_dataset(corpus["train"], model.tokenizer, config.max_length)
+    train_split = with_lm_marks(corpus["train"], config.lm_marks) if config.lm_marks else corpus["train"]
+    train_set = tokenize_dataset(train_split, model.tokenizer, config.max_length)
     args = TrainingArguments(
         output_dir=str(Path(config.output_dir) / "trainer"),
         num_train_epochs=config.epochs,
