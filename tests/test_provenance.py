@@ -341,3 +341,24 @@ def test_fingerprints_made_while_scoring_link_as_those_made_after(seeds):
     for a, b in zip(made, after):
         assert [(m.id, m.rewrite, len(m.pairs)) for m in a.sources] == [(m.id, m.rewrite, len(m.pairs)) for m in b.sources]
         assert [m.copy_confidence for m in a.sources] == pytest.approx([m.copy_confidence for m in b.sources], abs=1e-6)
+
+
+def test_a_sentence_restating_two_identical_sources_names_the_first_whatever_the_float_noise(baseline_detector, seeds):
+    """A story syndicated twice: both copies match a sentence equally, up to the embeddings' float
+    noise (which a batch's padding moves); the first source listed keeps it, so the Ray engine and
+    the local one name the same source."""
+    from detector.provenance.apply import attach
+    from detector.provenance.matches import AlignedSentence
+
+    report = baseline_detector.score(seeds["001"], id="copy")
+
+    def source(name, similarity):
+        pair = AlignedSentence(0, 0, 0, 10, "Some text.", similarity, VERBATIM)
+        return SourceMatch(name, VERBATIM, 1.0, 1.0, 0.5, pairs=[pair])
+
+    for noise in (1e-9, -1e-9):
+        copy = DocumentReport.from_dict(report.to_dict())
+        attach(copy, [source("first", 0.97), source("second", 0.97 + noise)])
+        assert copy.sentences[0].copied_from["id"] == "first", noise
+    attach(report, [source("first", 0.97), source("second", 0.98)])
+    assert report.sentences[0].copied_from["id"] == "second"  # a real difference still decides

@@ -23,6 +23,7 @@ from detector.report import DocumentReport
 
 EVIDENCE_TYPE = {REWRITE_SPUN: SPUN, TRANSLATED: MACHINE_TRANSLATED}
 RULE = "copied_from"
+TIE_DIGITS = 6  # sources whose copy confidence x similarity agree to this many places tie
 
 
 @dataclass(frozen=True)
@@ -40,7 +41,9 @@ def attach(report: DocumentReport, sources: list[SourceMatch], config: VerdictCo
     best: dict[int, tuple[float, SourceMatch, AlignedSentence]] = {}
     for match in sources:
         for pair in match.pairs:
-            weight = match.copy_confidence * pair.similarity
+            # Rounded: identical sources (a story syndicated twice) tie, and the first listed keeps
+            # the sentence whatever float noise a batch's padding leaves in the embeddings.
+            weight = round(match.copy_confidence * pair.similarity, TIE_DIGITS)
             if pair.sentence not in best or weight > best[pair.sentence][0]:
                 best[pair.sentence] = (weight, match, pair)
     by_index = {s.index: s for s in report.sentences}
