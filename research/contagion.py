@@ -1,6 +1,6 @@
 """Probe (issue 19, item 2): does a clean sentence inherit its neighbours' type?
 
-    python research/contagion.py [--targets 150] [--data-dir ../shared/data]
+    python research/contagion.py [--targets 150] [--model default] [--data-dir ../shared/data]
 
 The classifier reads each sentence with its neighbours. Targets: lines of WMT14-15 original English
 news (validation years), each scored by the full pipeline as the middle line of three: once between
@@ -51,13 +51,14 @@ def windows(data_dir: Path, n: int, rng: random.Random):
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--targets", type=int, default=150)
+    parser.add_argument("--model", default=None, help="a model folder (default: the shipped model)")
     parser.add_argument("--data-dir", default=str(ROOT.parent / "shared" / "data"))
     parser.add_argument("--out", default=str(ROOT / "research" / "contagion"))
     args = parser.parse_args()
     from detector import Detector
 
     rng = random.Random(0)
-    detector = Detector.from_pretrained()
+    detector = Detector.from_pretrained(args.model)
     threshold = detector.config.threshold
     spinner = WordSwapSpinner(load_or_build_embedding_thesaurus(CorpusConfig().cache_dir, BASE_ENCODER), rate=0.3)
     damages = {

@@ -213,6 +213,47 @@ def test_spinner_roundtrip_examples_are_really_round_tripped():
     assert all("(via pt)" in e.sentence or "big crowd" in e.sentence for e in rt)  # none left as written
 
 
+def test_context_negatives_are_clean_sentences_between_damaged_neighbours():
+    from training.config import CorpusConfig
+    from training.corpus import CorpusBuilder, sentence_context
+
+    builder = CorpusBuilder.__new__(CorpusBuilder)
+    builder.config = CorpusConfig(context_negatives=40, pivot_spinner=False)
+    builder._pivot_spinner = None
+    builder.blocks = [
+        _block(
+            f"wmt16-en:{i}",
+            "human",
+            False,
+            [
+                f"A large crowd came to meeting {i}.",
+                f"She said the mood was “calm” on day {i}.",
+                f"They met Britain, France and Spain {i} times.",
+            ],
+        )
+        for i in range(40)
+    ] + [_block("wmt16-en:99", "human", False, ["A large crowd came."], VALIDATION)]
+    builder.embedding_spinner = builder.tortured_spinner = WordSwapSpinner(
+        Thesaurus("t", {"large": ["huge"], "crowd": ["throng"]}), rate=1.0
+    )
+    originals = {s for b in builder.blocks for s in b.lines}
+    round_trips = {s: f"{s} (via pt)" for s in originals}
+    examples = builder.context_negatives(TRAIN, 1.0, round_trips)
+    assert len(examples) == 40
+    assert {e.generator for e in examples} == {f"context-{k}" for k in ("spun", "broken_punctuation", "garbled_list", "machine_translated")}
+    for e in examples:
+        assert e.labels == {} and e.token_known and not e.spans  # the sentence itself is clean, its words known
+        assert e.sentence in originals and e.split == TRAIN  # as written, from its own split
+        block = next(b for b in builder.blocks if e.sentence in b.lines)
+        i = block.lines.index(e.sentence)
+        assert e.context != sentence_context(list(block.lines), i)  # a neighbour is damaged
+    damaged_context = [e for e in examples if e.generator == "context-spun"]
+    assert all("huge" in e.context or "throng" in e.context for e in damaged_context)
+    again = builder.context_negatives(TRAIN, 1.0, round_trips)
+    assert [(e.sentence, e.context) for e in again] == [(e.sentence, e.context) for e in examples]  # its own seeded stream
+    assert builder.context_negatives(TRAIN, 0.0, round_trips) == []
+
+
 def test_longer_documents_join_consecutive_blocks_of_one_text():
     from training.documents import join_blocks
 

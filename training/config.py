@@ -45,6 +45,11 @@ class CorpusConfig:
     # Each sampled human translation brings its machine-translated twins (DeepL and Google for WMT,
     # GPT-4 and ONLINE-B for WMT23): the same source lines, so only the translator differs.
     mt_twins: bool = False
+    # Contagion pairs (issue 19 item 2): this many clean sentences (per split, before its scale)
+    # placed between neighbours damaged by a spinner, a quote breaker, a list garbler or a Marian
+    # round trip, and labelled clean, so no type passes from a neighbour to the sentence read.
+    # Drawn from a random stream of their own: the corpus's other examples stay as they were.
+    context_negatives: int = 0
     held_out_generators: list[str] = field(default_factory=lambda: ["spinner-tortured", "nllb"])
     seed: int = 13
 

@@ -309,6 +309,56 @@ class CorpusBuilder:
             )
         return examples
 
+    # -- contagion pairs ----------------------------------------------------------------------
+
+    def context_negatives(self, split: str, scale: float, roundtrips: dict[str, str]) -> list[Example]:
+        """Clean sentences whose neighbours carry damage, labelled clean (`CorpusConfig.context_negatives`).
+
+        The classifier reads a sentence with its neighbours; trained only on damaged sentences in
+        clean context, it learns that damage nearby means damage here (research/contagion.md). Each
+        example damages one or both neighbours of a clean sentence the same way (spun words, a broken
+        quote, a garbled list, a round trip) and keeps the sentence itself as written, its token
+        labels known (no swapped word). The held-out spinner is never used, so it stays unseen."""
+        budget = int(self.config.context_negatives * scale)
+        if budget <= 0:
+            return []
+        rng = random.Random(f"{self.config.seed}-{split}-context")
+        spinners = [self.embedding_spinner] + ([self.pivot_spinner] if self.pivot_spinner is not None else [])
+        damage = {
+            SPUN: lambda s: (lambda r: r.text if r.spans else None)(rng.choice(spinners).spin(s, rng)),
+            BROKEN_PUNCTUATION: lambda s: break_punctuation(s, rng),
+            GARBLED_LIST: lambda s: garble_list(s, rng),
+            MACHINE_TRANSLATED: lambda s: roundtrips.get(s),
+        }
+        kinds = [k for k in damage if k != MACHINE_TRANSLATED or roundtrips]
+        made = Counter()
+        blocks = [b for b in self.blocks if b.split == split and b.generator == "human"]
+        rng.shuffle(blocks)
+        examples = []
+        for block in blocks:
+            sentences = block_sentences(list(block.lines))
+            for kind in sorted(kinds, key=lambda k: (made[k], rng.random())):  # each kind once a block, the scarce first
+                if len(examples) >= budget:
+                    return examples
+                damaged = [damage[kind](s) for s in sentences]
+                damaged = [d if d and d != s else None for d, s in zip(damaged, sentences)]
+                targets = [i for i in range(len(sentences)) if any(0 <= j < len(sentences) and damaged[j] for j in (i - 1, i + 1))]
+                if not targets:
+                    continue  # nothing beside any sentence can be damaged this way (no quote, no list)
+                i = rng.choice(targets)
+                sides = [j for j in (i - 1, i + 1) if 0 <= j < len(sentences) and damaged[j]]
+                if len(sides) == 2 and rng.random() < 0.5:
+                    sides = [rng.choice(sides)]  # one side or both
+                doc = [damaged[j] if j in sides else s for j, s in enumerate(sentences)]
+                made[kind] += 1
+                generator = f"context-{kind}"
+                examples.append(
+                    Example(
+                        doc[i], sentence_context(doc, i), {}, block.source, generator, f"{block.doc_id}/{generator}", block.split, [], True
+                    )
+                )
+        return examples
+
     # -- the whole corpus --------------------------------------------------------------------
 
     def roundtrips_for(self, split: str, limit: int) -> dict[str, str]:
@@ -344,6 +394,7 @@ class CorpusBuilder:
                 + self.duplicates(split, scale, rt)
                 + self.sentence_damage(split, scale)
                 + self.boilerplate(split, scale)
+                + self.context_negatives(split, scale, rt)
             )
             if split != TEST:
                 examples = [e for e in examples if e.generator not in cfg.held_out_generators]

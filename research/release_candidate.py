@@ -1,18 +1,22 @@
-"""Probe (issue 22, item 5): does a classifier whose token head learnt the LM's marks score better
-without the LM than the one it would replace?
+"""Probe (issue 22 item 5, issue 19 item 2): does a retrained classifier beat the one it would
+replace, on validation data only?
 
-    python research/distillation_candidate.py --candidate artifacts/v10-candidate-model \
-        [--baseline default] [--corpus artifacts/corpus-v9] [--blocks 60] [--data-dir ../shared/data]
+    python research/release_candidate.py --candidate artifacts/v10-candidate-model \
+        [--baseline default] [--corpus artifacts/corpus-v10] [--blocks 60] [--data-dir ../shared/data]
 
-The candidate is trained as the release is, with `lm_marks` (training/lm_marks.py) in its config.
-Both models are read on validation data only: the corpus's validation split (ROC-AUC per output)
-and training/fit_lm_stack.py's validation lines (WMT14-15 original English as written, spun by the
-training spinner, and spun by the tortured-phrase spinner, which neither model was trained on):
-the spun ROC-AUC against the human lines, the share of spun lines scoring above their own
-original, and the token head's marks (share of swapped words marked, marks per human line).
-No test split is read. Writes research/distillation-candidate.md and .json (none yet: the
-candidate's training run, 1,670 steps at about 2.6 s a step on this 2-core machine, did not fit in
-the session that wrote this; run against itself, v9 gives spun ROC-AUC 0.728 / 0.693 on the lines).
+The candidate is trained as the release is, with `lm_marks` (training/lm_marks.py: the token head
+learns the language model's improbable words) and `context_negatives` (training/corpus.py: clean
+sentences between damaged neighbours, labelled clean) in its config. Both models are read on:
+- the corpus's validation split: ROC-AUC per output;
+- its `context-*` examples: clean sentences whose neighbours carry one kind of damage, with the
+  mean probability of that damage's type and the share at or over each model's own threshold,
+  beside the validation split's clean human sentences (contagion, as research/contagion.md
+  measures it through the whole pipeline);
+- training/fit_lm_stack.py's validation lines (WMT14-15 original English as written, spun by the
+  training spinner, and spun by the tortured-phrase spinner, which neither model was trained on):
+  the spun ROC-AUC against the human lines, the share of spun lines scoring above their own
+  original, and the token head's marks (share of swapped words marked, marks per human line).
+No test split is read. Writes research/release-candidate.md and .json.
 """
 
 from __future__ import annotations
@@ -39,6 +43,29 @@ def corpus_aucs(predictor, validation) -> dict[str, float | None]:
     return {name: _auc(logits[:, k], labels[:, k] >= 0.5) for k, name in enumerate(OUTPUTS)}
 
 
+def contagion(predictor, validation) -> dict:
+    """Per `context-<type>` generator: the mean calibrated P(type) of its clean sentences and the
+    share at or over the model's threshold; the same for the split's clean human sentences."""
+    generators = np.asarray(validation["generator"])
+    out = {}
+    for generator in sorted(set(generators)):
+        if not generator.startswith("context-") and generator != "human":
+            continue
+        rows = np.nonzero(generators == generator)[0].tolist()
+        subset = validation.select(rows)
+        probs = predictor.predict(subset["sentence"], subset["context"])
+        types = [generator.removeprefix("context-")] if generator != "human" else [t for t in OUTPUTS if t != "overall"]
+        for t in types:
+            p = probs[:, predictor.config.outputs.index(t)]
+            out[f"{generator}/{t}" if generator == "human" else generator] = {
+                "type": t,
+                "n": len(rows),
+                "mean_p": float(p.mean()),
+                "over_threshold": float((p >= predictor.threshold()).mean()),
+            }
+    return out
+
+
 def line_measures(predictor, rows) -> dict:
     """Spun ROC-AUC per spinner against the human lines, the paired share, and the token head's marks."""
     k = predictor.config.outputs.index(SPUN)
@@ -59,7 +86,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--candidate", required=True)
     parser.add_argument("--baseline", default="default")
-    parser.add_argument("--corpus", default=str(ROOT / "artifacts" / "corpus-v9"))
+    parser.add_argument("--corpus", default=str(ROOT / "artifacts" / "corpus-v10"))
     parser.add_argument("--blocks", type=int, default=60)
     parser.add_argument("--data-dir", default=str(DEFAULT_DATA_DIR))
     args = parser.parse_args()
@@ -70,7 +97,7 @@ def main() -> None:
     validation = load_from_disk(args.corpus)["validation"]
     rows = cases(Path(args.data_dir), "validation", args.blocks)
     result = {
-        "command": "python research/distillation_candidate.py " + " ".join(sys.argv[1:]),
+        "command": "python research/release_candidate.py " + " ".join(sys.argv[1:]),
         "date": f"{datetime.now(timezone.utc):%Y-%m-%d %H:%M UTC}",
         "models": {},
     }
@@ -79,18 +106,20 @@ def main() -> None:
         predictor = detector.predictor
         result["models"][role] = {
             "name": detector.name,
+            "threshold": predictor.threshold(),
             "corpus_validation_auc": corpus_aucs(predictor, validation),
+            "contagion": contagion(predictor, validation),
             "lines": line_measures(predictor, rows),
         }
         print(role, result["models"][role]["lines"]["auc"], flush=True)
-    write_report(ROOT / "research" / "distillation-candidate", report_lines(result), result)
+    write_report(ROOT / "research" / "release-candidate", report_lines(result), result)
 
 
 def report_lines(r: dict) -> list[str]:
     models = r["models"]
     names = " / ".join(m["name"] for m in models.values())
     lines = [
-        "# A token head trained on the language model's marks, against the model it would replace",
+        "# A release candidate against the model it would replace (validation only)",
         "",
         f"- command: `{r['command']}`; date: {r['date']}; models (baseline / candidate): {names}",
         "- validation only: the corpus's validation split, and fit_lm_stack's validation lines (the tortured-phrase"
@@ -102,6 +131,15 @@ def report_lines(r: dict) -> list[str]:
     for output in OUTPUTS:
         values = [m["corpus_validation_auc"][output] for m in models.values()]
         lines.append(f"| corpus validation ROC-AUC, {output} | " + " | ".join("" if v is None else f"{v:.3f}" for v in values) + " |")
+    lines.append("| threshold (overall) | " + " | ".join(f"{m['threshold']:.3f}" for m in models.values()) + " |")
+    first = next(iter(models.values()))
+    for key, row in first["contagion"].items():
+        what = f"clean human sentences, P({row['type']})" if key.startswith("human/") else f"clean between {row['type']} neighbours"
+        lines.append(
+            f"| {what} (n {row['n']}): mean P / share over threshold | "
+            + " | ".join(f"{m['contagion'][key]['mean_p']:.3f} / {m['contagion'][key]['over_threshold']:.3f}" for m in models.values())
+            + " |"
+        )
     for kind in KINDS[1:]:
         lines.append(
             f"| lines: spun ROC-AUC, {kind} vs human | " + " | ".join(f"{m['lines']['auc'][kind]:.3f}" for m in models.values()) + " |"
