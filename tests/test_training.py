@@ -214,6 +214,31 @@ def test_corrupted_weights_give_a_clear_error(tmp_path):
     assert "retrain" in str(exc.value) or "reinstall" in str(exc.value)
 
 
+def test_a_warm_start_continues_from_a_saved_delta_and_refuses_another_shape(tmp_path):
+    import torch
+
+    from detector.errors import ModelFilesError
+    from detector.scoring.classifier import ArtifactClassifier
+    from detector.scoring.configuration import ClassifierConfig
+    from training.train import start_from
+
+    config = ClassifierConfig(trainable_layers=1, lora_rank=2, token_head=True)
+    trained = ArtifactClassifier.from_base(config, seed=1)
+    with torch.no_grad():
+        for p in trained.parameters():
+            if p.requires_grad:
+                p.add_(0.01)  # stands for training: every stored tensor moves
+    trained.save_pretrained(tmp_path / "previous")
+    fresh = ArtifactClassifier.from_base(config, seed=2)
+    start_from(fresh, str(tmp_path / "previous"))
+    stored = ArtifactClassifier.from_pretrained(tmp_path / "previous").delta_state_dict()
+    for name, value in fresh.delta_state_dict().items():
+        torch.testing.assert_close(value, stored[name])  # the fp16 delta as it was saved, every tensor
+    other = ArtifactClassifier.from_base(ClassifierConfig(trainable_layers=2, lora_rank=2, token_head=True))
+    with pytest.raises(ModelFilesError, match="not shaped like"):
+        start_from(other, str(tmp_path / "previous"))
+
+
 def test_pick_threshold_bounds_false_positives():
     from training.train import pick_threshold
 

@@ -266,6 +266,8 @@ def train(config: TrainConfig, corpus=None):
         ),
         seed=config.seed,
     )
+    if config.init_from:
+        start_from(model, config.init_from)
     train_split = with_lm_marks(corpus["train"], config.lm_marks) if config.lm_marks else corpus["train"]
     train_set = tokenize_dataset(train_split, model.tokenizer, config.max_length)
     args = TrainingArguments(
@@ -313,6 +315,22 @@ def train(config: TrainConfig, corpus=None):
     save_head(out, "document_head_mt_check", None)  # fit it with --document-head-only DIR --mt-check
     (out / "training_metrics.json").write_text(json.dumps(summary, indent=2) + "\n", encoding="utf-8")
     return predictor, summary
+
+
+def start_from(model: ArtifactClassifier, folder: str) -> None:
+    """Load the weight delta of a model folder (`TrainConfig.init_from`) into a fresh classifier of
+    the same architecture, so training continues from it; refuses a folder of another shape."""
+    from detector.errors import ModelFilesError
+
+    previous = ArtifactClassifier.from_pretrained(folder)
+    delta = previous.delta_state_dict()
+    expected = model.delta_state_dict()
+    if previous.config.outputs != model.config.outputs or set(delta) != set(expected):
+        raise ModelFilesError(f"cannot start from {folder}: its classifier is not shaped like this config's")
+    if any(delta[k].shape != v.shape for k, v in expected.items()):
+        raise ModelFilesError(f"cannot start from {folder}: its weights' shapes differ from this config's")
+    model.load_state_dict(delta, strict=False)
+    log.info("starting from %s (%d tensors)", folder, len(delta))
 
 
 def fit_heads(model: Predictor, corpus, config: TrainConfig) -> dict:
