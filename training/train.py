@@ -266,8 +266,7 @@ def train(config: TrainConfig, corpus=None):
         ),
         seed=config.seed,
     )
-    if config.init_from:
-        start_from(model, config.init_from)
+    started_from = start_from(model, config.init_from) if config.init_from else None
     train_split = with_lm_marks(corpus["train"], config.lm_marks) if config.lm_marks else corpus["train"]
     train_set = tokenize_dataset(train_split, model.tokenizer, config.max_length)
     args = TrainingArguments(
@@ -300,6 +299,7 @@ def train(config: TrainConfig, corpus=None):
         "train_examples": len(corpus["train"]),
         "validation_examples": len(corpus["validation"]),
         "steps": trainer.state.global_step,
+        "started_from": started_from,
         "train_loss_first": losses[0] if losses else None,
         "train_loss_last": losses[-1] if losses else None,
         "train_loss_curve": losses,
@@ -317,9 +317,10 @@ def train(config: TrainConfig, corpus=None):
     return predictor, summary
 
 
-def start_from(model: ArtifactClassifier, folder: str) -> None:
+def start_from(model: ArtifactClassifier, folder: str) -> str:
     """Load the weight delta of a model folder (`TrainConfig.init_from`) into a fresh classifier of
-    the same architecture, so training continues from it; refuses a folder of another shape."""
+    the same architecture, so training continues from it; refuses a folder of another shape.
+    Returns the name of the model started from."""
     from detector.errors import ModelFilesError
 
     previous = ArtifactClassifier.from_pretrained(folder)
@@ -331,6 +332,7 @@ def start_from(model: ArtifactClassifier, folder: str) -> None:
         raise ModelFilesError(f"cannot start from {folder}: its weights' shapes differ from this config's")
     model.load_state_dict(delta, strict=False)
     log.info("starting from %s (%d tensors)", folder, len(delta))
+    return previous.config.name
 
 
 def fit_heads(model: Predictor, corpus, config: TrainConfig) -> dict:
