@@ -324,8 +324,13 @@ class CorpusBuilder:
             return []
         rng = random.Random(f"{self.config.seed}-{split}-context")
         spinners = [self.embedding_spinner] + ([self.pivot_spinner] if self.pivot_spinner is not None else [])
+
+        def spin(sentence: str) -> str | None:
+            spun = rng.choice(spinners).spin(sentence, rng)
+            return spun.text if spun.spans else None
+
         damage = {
-            SPUN: lambda s: (lambda r: r.text if r.spans else None)(rng.choice(spinners).spin(s, rng)),
+            SPUN: spin,
             BROKEN_PUNCTUATION: lambda s: break_punctuation(s, rng),
             GARBLED_LIST: lambda s: garble_list(s, rng),
             MACHINE_TRANSLATED: lambda s: roundtrips.get(s),
