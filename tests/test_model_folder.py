@@ -50,7 +50,7 @@ def _legacy_copy(tmp_path: Path) -> Path:
 
 def test_the_shipped_model_lists_every_part_and_its_config_holds_the_architecture_only():
     manifest = Manifest.load(DEFAULT)
-    assert manifest.format_version == 1 and manifest.name == "millcheck-minilm-v10"
+    assert manifest.format_version == 1 and manifest.name == "millcheck-minilm-v9"
     assert {"config", "weights", "calibration", "thresholds", "mt_stack", "lexical_mt", "document_head"} <= set(manifest.files)
     config = json.loads((DEFAULT / "config.json").read_text())
     assert config["format_version"] == 1
