@@ -4,9 +4,10 @@ replace, on validation data only?
     python research/release_candidate.py --candidate artifacts/v10-candidate-model \
         [--baseline default] [--corpus artifacts/corpus-v10] [--blocks 60] [--data-dir ../shared/data]
 
-The candidate is trained as the release is, with `lm_marks` (training/lm_marks.py: the token head
-learns the language model's improbable words) and `context_negatives` (training/corpus.py: clean
-sentences between damaged neighbours, labelled clean) in its config. Both models are read on:
+The candidate is trained as the release is, with what it tries in its config: `lm_marks`
+(training/lm_marks.py: the token head learns the language model's improbable words),
+`context_negatives` (training/corpus.py: clean sentences between damaged neighbours, labelled
+clean; v10's candidate had these, warm-started from v9). Both models are read on:
 - the corpus's validation split: ROC-AUC per output;
 - its `context-*` examples: clean sentences whose neighbours carry one kind of damage, with the
   mean probability of that damage's type and the share at or over each model's own threshold,
@@ -38,30 +39,28 @@ from training.fit_lm_stack import KINDS, auc, cases, paired  # noqa: E402
 from training.train import OUTPUTS, _auc, evaluate_split  # noqa: E402
 
 
-def corpus_aucs(predictor, validation) -> dict[str, float | None]:
-    logits, labels = evaluate_split(predictor, validation)
+def corpus_aucs(logits: np.ndarray, labels: np.ndarray) -> dict[str, float | None]:
     return {name: _auc(logits[:, k], labels[:, k] >= 0.5) for k, name in enumerate(OUTPUTS)}
 
 
-def contagion(predictor, validation) -> dict:
+def contagion(probs: np.ndarray, generators: list[str], threshold: float) -> dict:
     """Per `context-<type>` generator: the mean calibrated P(type) of its clean sentences and the
-    share at or over the model's threshold; the same for the split's clean human sentences."""
-    generators = np.asarray(validation["generator"])
+    share at or over the model's threshold; the same for the split's clean human sentences.
+    `probs`: the calibrated probabilities of the whole split, in OUTPUTS order."""
+    generators = np.asarray(generators)
     out = {}
-    for generator in sorted(set(generators)):
+    for generator in sorted(set(generators.tolist())):
         if not generator.startswith("context-") and generator != "human":
             continue
-        rows = np.nonzero(generators == generator)[0].tolist()
-        subset = validation.select(rows)
-        probs = predictor.predict(subset["sentence"], subset["context"])
+        rows = generators == generator
         types = [generator.removeprefix("context-")] if generator != "human" else [t for t in OUTPUTS if t != "overall"]
         for t in types:
-            p = probs[:, predictor.config.outputs.index(t)]
+            p = probs[rows, OUTPUTS.index(t)]
             out[f"{generator}/{t}" if generator == "human" else generator] = {
                 "type": t,
-                "n": len(rows),
+                "n": int(rows.sum()),
                 "mean_p": float(p.mean()),
-                "over_threshold": float((p >= predictor.threshold()).mean()),
+                "over_threshold": float((p >= threshold).mean()),
             }
     return out
 
@@ -104,11 +103,12 @@ def main() -> None:
     for role, name in (("baseline", args.baseline), ("candidate", args.candidate)):
         detector = Detector.from_pretrained(name)
         predictor = detector.predictor
+        logits, labels = evaluate_split(predictor, validation)  # read once: the AUCs and the contagion
         result["models"][role] = {
             "name": detector.name,
             "threshold": predictor.threshold(),
-            "corpus_validation_auc": corpus_aucs(predictor, validation),
-            "contagion": contagion(predictor, validation),
+            "corpus_validation_auc": corpus_aucs(logits, labels),
+            "contagion": contagion(predictor.calibrate(logits), validation["generator"], predictor.threshold()),
             "lines": line_measures(predictor, rows),
         }
         print(role, result["models"][role]["lines"]["auc"], flush=True)

@@ -91,6 +91,11 @@ def _doc_examples(sentences, labels, block: Block, generator: str, spans=None, t
     ]
 
 
+def _damaged_neighbours(damaged: list[str | None], i: int) -> list[int]:
+    """The neighbours of sentence `i` that have a damaged version (not None) in `damaged`."""
+    return [j for j in (i - 1, i + 1) if 0 <= j < len(damaged) and damaged[j]]
+
+
 def with_twins(human: list[Block], machine: list[Block], pool: list[Block]) -> list[Block]:
     """`machine` plus the machine translations of the same source lines as each human translation
     in `human` (same block key): the MT objective then sees style, not topic, tell them apart."""
@@ -347,11 +352,11 @@ class CorpusBuilder:
                     return examples
                 damaged = [damage[kind](s) for s in sentences]
                 damaged = [d if d and d != s else None for d, s in zip(damaged, sentences)]
-                targets = [i for i in range(len(sentences)) if any(0 <= j < len(sentences) and damaged[j] for j in (i - 1, i + 1))]
+                targets = [i for i in range(len(sentences)) if _damaged_neighbours(damaged, i)]
                 if not targets:
                     continue  # nothing beside any sentence can be damaged this way (no quote, no list)
                 i = rng.choice(targets)
-                sides = [j for j in (i - 1, i + 1) if 0 <= j < len(sentences) and damaged[j]]
+                sides = _damaged_neighbours(damaged, i)
                 if len(sides) == 2 and rng.random() < 0.5:
                     sides = [rng.choice(sides)]  # one side or both
                 doc = [damaged[j] if j in sides else s for j, s in enumerate(sentences)]
