@@ -203,11 +203,11 @@ def test_the_page_highlights_exactly_what_the_server_flags_at_every_threshold(pa
         page.goto(server)
 
 
-def _score_text(page, text):
+def _score_text(page, text, timeout_ms=30_000):
     page.evaluate("document.body.dataset.state = 'idle'")
     page.fill("#article", text)
     page.click("#score")
-    page.wait_for_selector("body[data-state=scored], body[data-state=error]")
+    page.wait_for_selector("body[data-state=scored], body[data-state=error]", timeout=timeout_ms)
 
 
 def test_a_new_score_or_an_error_leaves_nothing_of_the_last_article(page, seeds):
@@ -385,7 +385,10 @@ def lm_server(lm_detector):
 def test_the_word_improbability_layer_shows_the_lm_reading_and_toggles(page, server, lm_server, seeds):
     page.goto(lm_server)
     try:
-        _score_text(page, seeds["000"])
+        # The LM reads every sentence (on a CPU without bf16 that took over 30 s in CI): wait as long
+        # as the page itself does before it gives up (app.js TIMEOUT_MS, 120 s).
+        _score_text(page, seeds["000"], timeout_ms=125_000)
+        assert page.get_attribute("body", "data-state") == "scored", page.text_content("#status")
         assert page.locator("#heat-toggle").is_visible()
         report = page.evaluate("state.report")
         words = [w for s in report["sentences"] for w in s["lm_words"]]
