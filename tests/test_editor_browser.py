@@ -46,7 +46,7 @@ def load_seed(page, prefix="000"):
     page.wait_for_selector("body[data-state=scored]")
 
 
-def test_seed_000_highlights_duplicates_and_garbled_list(page):
+def test_seed_000_highlights_duplicates_and_garbled_list(page, tmp_path):
     load_seed(page, "000")
     assert "spun" in page.text_content("#verdict")
     duplicates = page.locator(".sentence.flagged.t-duplicate")
@@ -54,8 +54,9 @@ def test_seed_000_highlights_duplicates_and_garbled_list(page):
     garbled = page.locator(".sentence.flagged.t-garbled_list")
     assert garbled.count() >= 2
     assert "Canada" in [m.text_content() for m in garbled.first.locator("mark.evidence").all()]
-    ROOT.joinpath("reports").mkdir(exist_ok=True)
-    page.screenshot(path=str(ROOT / "reports" / "editor-seed-000.png"), full_page=False)
+    shot = tmp_path / "editor-seed-000.png"  # as reports/editor-seed-000.png (the README's) was taken
+    page.screenshot(path=str(shot), full_page=False)
+    assert shot.read_bytes().startswith(b"\x89PNG") and shot.stat().st_size > 10_000
     assert not page.errors
 
 

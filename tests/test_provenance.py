@@ -193,6 +193,17 @@ def test_a_run_too_large_to_hold_stops_before_writing_and_says_what_streams(base
     assert "stops past 3 documents" in err and "--reference, which streams" in err
 
 
+def test_under_provenance_the_progress_counts_documents_as_they_are_scored(baseline_detector):
+    from detector.apps.cli import _with_sources
+
+    counted = []
+    reports = ((None, baseline_detector.score(f"Sentence number {i} is here and it is long enough.", id=str(i))) for i in range(3))
+    linked = _with_sources(baseline_detector, reports, quiet=True, scored=counted.append)
+    first = next(linked)  # nothing comes out before every report is in and linked
+    assert counted == [1, 1, 1] and first[1].id == "0"
+    assert [report.id for _, report in linked] == ["1", "2"]
+
+
 @pytest.mark.parametrize(
     "value,expected",
     [

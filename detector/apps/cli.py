@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import sys
+import time
 from enum import Enum
 from itertools import chain
 from pathlib import Path
@@ -200,13 +201,14 @@ def score(
                 reports = _ray_reports(todo, model, options, actors, actor_cpus)
             else:
                 reports = detector.score_many(todo)
-            if provenance:
-                reports = _with_sources(detector, reports, quiet, index)
+            if provenance:  # the bar counts documents as they are scored, before linking holds them all
+                reports = _with_sources(detector, reports, quiet, index, scored=bar.update)
             for _, report in reports:
                 writer.write(report)
                 done += 1
                 failed += report.error is not None
-                bar.update(1)
+                if not provenance:
+                    bar.update(1)
     except ResumeError as exc:
         raise fail(str(exc)) from None
     except BrokenPipeError:  # `detector score ... | head`: the reader has all it wanted
@@ -222,15 +224,17 @@ def score(
         raise fail("no documents found in the given paths")
 
 
-def _with_sources(detector, reports, quiet: bool, index=None, limit: int | None = None):
+def _with_sources(detector, reports, quiet: bool, index=None, limit: int | None = None, scored=lambda n: None):
     """All reports first, then provenance over them (and the reference index), then out in input
-    order. Past `limit` documents (memory) it stops before writing anything and says what streams."""
+    order. Past `limit` documents (memory) it stops before writing anything and says what streams.
+    `scored(1)` is called as each report comes in (the progress bar: nothing is written until the end)."""
     from detector.provenance.linker import MAX_LINKED_DOCUMENTS
 
     limit = MAX_LINKED_DOCUMENTS if limit is None else limit
     held = []
     for pair in reports:
         held.append(pair)
+        scored(1)
         if len(held) > limit:
             raise fail(
                 f"--provenance holds every report of a run in memory and stops past {limit:,} documents; "
@@ -238,7 +242,10 @@ def _with_sources(detector, reports, quiet: bool, index=None, limit: int | None 
             )
     if not quiet:
         typer.echo(f"linking sources across {len(held)} documents", err=True)
+    started = time.perf_counter()
     detector.link_sources([report for _, report in held], reference=index)
+    if not quiet:
+        typer.echo(f"linked in {time.perf_counter() - started:.0f} s", err=True)
     yield from held
 
 
