@@ -66,12 +66,21 @@ def distractor_pool(data_dir: Path) -> list[str]:
     return sorted({x for path in files for x in _lines(path) if x})
 
 
-def build(data_dir: Path, n: int, seed: int = 0):
-    """Yield N records: the planted pairs first (as many as fit), then distractors."""
+def original_of(copy_id: str) -> str:
+    """The id of the original a planted copy was made from ("copy:<kind>:original:...")."""
+    return copy_id.split(":", 2)[2]
+
+
+def build(data_dir: Path, n: int, seed: int = 0, pool_lines: int | None = None):
+    """Yield N records: the planted pairs first (as many as fit), then distractors. `pool_lines`:
+    draw the distractors from that many lines of the pool, chosen at random (default: all of it)."""
     pairs = planted(data_dir)[: n - n % 2]
     yield from pairs
     rng = random.Random(seed)
     pool = distractor_pool(data_dir)
+    if pool_lines is not None:
+        rng.shuffle(pool)
+        pool = pool[:pool_lines]
     for i in range(n - len(pairs)):
         yield {"id": f"distractor:{i}", "text": "\n".join(rng.sample(pool, DOC_LINES))}
 
@@ -87,7 +96,7 @@ def check(scored: Path) -> dict:
             distractors += 1
             distractor_sources += len(sources)
             continue
-        partner = doc_id.split(":", 2)[2] if doc_id.startswith("copy:") else None
+        partner = original_of(doc_id) if doc_id.startswith("copy:") else None
         if partner is not None:
             copies += 1
             found += partner in sources

@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import random
 import resource
 import sys
 import time
@@ -26,21 +25,16 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from benchmarks.provenance_crawl import DOC_LINES, distractor_pool, planted  # noqa: E402
+from benchmarks.provenance_crawl import DOC_LINES, build, distractor_pool, original_of, planted  # noqa: E402
 from detector import Detector, TextRecord  # noqa: E402
 from training.config import DEFAULT_DATA_DIR  # noqa: E402
 
 
 def crawl(data_dir: Path, n: int, reuse: float, seed: int = 0) -> tuple[list[TextRecord], int]:
-    pairs = planted(data_dir)[: n - n % 2]
-    rng = random.Random(seed)
-    pool = distractor_pool(data_dir)
-    rng.shuffle(pool)
-    size = min(len(pool), max(DOC_LINES, round((n - len(pairs)) * DOC_LINES / reuse)))
-    pool = pool[:size]
-    records = [TextRecord(id=r["id"], text=r["text"]) for r in pairs]
-    records += [TextRecord(id=f"distractor:{i}", text="\n".join(rng.sample(pool, DOC_LINES))) for i in range(n - len(pairs))]
-    return records, size
+    """The crawl's records, and how many pool lines its distractors draw from."""
+    distractors = n - len(planted(data_dir)[: n - n % 2])
+    size = min(len(distractor_pool(data_dir)), max(DOC_LINES, round(distractors * DOC_LINES / reuse)))
+    return [TextRecord(id=r["id"], text=r["text"]) for r in build(data_dir, n, seed, pool_lines=size)], size
 
 
 def main() -> None:
@@ -65,7 +59,7 @@ def main() -> None:
                 "pool_lines": pool_lines,
                 "sentences": sum(len(r.sentences) for r in reports),
                 "sources": sum(len(r.sources or []) for r in reports),
-                "copies_whose_original_is_a_source": sum(any(s.id == r.id.split(":", 2)[2] for s in r.sources or []) for r in copies),
+                "copies_whose_original_is_a_source": sum(any(s.id == original_of(r.id) for s in r.sources or []) for r in copies),
                 "copies": len(copies),
                 "score_seconds": round(scored - started, 1),
                 "link_seconds": round(linked - scored, 1),
