@@ -18,9 +18,13 @@ from detector.io.dates import parse_date, record_date
 from detector.io.readers import read_jsonl
 from detector.io.writers import CsvWriter, TextWriter
 from detector.labels import VERDICT_SYNDICATED
-from detector.provenance.align import AlignConfig, align
+from detector.provenance.align import AlignConfig, align, align_similarities, most_pairs, similarities
 from detector.provenance.direction import DirectionConfig, copy_confidence, weigh_witnesses
+from detector.provenance.fingerprint import NUM_PERM, ROWS, ComparableSentence, Fingerprint, estimated_jaccard
+from detector.provenance.index import CandidateIndex, RetrievalConfig
+from detector.provenance.linker import Side
 from detector.provenance.matches import SourceMatch
+from detector.provenance.reference import ReferenceIndex
 from detector.provenance.rewrite import SPUN, SUMMARISED, TRANSLATED, VERBATIM, pair_kind
 from detector.provenance.word_diff import DELETE, INSERT, MOVE, REPLACE, word_diff
 from detector.report import DocumentReport
@@ -72,6 +76,69 @@ def test_alignment_keeps_order_skips_unmatched_and_finds_a_moved_sentence():
     pairs = align(copy, source, AlignConfig(min_similarity=0.7, min_moved_similarity=0.85))
     assert [(p.copy, p.source, p.moved) for p in pairs] == [(0, 0, False), (2, 2, False), (3, 5, False), (4, 3, True)]
     assert align(copy[:0], source) == [] and align(copy, source[:0]) == []
+
+
+def test_the_bound_on_aligned_pairs_is_never_below_the_alignment():
+    """`match_pair` turns a candidate away on `most_pairs` before aligning: the bound must hold."""
+    rng = np.random.default_rng(1)
+    config = AlignConfig(min_similarity=0.7, min_moved_similarity=0.85)
+    for _ in range(200):
+        source = _unit(rng.normal(size=(int(rng.integers(1, 9)), 16)))
+        rows = [source[rng.integers(len(source))] + rng.uniform(0.0, 1.0) * rng.normal(size=16) for _ in range(rng.integers(1, 9))]
+        sim = similarities(_unit(rows), source, config)
+        assert len(align_similarities(sim, config)) <= most_pairs(sim, config)
+    assert most_pairs(similarities(source[:0], source, config), config) == 0
+
+
+def _fingerprint(name: str, vector, minhash) -> Fingerprint:
+    vector = _unit([vector])[0]
+    return Fingerprint(name, [ComparableSentence(0, 0, 10, name)], vector[None, :], vector, np.asarray(minhash, dtype=np.uint64))
+
+
+def _band_sharers():
+    """A query, a document sharing its first LSH band and nothing else (estimated Jaccard 3/64),
+    and one sharing 40 of its 64 hash values; all three document vectors orthogonal."""
+    query_hashes = np.arange(1, NUM_PERM + 1, dtype=np.uint64)
+    one_band = np.concatenate([query_hashes[:ROWS], query_hashes[ROWS:] + 1000])
+    most = np.concatenate([query_hashes[:40], query_hashes[40:] + 1000])
+    basis = np.eye(8)
+    return _fingerprint("query", basis[0], query_hashes), _fingerprint("one-band", basis[1], one_band), _fingerprint("most", basis[2], most)
+
+
+def test_a_shared_lsh_band_is_a_candidate_only_when_the_signatures_agree():
+    query, one_band, most = _band_sharers()
+    assert estimated_jaccard(one_band.minhash, query.minhash) == pytest.approx(ROWS / NUM_PERM)
+    for floor, expected in ((0.0, [1, 2]), (0.2, [2]), (0.7, [])):
+        index = CandidateIndex(8, RetrievalConfig(min_lsh_jaccard=floor))
+        for fp in (query, one_band, most):
+            index.add(fp)
+        assert index.candidates(query, exclude=0) == expected
+
+
+def test_a_large_batch_gets_the_same_candidates_every_run():
+    """Above `exact_below` the batch's vector search is an HNSW graph: built on one thread, the
+    same graph (and so the same sources) every run."""
+    rng = np.random.default_rng(0)
+    centres = rng.normal(size=(40, 32))
+    vectors = _unit(centres[rng.integers(0, 40, 3000)] + 0.6 * rng.normal(size=(3000, 32)))
+    fps = [_fingerprint(str(i), v, rng.integers(0, 2**63, NUM_PERM)) for i, v in enumerate(vectors)]
+
+    def candidates():
+        index = CandidateIndex(32, RetrievalConfig(exact_below=100, min_document_similarity=0.0))
+        for fp in fps:
+            index.add(fp)
+        assert index.candidates(fps[0]) and index._hnsw is not None
+        return [index.candidates(fp, exclude=i) for i, fp in enumerate(fps)]
+
+    assert candidates() == candidates()
+
+
+def test_the_reference_index_checks_its_band_matches_the_same_way(tmp_path):
+    query, one_band, most = _band_sharers()
+    sides = [Side(fp.id, fp, (0.0,)) for fp in (one_band, most)]
+    index = ReferenceIndex.write(tmp_path / "ref.idx", sides, "test-encoder", 8)
+    assert index.candidates(query, RetrievalConfig(min_lsh_jaccard=0.0)) == [0, 1]
+    assert index.candidates(query, RetrievalConfig(min_lsh_jaccard=0.2)) == [1]
 
 
 @pytest.mark.parametrize(

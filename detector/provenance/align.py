@@ -32,11 +32,30 @@ class SentencePair:
 
 def align(copy_vectors: np.ndarray, source_vectors: np.ndarray, config: AlignConfig = AlignConfig()) -> list[SentencePair]:
     """Aligned pairs in copy order. Vectors are L2-normalised rows, one per sentence."""
-    a = copy_vectors[: config.max_sentences]
-    b = source_vectors[: config.max_sentences]
-    if not len(a) or not len(b):
+    return align_similarities(similarities(copy_vectors, source_vectors, config), config)
+
+
+def similarities(copy_vectors: np.ndarray, source_vectors: np.ndarray, config: AlignConfig = AlignConfig()) -> np.ndarray:
+    """The cosine table the alignment reads: [copy sentences, source sentences], each side cut to
+    `max_sentences`."""
+    a, b = copy_vectors[: config.max_sentences], source_vectors[: config.max_sentences]
+    return a.astype(np.float32) @ b.astype(np.float32).T
+
+
+def most_pairs(sim: np.ndarray, config: AlignConfig = AlignConfig()) -> int:
+    """An upper bound on how many pairs `align_similarities` can return, read off the table at no
+    cost: pairs are one to one and none is under the lower bar. Most candidates of a crawl share
+    a word or two, not sentences; this turns them away before the alignment's table is filled."""
+    if not sim.size:
+        return 0
+    above = sim >= min(config.min_similarity, config.min_moved_similarity)
+    return int(min(above.any(1).sum(), above.any(0).sum()))
+
+
+def align_similarities(sim: np.ndarray, config: AlignConfig = AlignConfig()) -> list[SentencePair]:
+    """`align` on a cosine table already made (`similarities`)."""
+    if not sim.size:
         return []
-    sim = a.astype(np.float32) @ b.astype(np.float32).T
     gain = np.where(sim >= config.min_similarity, sim - config.min_similarity + 1e-3, -np.inf)
     n, m = sim.shape
     table = np.zeros((n + 1, m + 1), dtype=np.float64)

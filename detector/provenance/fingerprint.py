@@ -72,6 +72,12 @@ def band_keys(minhash: np.ndarray) -> np.ndarray:
     return key
 
 
+def estimated_jaccard(minhashes: np.ndarray, minhash: np.ndarray) -> np.ndarray:
+    """[n] the Jaccard similarity of each row's content stems with `minhash`'s, as the share of
+    equal hash values (standard error about 0.06 at 0.3 with 64 permutations)."""
+    return (np.asarray(minhashes) == np.asarray(minhash)).mean(axis=-1)
+
+
 def fingerprints(reports: list[DocumentReport], encoder) -> list[Fingerprint]:
     """One fingerprint per report, all their sentences embedded in one encoder pass."""
     chosen = [comparable_sentences(r) for r in reports]

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from detector.provenance.fingerprint import Fingerprint, band_keys
+from detector.provenance.fingerprint import Fingerprint, band_keys, estimated_jaccard
 
 EXACT_BELOW = 20_000  # documents; an exact search under this is faster than building HNSW
 
@@ -24,7 +24,22 @@ EXACT_BELOW = 20_000  # documents; an exact search under this is faster than bui
 class RetrievalConfig:
     neighbours: int = 8  # nearest documents taken from the vector index
     min_document_similarity: float = 0.55  # cosine of document vectors; below it a neighbour is no candidate
+    # Two unrelated articles share one of the 21 LSH bands with a small fixed chance, so band
+    # matches grow with the square of the crawl. Checking them against the whole signature
+    # (estimated Jaccard >= this) turns half of them away at 0.1, but they cost 0.02 ms each once
+    # `match_pair`'s bound turns them away, and 0.1 loses 0.14-0.26% of a crawl's sources: off by
+    # default (research/provenance-link-profile.md).
+    min_lsh_jaccard: float = 0.0
     exact_below: int = EXACT_BELOW
+
+
+def lsh_checked(rows: set[int], minhashes: np.ndarray, minhash: np.ndarray, floor: float) -> set[int]:
+    """The band matches `rows` whose estimated Jaccard with `minhash` reaches `floor`
+    (`minhashes`: every document's signature, by row)."""
+    if not rows or floor <= 0:
+        return rows
+    ordered = np.fromiter(rows, dtype=np.int64, count=len(rows))
+    return {int(r) for r in ordered[estimated_jaccard(minhashes[ordered], minhash) >= floor]}
 
 
 def nearest(vectors: np.ndarray, hnsw, query: np.ndarray, k: int, floor: float) -> list[int]:
@@ -46,7 +61,9 @@ class CandidateIndex:
         self.config = config
         self.dim = dim
         self._vectors: list[np.ndarray] = []
+        self._minhashes: list[np.ndarray] = []
         self._matrix: np.ndarray | None = None
+        self._signatures: np.ndarray | None = None
         self._hnsw = None
         self._bands: dict[tuple[int, int], list[int]] = defaultdict(list)  # (band, key) -> positions
 
@@ -56,7 +73,8 @@ class CandidateIndex:
     def add(self, fingerprint: Fingerprint) -> int:
         position = len(self._vectors)
         self._vectors.append(fingerprint.vector.astype(np.float32))
-        self._matrix = self._hnsw = None
+        self._minhashes.append(np.asarray(fingerprint.minhash, dtype=np.uint64))
+        self._matrix = self._signatures = self._hnsw = None
         if not fingerprint.empty:
             for band, key in enumerate(band_keys(fingerprint.minhash)[0]):
                 self._bands[(band, int(key))].append(position)
@@ -67,12 +85,16 @@ class CandidateIndex:
             return []
         found = {p for band, key in enumerate(band_keys(fingerprint.minhash)[0]) for p in self._bands.get((band, int(key)), ())}
         if self._matrix is None:
-            self._matrix = np.stack(self._vectors)
+            self._matrix, self._signatures = np.stack(self._vectors), np.stack(self._minhashes)
+        found = lsh_checked(found, self._signatures, fingerprint.minhash, self.config.min_lsh_jaccard)
         if self._hnsw is None and len(self._vectors) >= self.config.exact_below:
             from usearch.index import Index
 
             self._hnsw = Index(ndim=self.dim, metric="ip", dtype="f16")
-            self._hnsw.add(np.arange(len(self._vectors)), self._matrix)
+            # One thread: a graph built on several differs from run to run, and so did a large
+            # batch's sources (0.04% of them at 100,000 documents). 30,000 clustered vectors took
+            # 7.3 s on one thread, 5.7-10.1 s on two (research/provenance-link-profile.md).
+            self._hnsw.add(np.arange(len(self._vectors)), self._matrix, threads=1)
         found.update(nearest(self._matrix, self._hnsw, fingerprint.vector, self.config.neighbours + 1, self.config.min_document_similarity))
         found.discard(exclude)
         return sorted(found)

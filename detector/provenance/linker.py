@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from detector.provenance.align import AlignConfig, align
+from detector.provenance.align import AlignConfig, align_similarities, most_pairs, similarities
 from detector.provenance.direction import DirectionConfig, artifact_probability, copy_confidence, weigh_witnesses
 from detector.provenance.fingerprint import Fingerprint, fingerprints
 from detector.provenance.index import CandidateIndex, RetrievalConfig
@@ -85,9 +85,16 @@ class Side:
 def match_pair(a: Side, b: Side, config: ProvenanceConfig) -> tuple[SourceMatch, SourceMatch] | None:
     """The two sides' matches (a's view, b's view), or None when too little aligns."""
     fp_a, fp_b = a.fingerprint, b.fingerprint
-    pairs = align(fp_a.vectors, fp_b.vectors, config.align)
     shorter = min(len(fp_a.sentences), len(fp_b.sentences))
-    if len(pairs) < min(config.min_pairs, shorter) or len(pairs) < config.min_share * shorter:
+
+    def too_few(n: int) -> bool:
+        return n < min(config.min_pairs, shorter) or n < config.min_share * shorter
+
+    sim = similarities(fp_a.vectors, fp_b.vectors, config.align)
+    if too_few(most_pairs(sim, config.align)):
+        return None
+    pairs = align_similarities(sim, config.align)
+    if too_few(len(pairs)):
         return None
     seen_from_a = _aligned(fp_a, fp_b, [(p.copy, p.source, p) for p in pairs], config)
     seen_from_b = _aligned(fp_b, fp_a, [(p.source, p.copy, p) for p in pairs], config)

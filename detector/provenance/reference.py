@@ -43,7 +43,7 @@ import numpy as np
 
 from detector.io.dates import parse_date
 from detector.provenance.fingerprint import BANDS, NUM_PERM, ComparableSentence, Fingerprint, band_keys
-from detector.provenance.index import EXACT_BELOW, RetrievalConfig, nearest
+from detector.provenance.index import EXACT_BELOW, RetrievalConfig, lsh_checked, nearest
 from detector.provenance.linker import ProvenanceConfig, Side, match_pair
 from detector.provenance.matches import SourceMatch
 from detector.version import __version__
@@ -184,6 +184,7 @@ class ReferenceIndex:
             row = self.band_sorted[b]
             lo, hi = np.searchsorted(row, keys[b], side="left"), np.searchsorted(row, keys[b], side="right")
             found.update(int(r) for r in self.band_order[b, lo:hi])
+        found = lsh_checked(found, self.minhash, fp.minhash, config.min_lsh_jaccard)
         found.update(nearest(self.doc_vectors, self.hnsw, fp.vector, min(config.neighbours, len(self)), config.min_document_similarity))
         return sorted(found)
 
