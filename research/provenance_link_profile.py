@@ -16,6 +16,7 @@ import argparse
 import json
 import sys
 import time
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -28,8 +29,8 @@ from detector import Detector  # noqa: E402
 from detector.pipeline import _fingerprints  # noqa: E402
 from detector.provenance import linker  # noqa: E402
 from detector.provenance.fingerprint import band_keys, estimated_jaccard  # noqa: E402
-from detector.provenance.index import CandidateIndex, lsh_checked, nearest  # noqa: E402
-from detector.provenance.linker import ProvenanceConfig, Side, match_pair  # noqa: E402
+from detector.provenance.index import CandidateIndex, RetrievalConfig, lsh_checked, nearest  # noqa: E402
+from detector.provenance.linker import ProvenanceConfig, Side, candidate_pairs, match_pair  # noqa: E402
 from training.config import DEFAULT_DATA_DIR  # noqa: E402
 
 FLOORS = (0.05, 0.075, 0.1, 0.125, 0.15)
@@ -40,10 +41,13 @@ def main() -> None:
     parser.add_argument("--n", type=int, required=True)
     parser.add_argument("--reuse", type=float, default=20.0)
     parser.add_argument("--data-dir", default=str(DEFAULT_DATA_DIR))
+    parser.add_argument(
+        "--min-lsh-jaccard", type=float, default=RetrievalConfig().min_lsh_jaccard, help="the band check the link runs with"
+    )
     args = parser.parse_args()
     records, _ = crawl(Path(args.data_dir), args.n, args.reuse)
     detector = Detector.from_pretrained("evidence-baseline", fingerprints=True)
-    config = ProvenanceConfig()
+    config = replace(ProvenanceConfig(), retrieval=RetrievalConfig(min_lsh_jaccard=args.min_lsh_jaccard))
     out: dict = {"documents": len(records)}
     with detector.encoder.remembering():
         reports = [report for _, report in detector.score_many(records)]
@@ -108,24 +112,18 @@ def main() -> None:
             align_s[0] += time.perf_counter() - t0
 
     linker.align_similarities = timed_align
-    seen: set[tuple[int, int]] = set()
     outcome: dict[tuple[int, int], bool] = {}
     matched = unmatched = 0
     matched_s = unmatched_s = 0.0
-    for a, fp in enumerate(fps):
-        for b in index.candidates(fp, exclude=a):
-            key = (min(a, b), max(a, b))
-            if key in seen:
-                continue
-            seen.add(key)
-            t0 = time.perf_counter()
-            found = match_pair(sides[a], sides[b], config)
-            dt = time.perf_counter() - t0
-            outcome[key] = found is not None
-            if found is None:
-                unmatched, unmatched_s = unmatched + 1, unmatched_s + dt
-            else:
-                matched, matched_s = matched + 1, matched_s + dt
+    for a, b in candidate_pairs(index, fps):
+        t0 = time.perf_counter()
+        found = match_pair(sides[a], sides[b], config)
+        dt = time.perf_counter() - t0
+        outcome[(min(a, b), max(a, b))] = found is not None
+        if found is None:
+            unmatched, unmatched_s = unmatched + 1, unmatched_s + dt
+        else:
+            matched, matched_s = matched + 1, matched_s + dt
     linker.align_similarities = real_align
     t_end = time.perf_counter()
 

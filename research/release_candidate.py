@@ -17,7 +17,7 @@ clean; v10's candidate had these, warm-started from v9). Both models are read on
   training spinner, and spun by the tortured-phrase spinner, which neither model was trained on):
   the spun ROC-AUC against the human lines, the share of spun lines scoring above their own
   original, and the token head's marks (share of swapped words marked, marks per human line).
-No test split is read. Writes research/release-candidate.md and .json.
+No test split is read. Writes research/release-candidate.md and .json (`--out`: elsewhere).
 """
 
 from __future__ import annotations
@@ -88,6 +88,7 @@ def main() -> None:
     parser.add_argument("--corpus", default=str(ROOT / "artifacts" / "corpus-v10"))
     parser.add_argument("--blocks", type=int, default=60)
     parser.add_argument("--data-dir", default=str(DEFAULT_DATA_DIR))
+    parser.add_argument("--out", default=str(ROOT / "research" / "release-candidate"), help="writes <out>.md and <out>.json")
     args = parser.parse_args()
     from datasets import load_from_disk
 
@@ -112,7 +113,7 @@ def main() -> None:
             "lines": line_measures(predictor, rows),
         }
         print(role, result["models"][role]["lines"]["auc"], flush=True)
-    write_report(ROOT / "research" / "release-candidate", report_lines(result), result)
+    write_report(Path(args.out), report_lines(result), result)
 
 
 def report_lines(r: dict) -> list[str]:

@@ -11,6 +11,7 @@ written from that side (what it has that the other lacks is an insertion).
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Iterator
 
 from detector.provenance.align import AlignConfig, align_similarities, most_pairs, similarities
 from detector.provenance.direction import DirectionConfig, artifact_probability, copy_confidence, weigh_witnesses
@@ -47,23 +48,29 @@ def link(
         index.add(fp)
     sides = [Side.of(r, fp) for r, fp in zip(reports, fps)]
     sources: list[list[SourceMatch]] = [[] for _ in reports]
-    seen: set[tuple[int, int]] = set()
     matched: dict[tuple[int, int], tuple[SourceMatch, SourceMatch]] = {}
-    for a, fp in enumerate(fps):
-        for b in index.candidates(fp, exclude=a):
-            key = (min(a, b), max(a, b))
-            if key in seen:
-                continue
-            seen.add(key)
-            found = match_pair(sides[a], sides[b], config)
-            if found is not None:
-                sources[a].append(found[0])
-                sources[b].append(found[1])
-                matched[(a, b)] = found
+    for a, b in candidate_pairs(index, fps):
+        found = match_pair(sides[a], sides[b], config)
+        if found is not None:
+            sources[a].append(found[0])
+            sources[b].append(found[1])
+            matched[(a, b)] = found
     weigh_witnesses(matched, config.direction)
     for matches in sources:
         matches.sort(key=lambda m: -m.share)
     return sources
+
+
+def candidate_pairs(index: CandidateIndex, fps: list[Fingerprint]) -> Iterator[tuple[int, int]]:
+    """Each unordered pair of positions that either side's candidates name, once: (the query, its
+    candidate), queries in order."""
+    seen: set[tuple[int, int]] = set()
+    for a, fp in enumerate(fps):
+        for b in index.candidates(fp, exclude=a):
+            key = (min(a, b), max(a, b))
+            if key not in seen:
+                seen.add(key)
+                yield a, b
 
 
 @dataclass(frozen=True)
