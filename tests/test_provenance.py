@@ -22,7 +22,7 @@ from detector.provenance.align import AlignConfig, align, align_similarities, mo
 from detector.provenance.direction import DirectionConfig, copy_confidence, weigh_witnesses
 from detector.provenance.fingerprint import NUM_PERM, ROWS, ComparableSentence, Fingerprint, estimated_jaccard
 from detector.provenance.index import CandidateIndex, RetrievalConfig
-from detector.provenance.linker import Side
+from detector.provenance.linker import ProvenanceConfig, Side, could_match
 from detector.provenance.matches import SourceMatch
 from detector.provenance.reference import ReferenceIndex
 from detector.provenance.rewrite import SPUN, SUMMARISED, TRANSLATED, VERBATIM, pair_kind
@@ -88,6 +88,11 @@ def test_the_bound_on_aligned_pairs_is_never_below_the_alignment():
         sim = similarities(_unit(rows), source, config)
         assert len(align_similarities(sim, config)) <= most_pairs(sim, config)
     assert most_pairs(similarities(source[:0], source, config), config) == 0
+    # the same bound before a reference candidate's texts are read: a copy could match, strangers not
+    provenance = ProvenanceConfig()
+    document = _unit(rng.normal(size=(6, 16)))
+    assert could_match(document, document[::-1], provenance)
+    assert not could_match(document, _unit(rng.normal(size=(6, 16))), provenance)
 
 
 def _fingerprint(name: str, vector, minhash) -> Fingerprint:

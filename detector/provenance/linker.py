@@ -13,6 +13,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Iterator
 
+import numpy as np
+
 from detector.provenance.align import AlignConfig, align_similarities, most_pairs, similarities
 from detector.provenance.direction import DirectionConfig, artifact_probability, copy_confidence, weigh_witnesses
 from detector.provenance.fingerprint import Fingerprint, fingerprints
@@ -93,15 +95,11 @@ def match_pair(a: Side, b: Side, config: ProvenanceConfig) -> tuple[SourceMatch,
     """The two sides' matches (a's view, b's view), or None when too little aligns."""
     fp_a, fp_b = a.fingerprint, b.fingerprint
     shorter = min(len(fp_a.sentences), len(fp_b.sentences))
-
-    def too_few(n: int) -> bool:
-        return n < min(config.min_pairs, shorter) or n < config.min_share * shorter
-
     sim = similarities(fp_a.vectors, fp_b.vectors, config.align)
-    if too_few(most_pairs(sim, config.align)):
+    if _too_few(most_pairs(sim, config.align), shorter, config):
         return None
     pairs = align_similarities(sim, config.align)
-    if too_few(len(pairs)):
+    if _too_few(len(pairs), shorter, config):
         return None
     seen_from_a = _aligned(fp_a, fp_b, [(p.copy, p.source, p) for p in pairs], config)
     seen_from_b = _aligned(fp_b, fp_a, [(p.source, p.copy, p) for p in pairs], config)
@@ -125,6 +123,19 @@ def match_pair(a: Side, b: Side, config: ProvenanceConfig) -> tuple[SourceMatch,
         side(b, fp_a, seen_from_a, kind_a, confidence, reasons_a),
         side(a, fp_b, seen_from_b, kind_b, 1.0 - confidence, reasons_b),
     )
+
+
+def could_match(vectors_a: np.ndarray, vectors_b: np.ndarray, config: ProvenanceConfig) -> bool:
+    """False when two documents' sentence vectors cannot align into a source: the bound
+    `match_pair` reads first, for a caller that holds the vectors before the rest of a side
+    (a reference index reads a candidate's texts only when this passes)."""
+    shorter = min(len(vectors_a), len(vectors_b))
+    return not _too_few(most_pairs(similarities(vectors_a, vectors_b, config.align), config.align), shorter, config)
+
+
+def _too_few(pairs: int, shorter: int, config: ProvenanceConfig) -> bool:
+    """Fewer aligned pairs than a source needs, for a pair whose shorter side has `shorter` sentences."""
+    return pairs < min(config.min_pairs, shorter) or pairs < config.min_share * shorter
 
 
 def _aligned(fp_this: Fingerprint, fp_other: Fingerprint, pairs, config: ProvenanceConfig) -> list[AlignedSentence]:

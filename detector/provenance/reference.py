@@ -44,7 +44,7 @@ import numpy as np
 from detector.io.dates import parse_date
 from detector.provenance.fingerprint import BANDS, NUM_PERM, ComparableSentence, Fingerprint, band_keys
 from detector.provenance.index import EXACT_BELOW, RetrievalConfig, lsh_checked, nearest
-from detector.provenance.linker import ProvenanceConfig, Side, match_pair
+from detector.provenance.linker import ProvenanceConfig, Side, could_match, match_pair
 from detector.provenance.matches import SourceMatch
 from detector.version import __version__
 
@@ -192,6 +192,9 @@ class ReferenceIndex:
         """The matches of one document (seen from it) among the index's documents, strongest first."""
         out = []
         for row in self.candidates(side.fingerprint, config.retrieval):
+            lo, hi = int(self.doc_first[row]), int(self.doc_first[row + 1])
+            if not could_match(side.fingerprint.vectors, self.sentence_vectors[lo:hi], config):
+                continue  # most band matches of a large index: turned away before their texts are read
             ref = self.entry(row)
             if ref.id is not None and ref.id == side.id and ref.fingerprint.sentences == side.fingerprint.sentences:
                 continue  # the document itself, indexed
