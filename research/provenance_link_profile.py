@@ -67,7 +67,6 @@ def main() -> None:
     lsh_pairs: set[tuple[int, int]] = set()  # band matches the vector search did not give (either way)
     index.candidates(fps[0])  # builds the matrix (and HNSW above exact_below)
     t = time.perf_counter()
-    index.candidates(fps[0])
     for a, fp in enumerate(fps):
         if fp.empty:
             continue

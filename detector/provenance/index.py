@@ -85,8 +85,11 @@ class CandidateIndex:
             return []
         found = {p for band, key in enumerate(band_keys(fingerprint.minhash)[0]) for p in self._bands.get((band, int(key)), ())}
         if self._matrix is None:
-            self._matrix, self._signatures = np.stack(self._vectors), np.stack(self._minhashes)
-        found = lsh_checked(found, self._signatures, fingerprint.minhash, self.config.min_lsh_jaccard)
+            self._matrix = np.stack(self._vectors)
+        if self.config.min_lsh_jaccard > 0:  # off by default: no signature matrix to stack then
+            if self._signatures is None:
+                self._signatures = np.stack(self._minhashes)
+            found = lsh_checked(found, self._signatures, fingerprint.minhash, self.config.min_lsh_jaccard)
         if self._hnsw is None and len(self._vectors) >= self.config.exact_below:
             from usearch.index import Index
 
