@@ -31,3 +31,13 @@ def test_the_card_names_the_training_spinners_and_the_document_sample():
     card = model_card(config, training, report)
     assert "substitutions that Marian round trips made in\n1234 train-split human sentences" in card
     assert f"{report['model']['documents']['accuracy']:.3f} ± 0.035 |" in card
+
+
+def test_the_card_states_the_bounds_the_document_threshold_was_picked_under():
+    config, training, report = _shipped()
+    card = model_card(config, training, report)
+    fit = training["document_head_fit"]
+    assert f"1 - P(clean) >= {config['document_head']['threshold']:.3f} (at most 10% of clean validation documents" in card
+    for generator, fpr in fit.get("bounds", {}).get("max_document_fpr_by_generator", {}).items():
+        name = {"human": "native English", "human-translation": "human-translated"}[generator]
+        assert f", {fpr:.0%} of the {name} ones)" in card

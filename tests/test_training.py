@@ -199,6 +199,20 @@ def test_a_document_head_refit_adds_the_document_scorer_and_drops_a_stale_mt_che
     fit = refit_document_head(str(folder), replace(tiny_config, document_lexical=False))
     assert not (folder / DOCUMENT_LEXICAL_NAME).exists() and not Manifest.load(folder).has("document_lexical_mt")
     assert len(load_heads(folder)["document_head"].coef[0]) == n
+    # re-picking the threshold under a bound on native documents rewrites the head's file alone
+    from training.train import refit_document_threshold
+
+    head = load_heads(folder)["document_head"]
+    untouched = {
+        p.name: p.read_bytes() for p in folder.iterdir() if p.is_file() and p.name not in ("document_head.json", "training_metrics.json")
+    }
+    fit = refit_document_threshold(str(folder), replace(tiny_config, document_lexical=False, max_document_fpr_by_generator={"human": 0.0}))
+    rethresholded = load_heads(folder)["document_head"]
+    assert rethresholded.coef == head.coef and rethresholded.threshold == fit["threshold"] >= head.threshold
+    assert fit["clean_flagged_at_threshold_by_generator"].get("human", 0.0) == 0.0
+    assert {p.name: p.read_bytes() for p in folder.iterdir() if p.name in untouched} == untouched
+    with pytest.raises(ValueError, match="no document_head_mt_check"):
+        refit_document_threshold(str(folder), tiny_config, mt_check=True)
 
 
 def test_corrupted_weights_give_a_clear_error(tmp_path):
@@ -248,6 +262,30 @@ def test_pick_threshold_bounds_false_positives():
     t = pick_threshold(scores, clean, 0.04)
     assert np.mean(scores[clean] >= t) <= 0.04
     assert np.mean(scores[clean] >= t - 0.02) > 0.04  # and it is the lowest such threshold
+
+
+def test_a_document_threshold_bounds_each_clean_generator_apart():
+    from detector.document.head import DocumentHead
+    from training.train import ValidationDocuments, threshold_document_head
+
+    # one feature, read as the logit of "not clean": native documents score higher than translated ones
+    rng = np.random.default_rng(2)
+    native, translated, mt = rng.normal(0.5, 1, 200), rng.normal(-0.5, 1, 200), rng.normal(2.0, 1, 400)
+    data = ValidationDocuments(
+        x=np.r_[native, translated, mt][:, None],
+        expected=np.array(["clean"] * 400 + ["machine_translated"] * 400),
+        generators=np.array(["human"] * 200 + ["human-translation"] * 200 + ["deepl"] * 400),
+        per_length_in_blocks={1: 800},
+    )
+    head = DocumentHead(("clean", "machine_translated"), ((0.0,), (1.0,)), (0.0, 0.0))
+    config = TrainConfig(max_document_fpr=0.10)
+    overall, fit = threshold_document_head(head, data, config)
+    assert fit["clean_flagged_at_threshold"] <= 0.10 and fit["clean_flagged_at_threshold_by_generator"]["human"] > 0.05
+    config.max_document_fpr_by_generator = {"human": 0.05}
+    bounded, fit = threshold_document_head(head, data, config)
+    assert bounded.threshold > overall.threshold and bounded.coef == head.coef  # only the threshold moves
+    assert fit["clean_flagged_at_threshold_by_generator"]["human"] <= 0.05
+    assert fit["artifact_documents_caught_at_threshold"] < 1.0 and fit["threshold"] == bounded.threshold
 
 
 def test_platt_scaling_recovers_a_known_calibration():

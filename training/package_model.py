@@ -24,6 +24,7 @@ from detector.scoring.parts import MTStack, Thresholds
 from .evaluate import _f, _se
 
 MAX_SHIPPED_MB = 25
+CLEAN_GENERATOR_NAMES = {"human": "native English", "human-translation": "human-translated"}
 
 
 def model_card(config: dict, training: dict, report: dict) -> str:
@@ -87,6 +88,12 @@ def model_card(config: dict, training: dict, report: dict) -> str:
     )
     start = training.get("started_from")
     warm = f"Continued from {start}'s weights, not from the base encoder. " if start else ""
+    # `train --document-threshold-only` records the bounds the head's threshold was picked under
+    bounds = (training.get("document_head_fit") or {}).get("bounds") or heads_config
+    document_bounds = f"at most {bounds.get('max_document_fpr', 0.1):.0%} of clean validation documents" + "".join(
+        f", {fpr:.0%} of the {CLEAN_GENERATOR_NAMES.get(generator, generator)} ones"
+        for generator, fpr in (bounds.get("max_document_fpr_by_generator") or {}).items()
+    )
     mt_line = (
         "\n- With `--mt-check`, a second document head adds the mean en->pt->en round-trip similarity of up to"
         f"\n  12 sentences as a feature (`detector/scoring/mt_check.py`), flagging at 1 - P(clean) >= {rt.get('threshold', 0.5):.3f}."
@@ -109,7 +116,7 @@ base. The delta is stored in float16 and loaded as float32.
   (where the evidence finders' flagging findings sit).
 - Document verdicts: a logistic regression over per-type sentence-score statistics
   (`detector/document/`), fitted on validation documents, flags a document at
-  1 - P(clean) >= {head.get("threshold", 0.5):.3f} (at most {heads_config.get("max_document_fpr", 0.1):.0%} of clean validation documents);
+  1 - P(clean) >= {head.get("threshold", 0.5):.3f} ({document_bounds});
   a document the top-decile rule finds spun (evidence such as reworded captions) stays spun.{document_lexical_line}{mt_line}
 
 ## Intended use

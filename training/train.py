@@ -15,7 +15,7 @@ import json
 import logging
 import os
 import time
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import numpy as np
@@ -140,13 +140,22 @@ def pick_threshold(sentence_scores: np.ndarray, is_clean: np.ndarray, max_fpr: f
     return float(min(ceiling, max(floor, np.nextafter(cut, 1.0))))
 
 
-def fit_document_head(model: Predictor, config: TrainConfig, threshold: float, roundtrip=None) -> tuple[DocumentHead, dict]:
-    """Fit the document head on validation documents scored by the full detector (evidence included).
+@dataclass
+class ValidationDocuments:
+    """The document heads' fitting data: validation documents scored by the full detector, as
+    named document features, with each document's expected verdict and the generator it came from
+    (`human` and `human-translation` are the clean ones)."""
 
-    With a `roundtrip` engine, the head for the MT check: the documents' mean round-trip
-    similarity is one more feature.
-    """
-    from detector.document.features import columns_outside, document_features, feature_names
+    x: np.ndarray
+    expected: np.ndarray
+    generators: np.ndarray
+    per_length_in_blocks: dict[int, int]
+
+
+def validation_documents(model: Predictor, config: TrainConfig, threshold: float, roundtrip=None) -> ValidationDocuments:
+    """Score the validation documents (evidence included) into document features. With a
+    `roundtrip` engine the documents' mean round-trip similarity is one more feature."""
+    from detector.document.features import document_features
     from detector.pipeline import Detector, DetectorConfig
     from detector.scoring.encoder import SentenceEncoder
 
@@ -180,21 +189,52 @@ def fit_document_head(model: Predictor, config: TrainConfig, threshold: float, r
     if roundtrip is not None:  # a document with no sentence to round-trip takes the mean
         column = x[:, -1]
         column[np.isnan(column)] = np.nanmean(column)
-    y = np.array([d.expected for d in docs])
-    head, probs = fit_thresholded_head(x, y, config.document_head_c, columns_outside(config.document_head_types), config.max_document_fpr)
+    return ValidationDocuments(
+        x,
+        np.array([d.expected for d in docs]),
+        np.array([d.generator for d in docs]),
+        {blocks: len(group) for blocks, group in by_length.items()},
+    )
+
+
+def fit_document_head(model: Predictor, config: TrainConfig, threshold: float, roundtrip=None) -> tuple[DocumentHead, dict]:
+    """Fit the document head on validation documents scored by the full detector (evidence included).
+
+    With a `roundtrip` engine, the head for the MT check: the documents' mean round-trip
+    similarity is one more feature.
+    """
+    from detector.document.features import columns_outside, feature_names
+
+    data = validation_documents(model, config, threshold, roundtrip)
+    head = fit_head_weights(data.x, data.expected, config.document_head_c, ignore=columns_outside(config.document_head_types))
     head = replace(head, features=feature_names(document_mt=model.document_lexical is not None, roundtrip=roundtrip is not None))
-    not_clean = np.array([1.0 - p.get(VERDICT_CLEAN, 0.0) for p in probs])
-    counts = {c: int((y == c).sum()) for c in head.classes}
-    flagged_clean = float((not_clean[y == VERDICT_CLEAN] >= head.threshold).mean())
-    caught = float((not_clean[y != VERDICT_CLEAN] >= head.threshold).mean())
-    predicted = np.array([max(p, key=p.get) for p in probs])
+    return threshold_document_head(head, data, config)
+
+
+def threshold_document_head(head: DocumentHead, data: ValidationDocuments, config: TrainConfig) -> tuple[DocumentHead, dict]:
+    """`head` with the threshold on 1 - P(clean) that flags at most `max_document_fpr` of the clean
+    validation documents, and at most `max_document_fpr_by_generator[g]` of those of generator `g`
+    (native English and human translations run apart); what it flags and catches there."""
+    not_clean = np.array([1.0 - head.probabilities(list(row)).get(VERDICT_CLEAN, 0.0) for row in data.x])
+    clean = data.expected == VERDICT_CLEAN
+    bounds = {None: config.max_document_fpr, **config.max_document_fpr_by_generator}
+    cuts = {
+        g: pick_threshold(not_clean, clean & (data.generators == g if g else True), fpr, floor=0.5, ceiling=0.99)
+        for g, fpr in bounds.items()
+    }
+    head = replace(head, threshold=max(cuts.values()))
+    flagged = not_clean >= head.threshold
+    predicted = np.array([max(p, key=p.get) for p in (head.probabilities(list(row)) for row in data.x)])
     return head, {
-        "documents": counts,
-        "documents_per_length_in_blocks": {blocks: len(group) for blocks, group in by_length.items()},
-        "fit_accuracy": float((predicted == y).mean()),
+        "documents": {c: int((data.expected == c).sum()) for c in head.classes},
+        "documents_per_length_in_blocks": data.per_length_in_blocks,
+        "fit_accuracy": float((predicted == data.expected).mean()),
         "threshold": head.threshold,
-        "clean_flagged_at_threshold": flagged_clean,
-        "artifact_documents_caught_at_threshold": caught,
+        "clean_flagged_at_threshold": float(flagged[clean].mean()),
+        "clean_flagged_at_threshold_by_generator": {
+            str(g): float(flagged[clean & (data.generators == g)].mean()) for g in sorted(set(data.generators[clean]))
+        },
+        "artifact_documents_caught_at_threshold": float(flagged[~clean].mean()),
     }
 
 
@@ -467,6 +507,26 @@ def refit_document_head(model_dir: str, config: TrainConfig, mt_check: bool = Fa
     return document_fit
 
 
+def refit_document_threshold(model_dir: str, config: TrainConfig, mt_check: bool = False) -> dict:
+    """Re-pick only a document head's threshold, under the config's bounds (`max_document_fpr`,
+    `max_document_fpr_by_generator`), on the validation documents it was fitted on; its weights
+    and every other part stay as they are, and only that head's file is rewritten."""
+    from detector.scoring.mt_check import MarianRoundTrip
+
+    part = "document_head_mt_check" if mt_check else "document_head"
+    head = load_heads(model_dir)[part]
+    if head is None:
+        raise ValueError(f"{model_dir} has no {part} to re-threshold; fit it with --document-head-only{' --mt-check' if mt_check else ''}")
+    model = Predictor.from_pretrained(model_dir)
+    engine = MarianRoundTrip(config.corpus.cache_dir) if mt_check else None
+    data = validation_documents(model, config, model.threshold(OVERALL, 0.5), roundtrip=engine)
+    head, document_fit = threshold_document_head(head, data, config)
+    save_head(model_dir, part, head)
+    bounds = {"max_document_fpr": config.max_document_fpr, "max_document_fpr_by_generator": config.max_document_fpr_by_generator}
+    _update_metrics(model_dir, {"document_head_roundtrip_fit" if mt_check else "document_head_fit": {**document_fit, "bounds": bounds}})
+    return document_fit
+
+
 def _update_metrics(model_dir: str, fields: dict) -> None:
     metrics_path = Path(model_dir) / "training_metrics.json"
     summary = json.loads(metrics_path.read_text(encoding="utf-8")) if metrics_path.exists() else {}
@@ -485,7 +545,12 @@ def main() -> None:
         metavar="MODEL_DIR",
         help="only (re)fit the document head of a saved model (and, with document_lexical, its document-level scorer)",
     )
-    parser.add_argument("--mt-check", action="store_true", help="with --document-head-only: the head for the round-trip MT check")
+    parser.add_argument(
+        "--document-threshold-only",
+        metavar="MODEL_DIR",
+        help="only re-pick a saved document head's threshold under the config's bounds (max_document_fpr_by_generator)",
+    )
+    parser.add_argument("--mt-check", action="store_true", help="with --document-head-only or --document-threshold-only: the MT-check head")
     parser.add_argument(
         "--heads-only", metavar="MODEL_DIR", help="refit a saved model's lexical MT stack, calibration, threshold and document head"
     )
@@ -496,6 +561,9 @@ def main() -> None:
         config.corpus.data_dir = args.data_dir
     if args.document_head_only:
         print(json.dumps(refit_document_head(args.document_head_only, config, args.mt_check), indent=2))
+        return
+    if args.document_threshold_only:
+        print(json.dumps(refit_document_threshold(args.document_threshold_only, config, args.mt_check), indent=2))
         return
     corpus = None
     if args.corpus:
