@@ -108,18 +108,34 @@ class LanguageModel:
         if len(contexts) != len(sentences):
             raise ValueError("pass one context per sentence")
         out: list[list[WordSurprisal]] = [[] for _ in sentences]
-        order = sorted(range(len(sentences)), key=lambda i: len(sentences[i]) + min(len(contexts[i]), self.config.context_chars))
+        if not sentences:
+            return out
+        inputs = [self._inputs(s, c) for s, c in zip(sentences, contexts)]
+        encoded = self.tokenizer([text for text, _ in inputs], return_offsets_mapping=True, truncation=True, max_length=MAX_TOKENS)
+        # batches of texts of one token count pad nothing (sorted by characters, 14% of what the
+        # transformer read was padding); causal and padded on the right, a row reads the same either way
+        order = sorted(range(len(sentences)), key=lambda i: len(encoded["input_ids"][i]))
         for lo in range(0, len(order), self.config.batch_size):
             idx = order[lo : lo + self.config.batch_size]
-            for i, words in zip(idx, self._batch([sentences[i] for i in idx], [contexts[i] for i in idx])):
+            for i, words in zip(idx, self._batch([sentences[i] for i in idx], [inputs[i][1] for i in idx], self._padded(encoded, idx))):
                 out[i] = words
         return out
 
-    def _batch(self, sentences: list[str], contexts: list[str]) -> list[list[WordSurprisal]]:
-        texts, starts = zip(*(self._inputs(s, c) for s, c in zip(sentences, contexts)))
-        enc = self.tokenizer(
-            list(texts), return_offsets_mapping=True, padding=True, truncation=True, max_length=MAX_TOKENS, return_tensors="pt"
-        )
+    def _padded(self, encoded, idx: list[int]) -> dict[str, torch.Tensor]:
+        """Rows `idx` of an unpadded encoding, padded on the right to the longest, as `padding=True` pads."""
+        width = max(len(encoded["input_ids"][i]) for i in idx)
+        ids = torch.full((len(idx), width), self.tokenizer.pad_token_id, dtype=torch.long)
+        mask = torch.zeros((len(idx), width), dtype=torch.long)
+        offsets = torch.zeros((len(idx), width, 2), dtype=torch.long)
+        for r, i in enumerate(idx):
+            n = len(encoded["input_ids"][i])
+            ids[r, :n] = torch.tensor(encoded["input_ids"][i])
+            mask[r, :n] = 1
+            offsets[r, :n] = torch.tensor(encoded["offset_mapping"][i]).reshape(n, 2)
+        return {"input_ids": ids, "attention_mask": mask, "offset_mapping": offsets}
+
+    def _batch(self, sentences: list[str], starts: list[int], enc: dict[str, torch.Tensor]) -> list[list[WordSurprisal]]:
+        """The words of a batch of sentences, each at `starts[b]` of its padded row of `enc`."""
         offsets = enc.pop("offset_mapping").numpy()
         ids = enc["input_ids"]
         # the positions that predict a token of the sentence (the token after each position)
