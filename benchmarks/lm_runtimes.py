@@ -2,7 +2,7 @@
 
     python benchmarks/lm_runtimes.py [--sentences 120] [--repeats 3] [--data-dir ../shared/data]
 
-Sentences are consecutive lines of WMT23 original English news, each read after the lines before
+Sentences are consecutive sentences of WMT23 original English news, each read after the text before
 it (at most `LMConfig.context_chars`), as the improbable-words finder reads a document. Runtimes:
 transformers fp32 and bf16, each with the context as it ships and with a shorter one, and llama.cpp
 on the GGUF itself (when `llama-cpp-python` is installed). For each:
@@ -31,6 +31,7 @@ from benchmarks.throughput import write_report  # noqa: E402
 from detector.evidence.improbable_words import score_words  # noqa: E402
 from detector.lm.model import CONTEXT_CHARS, LanguageModel  # noqa: E402
 from detector.lm.stack import LMStack  # noqa: E402
+from detector.text.segment import segment  # noqa: E402
 
 BASE = "transformers fp32"
 VARIANTS = {
@@ -43,13 +44,12 @@ VARIANTS = {
 
 
 def sentences(data_dir: Path, n: int) -> tuple[list[str], list[str]]:
+    """The first `n` sentences of WMT23 original English (its lines are paragraphs of about 77 words,
+    segmented as `detector score` segments them), each with the text before it as its context."""
     lines = [x.strip() for x in (data_dir / "wmt23" / "en-original.human.en").read_text(encoding="utf-8").splitlines()]
-    texts, contexts = [], []
-    for i in range(1, len(lines)):
-        if lines[i] and len(texts) < n:
-            texts.append(lines[i])
-            contexts.append(" ".join(lines[max(0, i - 4) : i]))
-    return texts, contexts
+    doc = segment("\n".join(x for x in lines if x))
+    chosen = doc.sentences[:n]
+    return [s.text for s in chosen], [doc.text[max(0, s.start - 2 * CONTEXT_CHARS) : s.start] for s in chosen]
 
 
 def main() -> None:
@@ -110,7 +110,7 @@ def main() -> None:
         "",
         f"- command: `{result['command']}`",
         f"- date: {result['date']}; machine: {result['machine']}",
-        f"- {len(texts)} lines of WMT23 original English ({len(base)} words), each read after the lines before it;"
+        f"- {len(texts)} sentences of WMT23 original English ({len(base)} words), each read after the text before it;"
         f" median of {args.repeats} interleaved repeats; differences against {BASE} (context {CONTEXT_CHARS} chars)",
         "",
         "| runtime | sentences/s | sentences compared | largest improbability difference (nats) | named-word calls that differ | marked-word calls that differ |",

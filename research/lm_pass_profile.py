@@ -16,7 +16,6 @@ research/lm-pass-profile.md and .json.
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 import time
 from collections import Counter
@@ -29,6 +28,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from benchmarks.machine import describe_machine  # noqa: E402
+from benchmarks.throughput import write_report  # noqa: E402
 from detector.lm.model import LanguageModel  # noqa: E402
 from detector.text.segment import segment  # noqa: E402
 
@@ -129,9 +129,7 @@ def main() -> None:
         f" {result['ceiling_head_alone_sentences_per_s']:.1f} sentences/s",
         "",
     ]
-    Path(args.out).with_suffix(".md").write_text("\n".join(lines_out), encoding="utf-8")
-    Path(args.out).with_suffix(".json").write_text(json.dumps(result, indent=2) + "\n", encoding="utf-8")
-    print("\n".join(lines_out))
+    write_report(Path(args.out), lines_out, result)
 
 
 if __name__ == "__main__":
