@@ -286,6 +286,8 @@ def test_a_document_threshold_bounds_each_clean_generator_apart():
     assert bounded.threshold > overall.threshold and bounded.coef == head.coef  # only the threshold moves
     assert fit["clean_flagged_at_threshold_by_generator"]["human"] <= 0.05
     assert fit["artifact_documents_caught_at_threshold"] < 1.0 and fit["threshold"] == bounded.threshold
+    with pytest.raises(ValueError, match="share in"):
+        TrainConfig(max_document_fpr_by_generator={"human": 5})  # a percentage where a share belongs
 
 
 def test_platt_scaling_recovers_a_known_calibration():

@@ -124,6 +124,9 @@ class TrainConfig:
     def __post_init__(self) -> None:
         if self.lexical_source not in ("corpus", "blocks"):
             raise ValueError(f"lexical_source must be 'corpus' or 'blocks', not {self.lexical_source!r}")
+        for generator, fpr in {"all clean": self.max_document_fpr, **self.max_document_fpr_by_generator}.items():
+            if not 0.0 <= fpr <= 1.0:
+                raise ValueError(f"the document false-positive bound for {generator} documents must be a share in [0, 1], not {fpr!r}")
 
     @classmethod
     def from_yaml(cls, path: str | os.PathLike, **overrides) -> TrainConfig:
