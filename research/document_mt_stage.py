@@ -10,7 +10,7 @@ only (the head's fitting set, 5-fold cross-validation by document, spun document
 many MT documents each scorer catches at a threshold that flags at most 4% of native English and
 10% of all clean documents in the training folds:
   - the shipped head's 1 - P(clean) (its weights fitted on all of validation: an upper bound),
-  - the multinomial head refitted per fold,
+  - the head's columns, refitted per fold (clean vs MT),
   - a binary MT-vs-clean logistic regression on the MT columns and the document-level lexical logit,
   - the mean MT probability alone, and the document-level lexical logit alone.
 Writes research/document-mt-stage.md and .json.
@@ -20,7 +20,6 @@ from __future__ import annotations
 
 import argparse
 import sys
-from dataclasses import replace
 from datetime import datetime, timezone
 from pathlib import Path
 
@@ -68,16 +67,13 @@ def main() -> None:
     rng = np.random.default_rng(config.seed)
     fold = rng.permutation(len(y)) % FOLDS
 
-    def not_clean(head, rows):
-        return np.array([1.0 - head.probabilities(list(r)).get(VERDICT_CLEAN, 0.0) for r in rows])
-
     scorers = {
-        "shipped head (fitted on all of validation)": lambda tr, te: (not_clean(shipped, x[tr]), not_clean(shipped, x[te])),
+        "shipped head (fitted on all of validation)": lambda tr, te: (_scores(shipped, x[tr]), _scores(shipped, x[te])),
         "the head's columns, refitted per fold (clean vs MT)": lambda tr, te: _fit(
-            x, data, keep, tr, te, config, columns_outside(config.document_head_types)
+            x, y, tr, te, config, columns_outside(config.document_head_types)
         ),
         "binary MT stage (MT columns, document lexical logit)": lambda tr, te: _fit(
-            x, data, keep, tr, te, config, [j for j in range(x.shape[1]) if j not in mt_columns]
+            x, y, tr, te, config, [j for j in range(x.shape[1]) if j not in mt_columns]
         ),
         "mean MT probability alone": lambda tr, te: (
             x[tr, names.index("machine_translated.mean")],
@@ -124,12 +120,15 @@ def main() -> None:
     write_report(Path(args.out), lines, result)
 
 
-def _fit(x, data, keep, tr, te, config, ignore) -> tuple[np.ndarray, np.ndarray]:
+def _fit(x, y, tr, te, config, ignore) -> tuple[np.ndarray, np.ndarray]:
     """A head fitted on the training folds (class-balanced logistic regression); 1 - P(clean) on both."""
-    y = data.expected[keep]
-    head = replace(fit_head_weights(x[tr], y[tr], config.document_head_c, ignore=ignore), threshold=0.5)
-    score = lambda rows: np.array([1.0 - head.probabilities(list(r)).get(VERDICT_CLEAN, 0.0) for r in rows])  # noqa: E731
-    return score(x[tr]), score(x[te])
+    head = fit_head_weights(x[tr], y[tr], config.document_head_c, ignore=ignore)
+    return _scores(head, x[tr]), _scores(head, x[te])
+
+
+def _scores(head, rows) -> np.ndarray:
+    """1 - P(clean) for each row of document features."""
+    return np.array([head.score(list(r)) for r in rows])
 
 
 if __name__ == "__main__":

@@ -50,12 +50,12 @@ def main() -> None:
     model = Predictor.from_pretrained(args.model)
     head = load_heads(args.model)["document_head"]
     data = validation_documents(model, config, model.threshold(OVERALL, 0.5))
-    not_clean = np.array([1.0 - head.probabilities(list(row)).get(VERDICT_CLEAN, 0.0) for row in data.x])
+    scores = np.array([head.score(list(row)) for row in data.x])
     clean = data.expected == VERDICT_CLEAN
     rows = []
     for bounds in BOUNDS:
         fitted, fit = threshold_document_head(head, data, replace(config, max_document_fpr_by_generator=bounds))
-        flagged = not_clean >= fitted.threshold
+        flagged = scores >= fitted.threshold
         caught = {c: float(flagged[data.expected == c].mean()) for c in sorted(set(data.expected[~clean]))}
         rows.append(
             {

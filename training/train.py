@@ -21,7 +21,7 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from detector.document.head import DocumentHead, load_heads, save_head
+from detector.document.head import DocumentHead, load_heads, not_clean, save_head
 from detector.labels import MACHINE_TRANSLATED, VERDICT_CLEAN
 from detector.scoring.classifier import ArtifactClassifier
 from detector.scoring.configuration import OVERALL, ClassifierConfig
@@ -215,16 +215,16 @@ def threshold_document_head(head: DocumentHead, data: ValidationDocuments, confi
     """`head` with the threshold on 1 - P(clean) that flags at most `max_document_fpr` of the clean
     validation documents, and at most `max_document_fpr_by_generator[g]` of those of generator `g`
     (native English and human translations run apart); what it flags and catches there."""
-    not_clean = np.array([1.0 - head.probabilities(list(row)).get(VERDICT_CLEAN, 0.0) for row in data.x])
+    probs = [head.probabilities(list(row)) for row in data.x]
+    scores = np.array([not_clean(p) for p in probs])
     clean = data.expected == VERDICT_CLEAN
     bounds = {None: config.max_document_fpr, **config.max_document_fpr_by_generator}
     cuts = {
-        g: pick_threshold(not_clean, clean & (data.generators == g if g else True), fpr, floor=0.5, ceiling=0.99)
-        for g, fpr in bounds.items()
+        g: pick_threshold(scores, clean & (data.generators == g if g else True), fpr, floor=0.5, ceiling=0.99) for g, fpr in bounds.items()
     }
     head = replace(head, threshold=max(cuts.values()))
-    flagged = not_clean >= head.threshold
-    predicted = np.array([max(p, key=p.get) for p in (head.probabilities(list(row)) for row in data.x)])
+    flagged = scores >= head.threshold
+    predicted = np.array([max(p, key=p.get) for p in probs])
     return head, {
         "documents": {c: int((data.expected == c).sum()) for c in head.classes},
         "documents_per_length_in_blocks": data.per_length_in_blocks,
@@ -243,8 +243,8 @@ def fit_thresholded_head(x: np.ndarray, y: np.ndarray, c: float, ignore: list[in
     clean documents in `x`; also each document's class probabilities."""
     head = fit_head_weights(x, y, c, ignore=ignore)
     probs = [head.probabilities(list(row)) for row in x]
-    not_clean = np.array([1.0 - p.get(VERDICT_CLEAN, 0.0) for p in probs])
-    return replace(head, threshold=pick_threshold(not_clean, y == VERDICT_CLEAN, max_fpr, floor=0.5, ceiling=0.99)), probs
+    scores = np.array([not_clean(p) for p in probs])
+    return replace(head, threshold=pick_threshold(scores, y == VERDICT_CLEAN, max_fpr, floor=0.5, ceiling=0.99)), probs
 
 
 def fit_head_weights(x: np.ndarray, y: np.ndarray, c: float, ignore: tuple[int, ...] | list[int] = ()) -> DocumentHead:

@@ -86,13 +86,22 @@ class DocumentHead:
         exp = [math.exp(x - top) for x in logits]
         return {c: e / sum(exp) for c, e in zip(self.classes, exp)}
 
+    def score(self, features: Sequence[float]) -> float:
+        """The document score the threshold reads: 1 - P(clean)."""
+        return not_clean(self.probabilities(features))
+
     def decide(self, features: Sequence[float]) -> tuple[float, str]:
         """Score (1 - P(clean)) and verdict: clean under the threshold, else the likelier artifact class."""
         probs = self.probabilities(features)
-        score = 1.0 - probs.get(VERDICT_CLEAN, 0.0)
+        score = not_clean(probs)
         if score < self.threshold:
             return score, VERDICT_CLEAN
         return score, max((c for c in probs if c != VERDICT_CLEAN), key=probs.get)
+
+
+def not_clean(probs: dict[str, float]) -> float:
+    """1 - P(clean) of a head's class probabilities."""
+    return 1.0 - probs.get(VERDICT_CLEAN, 0.0)
 
 
 HEAD_PARTS = {"document_head": DocumentHead.FILENAME, "document_head_mt_check": DocumentHead.MT_CHECK_FILENAME}
