@@ -17,6 +17,8 @@ from typing import Sequence
 import numpy as np
 import torch
 
+from detector.scoring.padding import pad_rows
+
 WORD = re.compile(r"[^\W_]+(?:['’][^\W_]+)*")
 CONTEXT_CHARS = 400  # the preceding text a sentence is read after (about 80 tokens)
 MAX_TOKENS = 1024  # context + sentence; the words of a longer "sentence" past it are not read
@@ -117,22 +119,12 @@ class LanguageModel:
         order = sorted(range(len(sentences)), key=lambda i: len(encoded["input_ids"][i]))
         for lo in range(0, len(order), self.config.batch_size):
             idx = order[lo : lo + self.config.batch_size]
-            for i, words in zip(idx, self._batch([sentences[i] for i in idx], [inputs[i][1] for i in idx], self._padded(encoded, idx))):
+            for i, words in zip(
+                idx,
+                self._batch([sentences[i] for i in idx], [inputs[i][1] for i in idx], pad_rows(encoded, idx, self.tokenizer.pad_token_id)),
+            ):
                 out[i] = words
         return out
-
-    def _padded(self, encoded, idx: list[int]) -> dict[str, torch.Tensor]:
-        """Rows `idx` of an unpadded encoding, padded on the right to the longest, as `padding=True` pads."""
-        width = max(len(encoded["input_ids"][i]) for i in idx)
-        ids = torch.full((len(idx), width), self.tokenizer.pad_token_id, dtype=torch.long)
-        mask = torch.zeros((len(idx), width), dtype=torch.long)
-        offsets = torch.zeros((len(idx), width, 2), dtype=torch.long)
-        for r, i in enumerate(idx):
-            n = len(encoded["input_ids"][i])
-            ids[r, :n] = torch.tensor(encoded["input_ids"][i])
-            mask[r, :n] = 1
-            offsets[r, :n] = torch.tensor(encoded["offset_mapping"][i]).reshape(n, 2)
-        return {"input_ids": ids, "attention_mask": mask, "offset_mapping": offsets}
 
     def _batch(self, sentences: list[str], starts: list[int], enc: dict[str, torch.Tensor]) -> list[list[WordSurprisal]]:
         """The words of a batch of sentences, each at `starts[b]` of its padded row of `enc`."""

@@ -16,6 +16,7 @@ import torch
 from transformers import AutoModel, AutoTokenizer
 
 from detector.errors import ModelFilesError
+from detector.scoring.padding import pad_rows
 from detector.scoring.weights import BASE_ENCODER, resolve_model_path
 
 
@@ -96,18 +97,4 @@ class SentenceEncoder:
 
     def _padded(self, encoded, idx: list[int]) -> dict[str, torch.Tensor]:
         """The rows `idx` of an unpadded encoding, padded to the longest as `padding=True` pads."""
-        width = max(len(encoded["input_ids"][i]) for i in idx)
-        left = self.tokenizer.padding_side == "left"
-        batch = {}
-        for key, fill in (("input_ids", self.tokenizer.pad_token_id), ("token_type_ids", 0), ("attention_mask", 0)):
-            if key not in encoded:
-                continue
-            rows = np.full((len(idx), width), fill, dtype=np.int64)
-            for r, i in enumerate(idx):
-                values = encoded[key][i]
-                if left:
-                    rows[r, width - len(values) :] = values
-                else:
-                    rows[r, : len(values)] = values
-            batch[key] = torch.from_numpy(rows)
-        return batch
+        return pad_rows(encoded, idx, self.tokenizer.pad_token_id, left=self.tokenizer.padding_side == "left")
