@@ -1,6 +1,6 @@
 import pytest
 
-from detector.evidence.duplicates import DuplicateFinder
+from detector.evidence.duplicates import DuplicateConfig, DuplicateFinder
 from detector.labels import BOILERPLATE, DUPLICATE
 from detector.text.segment import segment
 
@@ -122,6 +122,19 @@ def test_a_caption_restated_lower_down_without_headline_form_is_still_a_duplicat
     )
     doc = segment(text)
     assert pairs_found(doc, finder.find(doc))
+    # unless the finder is told to compare only nearby lines
+    near = DuplicateFinder(finder.encoder, DuplicateConfig(max_line_distance=3))
+    assert not pairs_found(doc, near.find(doc))
+
+
+def test_a_title_the_text_below_repeats_is_not_a_duplicate(finder):
+    # WMT23 (validation) product review: its title, then the body that repeats it word for word
+    text = (
+        "I love many of the features of these lights\n"
+        "I purchased this lamp for my seedlings. I love many of the features of these lights. The timer works well."
+    )
+    doc = segment(text)
+    assert not [e for ev in finder.find(doc).values() for e in ev]
 
 
 def test_sentences_on_one_topic_are_not_duplicates(finder):
