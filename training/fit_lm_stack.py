@@ -1,18 +1,20 @@
 """Fit the language model's part of a model folder (`lm_stack.json`, detector/lm/stack.py) on
 validation data, and measure it once on test data.
 
-    python -m training.fit_lm_stack [--model detector/models/default] [--data-dir ../shared/data] [--blocks 60]
+    python -m training.fit_lm_stack [--model detector/models/default] [--data-dir ../shared/data] [--blocks 60] [--human-blocks 300]
 
 Lines of original English news (validation WMT14-15, test WMT16-17), each read after the lines
 before it, as written and as spun by the embedding spinner (the classifier's training spinner) and
 by the tortured-phrase spinner (held out from the classifier and from this fit). On validation:
   - how words are scored (the weight of the next word's excess and of the bare-word frequency),
     by the sentence-level ROC-AUC of the strongest word, embedding spinner vs human;
-  - the word bar: the improbability at most 1 in 1,000 human words reaches;
+  - the word bar: the strongest improbability that at most 0.5% of human lines reach, and the mark
+    bar, what 1 in 100 human words reach, both read on the human lines of `--human-blocks` more
+    blocks as well (a 0.5% quantile of 360 lines rests on two of them);
   - the stack, a logistic regression of spun (embedding spinner) vs human on the classifier's spun
     logit and the strongest improbability, its bias then lowered, if need be, until no more than
     1% of the human lines reach the model's threshold.
-Test: the same measures, read once. Writes the part into the model folder (and its manifest) and
+Test: the same measures, read once, the human rates on the test's larger pool of human lines too. Writes the part into the model folder (and its manifest) and
 reports/improbable-words.md/.json.
 """
 
@@ -24,6 +26,7 @@ import random
 import sys
 import time
 from datetime import datetime, timezone
+from itertools import islice
 from pathlib import Path
 
 import numpy as np
@@ -56,6 +59,21 @@ def auc(pos, neg) -> float | None:
     return float((ranks[: len(pos)].sum() - len(pos) * (len(pos) + 1) / 2) / (len(pos) * len(neg)))
 
 
+def _block_runs(data_dir: Path, split: str, rng: random.Random):
+    """Per year of the split, (year, its 6-line blocks in a shuffled order, each a list of lines)."""
+    for year in YEARS[split]:
+        lines = (data_dir / "wmt-ht-mt" / "train" / f"{year}.en-original.human.en").read_text(encoding="utf-8").splitlines()
+        starts = list(range(0, len(lines) - BLOCK, BLOCK))
+        rng.shuffle(starts)
+        yield year, ([x.strip() for x in lines[lo : lo + BLOCK]] for lo in starts)
+
+
+def _reading(run: list[str], i: int) -> dict:
+    """Line i of a block as the LM reads it (after the lines before it) and as the classifier
+    does (with its human neighbours)."""
+    return {"before": " ".join(run[:i]), "around": " ".join(run[max(0, i - 1) : i] + run[i + 1 : i + 2])}
+
+
 def cases(data_dir: Path, split: str, blocks: int, seed: int = 0) -> list[dict]:
     """Per line of `blocks` blocks, in each kind: the text, the lines before it, the classifier's
     context (the human neighbours), and the swapped spans."""
@@ -66,21 +84,36 @@ def cases(data_dir: Path, split: str, blocks: int, seed: int = 0) -> list[dict]:
     }
     out = []
     per_year = blocks // len(YEARS[split])
-    for year in YEARS[split]:
-        lines = (data_dir / "wmt-ht-mt" / "train" / f"{year}.en-original.human.en").read_text(encoding="utf-8").splitlines()
-        starts = list(range(0, len(lines) - BLOCK, BLOCK))
-        rng.shuffle(starts)
-        for lo in starts[:per_year]:
-            run = [x.strip() for x in lines[lo : lo + BLOCK]]
+    for _, runs in _block_runs(data_dir, split, rng):
+        for run in islice(runs, per_year):
             if not all(run):
                 continue
             for i, line in enumerate(run):
-                base = {"before": " ".join(run[:i]), "around": " ".join(run[max(0, i - 1) : i] + run[i + 1 : i + 2])}
+                base = _reading(run, i)
                 out.append({**base, "kind": "human", "text": line, "spans": []})
                 for kind, spinner in spinners.items():
                     spun = spinner.spin(line, rng)
                     if spun.spans:
                         out.append({**base, "kind": kind, "text": spun.text, "spans": list(spun.spans)})
+    return out
+
+
+def human_pool(data_dir: Path, split: str, blocks: int, exclude: list[dict], seed: int = 2) -> list[dict]:
+    """Human lines only, from `blocks` more blocks of the split (none of `exclude`'s lines): the
+    bars are quantiles of human lines, and the human rates are shares of them, so both want more
+    lines than the spun comparison needs."""
+    seen = {r["text"] for r in exclude}
+    out = []
+    per_year = blocks // len(YEARS[split])
+    for _, runs in _block_runs(data_dir, split, random.Random(seed)):
+        taken = 0
+        for run in runs:
+            if taken >= per_year:
+                break
+            if not all(run) or seen & set(run):
+                continue
+            taken += 1
+            out += [{**_reading(run, i), "kind": "human", "text": line, "spans": []} for i, line in enumerate(run)]
     return out
 
 
@@ -96,10 +129,12 @@ def features(scored, mark_bar: float) -> np.ndarray:
     return np.stack([probe.features([v for _, _, v in row]) for row in scored])
 
 
-def bars(rows, scored) -> tuple[float, float]:
+def bars(rows, scored, pool_scored=()) -> tuple[float, float]:
     """(word bar, mark bar): the strongest improbability that MAX_HUMAN_NAMED of human lines reach
-    (so the finder names a word in no more of them), and what 1 in 100 human words reach."""
+    (so the finder names a word in no more of them), and what 1 in 100 human words reach; the human
+    lines of `rows` and those of the pool (`pool_scored`)."""
     human = [[v for _, _, v in row] for r, row in zip(rows, scored) if r["kind"] == "human"]
+    human += [[v for _, _, v in row] for row in pool_scored]
     strongest = [max(x, default=0.0) for x in human]
     return float(np.quantile(strongest, 1 - MAX_HUMAN_NAMED)), float(np.quantile([x for line in human for x in line], 0.99))
 
@@ -125,7 +160,9 @@ def word_aucs(rows, scored) -> dict:
     return out
 
 
-def measures(rows, scored, spun_cls: np.ndarray, stack: LMStack, threshold: float) -> dict:
+def measures(rows, scored, spun_cls: np.ndarray, stack: LMStack, threshold: float, pool=None) -> dict:
+    """The spun comparisons on `rows`; the human rates on the human lines of `rows` and of the pool
+    (`pool`: its scored words and classifier spun probabilities), if given."""
     kinds = np.asarray([r["kind"] for r in rows])
     x = features(scored, stack.mark_bar)
     stacked = stack.apply(spun_cls, x)
@@ -142,11 +179,19 @@ def measures(rows, scored, spun_cls: np.ndarray, stack: LMStack, threshold: floa
             "flagged_stacked": float(np.mean(stacked[pos] >= threshold)),
             "named_a_word": float(np.mean(top[pos] >= stack.word_bar)),
         }
+    h_cls, h_stacked, h_top = spun_cls[human], stacked[human], top[human]
+    if pool is not None:
+        pool_scored, pool_cls = pool
+        pool_x = features(pool_scored, stack.mark_bar)
+        h_cls = np.concatenate([h_cls, pool_cls])
+        h_stacked = np.concatenate([h_stacked, stack.apply(pool_cls, pool_x)])
+        h_top = np.concatenate([h_top, pool_x[:, 0]])
+    out["human_lines"] = len(h_cls)
     out["human"] = {
-        "flagged_classifier": float(np.mean(spun_cls[human] >= threshold)),
-        "flagged_stacked": float(np.mean(stacked[human] >= threshold)),
-        "named_a_word": float(np.mean(top[human] >= stack.word_bar)),
-        "finder_fires": float(np.mean((top[human] >= stack.word_bar) | ((stacked[human] >= threshold) & (top[human] >= stack.mark_bar)))),
+        "flagged_classifier": float(np.mean(h_cls >= threshold)),
+        "flagged_stacked": float(np.mean(h_stacked >= threshold)),
+        "named_a_word": float(np.mean(h_top >= stack.word_bar)),
+        "finder_fires": float(np.mean((h_top >= stack.word_bar) | ((h_stacked >= threshold) & (h_top >= stack.mark_bar)))),
     }
     out["paired"] = paired(rows, spun_cls, stacked)
     return out
@@ -169,9 +214,10 @@ def paired(rows, spun_cls: np.ndarray, stacked: np.ndarray) -> dict:
     return out
 
 
-def fit(rows, words, spun_cls: np.ndarray, threshold: float, lm_name: str) -> tuple[LMStack, dict]:
+def fit(rows, words, spun_cls: np.ndarray, threshold: float, lm_name: str, pool_words=(), pool_cls=None) -> tuple[LMStack, dict]:
     """The word-scoring weights with the best cross-validated stack ROC-AUC (embedding spinner vs
-    human, 5 folds), then the stack fitted with them (`fit_stack`)."""
+    human, 5 folds), then the stack fitted with them (`fit_stack`); the bars read the human pool's
+    words (`pool_words`) too."""
     from sklearn.linear_model import LogisticRegression
     from sklearn.model_selection import cross_val_predict
 
@@ -181,31 +227,39 @@ def fit(rows, words, spun_cls: np.ndarray, threshold: float, lm_name: str) -> tu
     by_weights = {}
     for w in WEIGHTS:
         scored = scored_words(words, w)
-        x = stack_inputs(spun_cls, features(scored, bars(rows, scored)[1]))[keep]
+        x = stack_inputs(spun_cls, features(scored, bars(rows, scored, scored_words(pool_words, w))[1]))[keep]
         p = cross_val_predict(LogisticRegression(max_iter=1000), x, y, cv=5, method="predict_proba")[:, 1]
         by_weights[w] = auc(p[y == 1], p[y == 0])
     weights = max(WEIGHTS, key=lambda w: by_weights[w])
-    stack = fit_stack(rows, scored_words(words, weights), spun_cls, threshold, lm_name, weights)
+    stack = fit_stack(
+        rows, scored_words(words, weights), spun_cls, threshold, lm_name, weights, scored_words(pool_words, weights), pool_cls
+    )
     return stack, {f"following {w[0]}, frequency {w[1]}": a for w, a in by_weights.items()}
 
 
-def fit_stack(rows, scored, spun_cls: np.ndarray, threshold: float, name: str, weights: tuple[float, float]) -> LMStack:
+def fit_stack(
+    rows, scored, spun_cls: np.ndarray, threshold: float, name: str, weights: tuple[float, float], pool_scored=(), pool_cls=None
+) -> LMStack:
     """The stack, a logistic regression of embedding-spun vs human lines on the classifier's logit
     and the words' improbabilities (`scored`), its bias lowered until no more than
-    MAX_HUMAN_FLAGGED of human lines (or the classifier's own share) reach `threshold`."""
+    MAX_HUMAN_FLAGGED of human lines (or the classifier's own share) reach `threshold`; the human
+    lines of the pool (`pool_scored`, `pool_cls`) count for the bars and that share too."""
     from sklearn.linear_model import LogisticRegression
 
     kinds = np.asarray([r["kind"] for r in rows])
     human = kinds == "human"
     keep = human | (kinds == "spun-embedding")
-    word_bar, mark_bar = bars(rows, scored)
+    word_bar, mark_bar = bars(rows, scored, pool_scored)
     x = stack_inputs(spun_cls, features(scored, mark_bar))
     model = LogisticRegression(max_iter=1000).fit(x[keep], (kinds[keep] == "spun-embedding").astype(int))
     coef = [float(c) for c in model.coef_[0]]
     stack = LMStack(name, coef[0], coef[1:], float(model.intercept_[0]), *weights, round(word_bar, 3), round(mark_bar, 3))
-    lm_x = x[:, 1:]
-    ceiling = max(MAX_HUMAN_FLAGGED, float(np.mean(spun_cls[human] >= threshold)))
-    while np.mean(stack.apply(spun_cls[human], lm_x[human]) >= threshold) > ceiling:
+    human_cls, human_x = spun_cls[human], x[human, 1:]
+    if pool_cls is not None and len(pool_cls):
+        human_cls = np.concatenate([human_cls, pool_cls])
+        human_x = np.concatenate([human_x, features(pool_scored, mark_bar)])
+    ceiling = max(MAX_HUMAN_FLAGGED, float(np.mean(human_cls >= threshold)))
+    while np.mean(stack.apply(human_cls, human_x) >= threshold) > ceiling:
         stack.bias -= 0.05
     return stack
 
@@ -238,6 +292,7 @@ def main() -> None:
     parser.add_argument("--model", default=str(ROOT / "detector" / "models" / "default"))
     parser.add_argument("--data-dir", default=str(DEFAULT_DATA_DIR))
     parser.add_argument("--blocks", type=int, default=60)
+    parser.add_argument("--human-blocks", type=int, default=300, help="more blocks of human lines only, for the bars and the human rates")
     parser.add_argument("--report", default=str(ROOT / "reports" / "improbable-words"))
     args = parser.parse_args()
     from detector import Detector
@@ -250,21 +305,39 @@ def main() -> None:
     cache = Path(CorpusConfig().cache_dir)
     validation = cases(data_dir, "validation", args.blocks)
     words, seconds = read_cached(lm, validation, cache / f"lm-readings-validation-{args.blocks}.pkl")
-    spun_cls = classifier_spun(detector, validation)
-    stack, by_weights = fit(validation, words, spun_cls, threshold, lm.name)
+    pool = human_pool(data_dir, "validation", args.human_blocks, validation)
+    pool_words, _ = read_cached(lm, pool, cache / f"lm-readings-validation-human-{args.human_blocks}.pkl")
+    spun_cls, pool_cls = classifier_spun(detector, validation), classifier_spun(detector, pool)
+    stack, by_weights = fit(validation, words, spun_cls, threshold, lm.name, pool_words, pool_cls)
     weights = (stack.following_weight, stack.frequency_weight)
     test = cases(data_dir, "test", args.blocks, seed=1)
     test_words, _ = read_cached(lm, test, cache / f"lm-readings-test-{args.blocks}.pkl")
+    test_pool = human_pool(data_dir, "test", args.human_blocks, test, seed=3)
+    test_pool_words, _ = read_cached(lm, test_pool, cache / f"lm-readings-test-human-{args.human_blocks}.pkl")
     result = {
-        "command": "python -m training.fit_lm_stack " + " ".join(sys.argv[1:]),
+        "command": " ".join(["python -m training.fit_lm_stack", *sys.argv[1:]]),
         "date": f"{datetime.now(timezone.utc):%Y-%m-%d %H:%M UTC}",
         "model": detector.name,
         "lm": lm.name,
         "threshold": threshold,
         "stack": dict(vars(stack)),
         "validation_sentence_auc_by_weights": by_weights,
-        "validation": measures(validation, scored_words(words, weights), spun_cls, stack, threshold),
-        "test": measures(test, scored_words(test_words, weights), classifier_spun(detector, test), stack, threshold),
+        "validation": measures(
+            validation,
+            scored_words(words, weights),
+            spun_cls,
+            stack,
+            threshold,
+            (scored_words(pool_words, weights), classifier_spun(detector, pool)),
+        ),
+        "test": measures(
+            test,
+            scored_words(test_words, weights),
+            classifier_spun(detector, test),
+            stack,
+            threshold,
+            (scored_words(test_pool_words, weights), classifier_spun(detector, test_pool)),
+        ),
         "lm_lines_per_second": round(len(validation) / seconds, 1) if seconds else None,
     }
     stack.save(args.model)
@@ -289,7 +362,8 @@ def report_lines(r: dict) -> list[str]:
         "",
         f"Chosen on validation: following weight {s['following_weight']}, frequency weight {s['frequency_weight']}"
         " (the stack's 5-fold ROC-AUC, embedding spinner vs human); word bar"
-        f" {s['word_bar']} nats (reached in 0.5% of human lines), mark bar {s['mark_bar']} (99th percentile of human words);"
+        f" {s['word_bar']} nats (reached in 0.5% of human lines), mark bar {s['mark_bar']} (99th percentile of human words),"
+        f" both on {r['validation'].get('human_lines', r['validation']['lines']['human'])} human validation lines;"
         f" spun = sigmoid({s['w_classifier']:.3f} x classifier logit + "
         + " + ".join(f"{w:.3f} x {name}" for w, name in zip(s["w_lm"], LMStack.FEATURES))
         + f" + {s['bias']:.3f}) (bias lowered until at most 0.5% of human validation lines reach the threshold).",
@@ -307,7 +381,7 @@ def report_lines(r: dict) -> list[str]:
             )
         h = m["human"]
         lines.append(
-            f"| {split} | human | {m['lines']['human']} | | | | {h['flagged_classifier']:.3f} | {h['flagged_stacked']:.3f} | {h['named_a_word']:.3f} |"
+            f"| {split} | human | {m.get('human_lines', m['lines']['human'])} | | | | {h['flagged_classifier']:.3f} | {h['flagged_stacked']:.3f} | {h['named_a_word']:.3f} |"
         )
     lines += [
         "",
