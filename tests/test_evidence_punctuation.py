@@ -31,6 +31,10 @@ def test_mixed_and_unbalanced_quotes():
     assert [e.message for e in find("He will discuss the future ‘cooperation priorities.")] == ["an opening ‘ is never closed"]
 
 
+def test_a_quote_left_open_inside_another_is_still_found():
+    assert [e.message for e in find("“He said ‘it is over and left the room.”")] == ["a quote opened with ‘ is closed with ”"]
+
+
 def test_missing_space_before_opening_quote():
     assert [e.rule for e in find("The Kremlin stated:“Both agreed on the plan.”")] == ["missing_space_before_quote"]
 
@@ -45,6 +49,9 @@ def test_missing_space_before_opening_quote():
         "Putin denied it and accused Britain of ‘demonising’ his country.",
         "It's five o'clock and rock'n'roll isn't dead, y'all.",
         '"In February we will finally be able to meet in person in Beijing," Putin said.',
+        # quotes nest (WMT23 human translation): a ‘ opened inside a “ closes before it, and the other way round
+        "“I shouted to Ami Biton ‘That’s what I’m here for’, so that’s what I came to Jerusalem for—to win titles”.",
+        "He called the plan ‘a “historic” step’ and left.",
     ],
 )
 def test_correct_quotes_do_not_fire(text):

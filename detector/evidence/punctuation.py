@@ -36,30 +36,34 @@ QUOTE_REACH = 4
 def _quote_problems(text: str, carried: bool = False) -> tuple[list[tuple[int, str]], bool]:
     """(offset, what is wrong) for curly quotes in a paragraph that close without opening or close
     the wrong kind, and whether a “ is still open at its end. `carried`: a “ opened in a paragraph
-    above is still open, so the first ” closes it."""
+    above is still open, so the first ” closes it. Quotes nest: a ‘ opened inside a “ closes
+    before it (“He said ‘no’ to them.”)."""
     problems: list[tuple[int, str]] = []
-    open_kind: str | None = _OPEN_DOUBLE if carried else None
+    open_quotes: list[str] = [_OPEN_DOUBLE] if carried else []  # innermost last
     for i, ch in enumerate(text):
+        inner = open_quotes[-1] if open_quotes else None
         if ch == _OPEN_DOUBLE or ch == _OPEN_SINGLE:
-            open_kind = ch
+            open_quotes.append(ch)
         elif ch == _CLOSE_DOUBLE:
-            if open_kind == _OPEN_SINGLE:
+            if inner == _OPEN_DOUBLE:
+                open_quotes.pop()
+                continue
+            if inner == _OPEN_SINGLE:
                 problems.append((i, "a quote opened with ‘ is closed with ”"))
-            elif open_kind is None and '"' not in text[:i]:
+            elif '"' not in text[:i]:
                 problems.append((i, "a closing ” with no opening quote"))
-            open_kind = None
-        elif ch == _CLOSE_SINGLE and open_kind == _OPEN_SINGLE and not text[i + 1 : i + 2].isalnum():
-            open_kind = None  # closes the open ‘, even after an s ("‘the countries’")
+            open_quotes.clear()
+        elif ch == _CLOSE_SINGLE and inner == _OPEN_SINGLE and not text[i + 1 : i + 2].isalnum():
+            open_quotes.pop()  # closes the open ‘, even after an s ("‘the countries’")
         elif ch == _CLOSE_SINGLE and _is_closing_single(text, i):
-            if open_kind == _OPEN_DOUBLE:
+            if inner == _OPEN_DOUBLE:
                 problems.append((i, "a quote opened with “ is closed with ’"))
-            elif open_kind is None and "'" not in text[:i]:
+            elif inner is None and "'" not in text[:i]:
                 problems.append((i, "a closing ’ with no opening quote"))
-            open_kind = None if open_kind != _OPEN_DOUBLE else open_kind
-    if open_kind == _OPEN_SINGLE:
+    if _OPEN_SINGLE in open_quotes:
         # An open “ may run on into the next paragraph by convention; an open ‘ may not.
         problems.append((text.rindex(_OPEN_SINGLE), "an opening ‘ is never closed"))
-    return problems, open_kind == _OPEN_DOUBLE
+    return problems, _OPEN_DOUBLE in open_quotes
 
 
 class PunctuationFinder(EvidenceFinder):
