@@ -37,38 +37,35 @@ from detector.labels import VERDICT_CLEAN, VERDICT_MACHINE_TRANSLATED, VERDICT_S
 from detector.scoring.configuration import OVERALL  # noqa: E402
 from detector.scoring.predictor import Predictor  # noqa: E402
 from training.config import TrainConfig  # noqa: E402
-from training.train import fit_head_weights, pick_threshold, validation_documents  # noqa: E402
+from training.train import bounded_threshold, document_bounds, fit_head_weights, validation_documents  # noqa: E402
 
 FOLDS = 5
 
 
-def bounded_threshold(scores: np.ndarray, clean: np.ndarray, generators: np.ndarray, config: TrainConfig) -> float:
-    """The head's threshold as training.train picks it: the strictest of the overall and per-generator bounds."""
-    bounds = {None: config.max_document_fpr, **config.max_document_fpr_by_generator}
-    return max(pick_threshold(scores, clean & (generators == g if g else True), fpr, floor=0.5, ceiling=0.99) for g, fpr in bounds.items())
+def within(flagged: np.ndarray, groups: list[tuple[np.ndarray, float]]) -> bool:
+    """Whether the flagged documents keep within every bound (`training.train.document_bounds`)."""
+    return all(flagged[documents].mean() <= fpr for documents, fpr in groups if documents.any())
 
 
 def union_threshold(stage: np.ndarray, first: np.ndarray, clean: np.ndarray, generators: np.ndarray, config: TrainConfig) -> float:
     """The lowest threshold on `stage` for which the first stage's flags or `stage` >= it keep within every bound."""
-    bounds = {None: config.max_document_fpr, **config.max_document_fpr_by_generator}
-    groups = [(clean & (generators == g if g else True), fpr) for g, fpr in bounds.items()]
+    groups = document_bounds(config, clean, generators)
     for t in np.unique(stage):  # ascending: the first that fits is the lowest
         flagged = first | (stage >= t)
-        if all(flagged[group].mean() <= fpr for group, fpr in groups if group.any()):
+        if within(flagged, groups):
             return float(t)
     return float("inf")
 
 
 def joint_thresholds(score, spun_call, mt_mean, y, clean, generators, config: TrainConfig) -> tuple[float, float]:
     """The (spun, MT) threshold pair of highest accuracy whose union of flags keeps within every bound."""
-    bounds = {None: config.max_document_fpr, **config.max_document_fpr_by_generator}
-    groups = [(clean & (generators == g if g else True), fpr) for g, fpr in bounds.items()]
+    groups = document_bounds(config, clean, generators)
     best, pair = -1.0, (float("inf"), float("inf"))
     for t_spun in np.quantile(score, np.linspace(0.3, 1.0, 36)):
         is_spun = spun_call & (score >= t_spun)
         for t_mt in np.quantile(mt_mean, np.linspace(0.3, 1.0, 71)):
             flagged = is_spun | (mt_mean >= t_mt)
-            if not all(flagged[g].mean() <= fpr for g, fpr in groups if g.any()):
+            if not within(flagged, groups):
                 continue
             verdict = np.where(is_spun, VERDICT_SPUN, np.where(mt_mean >= t_mt, VERDICT_MACHINE_TRANSLATED, VERDICT_CLEAN))
             accuracy = float((verdict == y).mean())

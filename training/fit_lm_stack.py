@@ -160,9 +160,17 @@ def word_aucs(rows, scored) -> dict:
     return out
 
 
-def measures(rows, scored, spun_cls: np.ndarray, stack: LMStack, threshold: float, pool=None) -> dict:
+def with_pool(spun_cls: np.ndarray, lm_x: np.ndarray, pool_scored, pool_cls, mark_bar: float) -> tuple[np.ndarray, np.ndarray]:
+    """Human lines' classifier spun probabilities and LM features, the pool's lines (`pool_scored`,
+    `pool_cls`; none when `pool_cls` is None) appended."""
+    if pool_cls is None or not len(pool_cls):
+        return spun_cls, lm_x
+    return np.concatenate([spun_cls, pool_cls]), np.concatenate([lm_x, features(pool_scored, mark_bar)])
+
+
+def measures(rows, scored, spun_cls: np.ndarray, stack: LMStack, threshold: float, pool_scored=(), pool_cls=None) -> dict:
     """The spun comparisons on `rows`; the human rates on the human lines of `rows` and of the pool
-    (`pool`: its scored words and classifier spun probabilities), if given."""
+    (`pool_scored`, `pool_cls`: its scored words and classifier spun probabilities), if given."""
     kinds = np.asarray([r["kind"] for r in rows])
     x = features(scored, stack.mark_bar)
     stacked = stack.apply(spun_cls, x)
@@ -179,13 +187,8 @@ def measures(rows, scored, spun_cls: np.ndarray, stack: LMStack, threshold: floa
             "flagged_stacked": float(np.mean(stacked[pos] >= threshold)),
             "named_a_word": float(np.mean(top[pos] >= stack.word_bar)),
         }
-    h_cls, h_stacked, h_top = spun_cls[human], stacked[human], top[human]
-    if pool is not None:
-        pool_scored, pool_cls = pool
-        pool_x = features(pool_scored, stack.mark_bar)
-        h_cls = np.concatenate([h_cls, pool_cls])
-        h_stacked = np.concatenate([h_stacked, stack.apply(pool_cls, pool_x)])
-        h_top = np.concatenate([h_top, pool_x[:, 0]])
+    h_cls, h_x = with_pool(spun_cls[human], x[human], pool_scored, pool_cls, stack.mark_bar)
+    h_stacked, h_top = stack.apply(h_cls, h_x), h_x[:, 0]
     out["human_lines"] = len(h_cls)
     out["human"] = {
         "flagged_classifier": float(np.mean(h_cls >= threshold)),
@@ -254,10 +257,7 @@ def fit_stack(
     model = LogisticRegression(max_iter=1000).fit(x[keep], (kinds[keep] == "spun-embedding").astype(int))
     coef = [float(c) for c in model.coef_[0]]
     stack = LMStack(name, coef[0], coef[1:], float(model.intercept_[0]), *weights, round(word_bar, 3), round(mark_bar, 3))
-    human_cls, human_x = spun_cls[human], x[human, 1:]
-    if pool_cls is not None and len(pool_cls):
-        human_cls = np.concatenate([human_cls, pool_cls])
-        human_x = np.concatenate([human_x, features(pool_scored, mark_bar)])
+    human_cls, human_x = with_pool(spun_cls[human], x[human, 1:], pool_scored, pool_cls, mark_bar)
     ceiling = max(MAX_HUMAN_FLAGGED, float(np.mean(human_cls >= threshold)))
     while np.mean(stack.apply(human_cls, human_x) >= threshold) > ceiling:
         stack.bias -= 0.05
@@ -328,7 +328,8 @@ def main() -> None:
             spun_cls,
             stack,
             threshold,
-            (scored_words(pool_words, weights), classifier_spun(detector, pool)),
+            scored_words(pool_words, weights),
+            pool_cls,
         ),
         "test": measures(
             test,
@@ -336,7 +337,8 @@ def main() -> None:
             classifier_spun(detector, test),
             stack,
             threshold,
-            (scored_words(test_pool_words, weights), classifier_spun(detector, test_pool)),
+            scored_words(test_pool_words, weights),
+            classifier_spun(detector, test_pool),
         ),
         "lm_lines_per_second": round(len(validation) / seconds, 1) if seconds else None,
     }

@@ -218,11 +218,7 @@ def threshold_document_head(head: DocumentHead, data: ValidationDocuments, confi
     probs = [head.probabilities(list(row)) for row in data.x]
     scores = np.array([not_clean(p) for p in probs])
     clean = data.expected == VERDICT_CLEAN
-    bounds = {None: config.max_document_fpr, **config.max_document_fpr_by_generator}
-    cuts = {
-        g: pick_threshold(scores, clean & (data.generators == g if g else True), fpr, floor=0.5, ceiling=0.99) for g, fpr in bounds.items()
-    }
-    head = replace(head, threshold=max(cuts.values()))
+    head = replace(head, threshold=bounded_threshold(scores, clean, data.generators, config))
     flagged = scores >= head.threshold
     predicted = np.array([max(p, key=p.get) for p in probs])
     return head, {
@@ -236,6 +232,20 @@ def threshold_document_head(head: DocumentHead, data: ValidationDocuments, confi
         },
         "artifact_documents_caught_at_threshold": float(flagged[~clean].mean()),
     }
+
+
+def document_bounds(config: TrainConfig, clean: np.ndarray, generators: np.ndarray) -> list[tuple[np.ndarray, float]]:
+    """(documents, the share of them that may be flagged) per bound of the config: all clean
+    documents under `max_document_fpr`, each generator's under `max_document_fpr_by_generator`."""
+    bounds = {None: config.max_document_fpr, **config.max_document_fpr_by_generator}
+    return [(clean & (generators == g if g else True), fpr) for g, fpr in bounds.items()]
+
+
+def bounded_threshold(scores: np.ndarray, clean: np.ndarray, generators: np.ndarray, config: TrainConfig) -> float:
+    """The lowest document threshold within every bound of the config: the strictest of their cuts."""
+    return max(
+        pick_threshold(scores, documents, fpr, floor=0.5, ceiling=0.99) for documents, fpr in document_bounds(config, clean, generators)
+    )
 
 
 def fit_thresholded_head(x: np.ndarray, y: np.ndarray, c: float, ignore: list[int], max_fpr: float) -> tuple[DocumentHead, list[dict]]:

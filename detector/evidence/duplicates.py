@@ -92,6 +92,12 @@ def _is_bullet(text: str) -> bool:
     return text.lstrip().startswith(_BULLETS) or text.rstrip().endswith(_BULLETS)
 
 
+def _is_headline_above(doc: Document, paragraph: int, text: str, below: int) -> bool:
+    """`text`, the one sentence of its line and with no final stop (a headline or a title), sits at
+    most HEADLINE_REACH lines above line `below`."""
+    return len(doc.paragraph_sentences(paragraph)) == 1 and not text.endswith(_TERMINAL) and 0 < below - paragraph <= HEADLINE_REACH
+
+
 def _is_news_restatement(doc: Document, a: _Unit, b: _Unit, words_b: int) -> bool:
     """A headline or a summary bullet on a line of its own, restated by the story below it.
 
@@ -103,20 +109,17 @@ def _is_news_restatement(doc: Document, a: _Unit, b: _Unit, words_b: int) -> boo
         return False
     if _is_bullet(a.text):
         return True
-    if a.text.endswith(_TERMINAL) or b.paragraph - a.paragraph > HEADLINE_REACH:
-        return False
-    return b.text.endswith(_TERMINAL) and words_b > len(words(_ATTRIBUTION.sub("", a.text)))
+    return (
+        _is_headline_above(doc, a.paragraph, a.text, b.paragraph)
+        and b.text.endswith(_TERMINAL)
+        and words_b > len(words(_ATTRIBUTION.sub("", a.text)))
+    )
 
 
 def _is_title_restated(doc: Document, title: Sentence, repeat: Sentence) -> bool:
-    """A title on a line of its own (no final stop) that the paragraph below it repeats inside its
-    text: a review or a story opening with its own headline, not a scraped copy of a line."""
-    return (
-        len(doc.paragraph_sentences(title.paragraph)) == 1
-        and not title.text.endswith(_TERMINAL)
-        and 0 < repeat.paragraph - title.paragraph <= HEADLINE_REACH
-        and len(doc.paragraph_sentences(repeat.paragraph)) > 1
-    )
+    """A title that the paragraph below it repeats inside its text: a review or a story opening
+    with its own headline, not a scraped copy of a line."""
+    return _is_headline_above(doc, title.paragraph, title.text, repeat.paragraph) and len(doc.paragraph_sentences(repeat.paragraph)) > 1
 
 
 def _same_field(a: str, b: str) -> bool:
@@ -182,7 +185,9 @@ class DuplicateFinder(EvidenceFinder):
         ok = (smaller > 0) & (shared / np.maximum(smaller, 1.0) >= cfg.min_shared_content)
         paragraphs = np.array([u.paragraph for u in units])
         distance = np.abs(paragraphs[:, None] - paragraphs[None, :])
-        ok &= (distance > 0) & (distance <= (cfg.max_line_distance or len(doc.paragraphs)))
+        ok &= distance > 0
+        if cfg.max_line_distance is not None:
+            ok &= distance <= cfg.max_line_distance
         ok &= np.minimum(n_words[:, None], n_words[None, :]) / np.maximum(n_words[:, None], n_words[None, :]) >= cfg.min_length_ratio
         keys = [normalise(u.text) for u in units]
         pairs = []

@@ -154,13 +154,17 @@ class OnnxForward:
     path: Path
 
     @classmethod
-    def load(cls, path: str | os.PathLike, threads: int | None = None) -> OnnxForward:
+    def load(cls, path: str | os.PathLike, threads: int | None = None, spinning: bool = True) -> OnnxForward:
+        """`spinning`: ORT's worker threads spin between runs (its default; turning it off slowed
+        the batch pipeline, research/ort-spinning.md)."""
         _require()
         import onnxruntime as ort
 
         options = ort.SessionOptions()
         options.intra_op_num_threads = threads or torch.get_num_threads()
         options.inter_op_num_threads = 1
+        if not spinning:
+            options.add_session_config_entry("session.intra_op.allow_spinning", "0")
         session = ort.InferenceSession(str(path), options, providers=["CPUExecutionProvider"])
         return cls(session, tuple(o.name for o in session.get_outputs()), Path(path))
 
