@@ -166,3 +166,41 @@ def test_a_sentence_reads_the_same_alone_or_batched_with_longer_ones(lm_detector
         (alone,) = lm.word_surprisals([sentence], [context])
         assert [w.text for w in batched] == [w.text for w in alone] and batched
         assert max(abs(a.surprisal - b.surprisal) for a, b in zip(batched, alone)) < 0.2
+
+
+def test_a_document_reads_a_sentence_as_its_context_then_the_sentence(lm_detector):
+    """read_documents (the finder's pass) and word_surprisals agree where the context is short."""
+    lm = lm_detector.lm_finder.lm
+    context, sentence = (
+        "Officials met on Tuesday.\nThe talks lasted three hours.",
+        "The soldiers were grossly trompling the rights of villagers.",
+    )
+    text = f"{context}\n\n{sentence}"
+    ((read,),) = lm.read_documents([text], [[(len(text) - len(sentence), len(text))]])
+    (alone,) = lm.word_surprisals([sentence], [context])
+    assert [(w.start, w.end, w.text) for w in read] == [(w.start, w.end, w.text) for w in alone]
+    assert max(abs(a.surprisal - b.surprisal) for a, b in zip(read, alone)) < 0.2
+
+
+def test_a_sentence_reads_alike_whether_all_or_only_it_is_wanted(lm_detector):
+    """The editor reads every sentence, batch scoring its candidates only: the same windows."""
+    lm = lm_detector.lm_finder.lm
+    sentences = [f"Report {k}: the council approved a budget of {k} million for roads and schools." for k in range(40)]
+    text = " ".join(sentences)
+    spans, start = [], 0
+    for s in sentences:
+        spans.append((start, start + len(s)))
+        start += len(s) + 1
+    (every,) = lm.read_documents([text], [spans])
+    for k in (0, 17, 39):  # the first, one past the first window (256 tokens), the last
+        ((alone,),) = lm.read_documents([text], [[spans[k]]])
+        assert [w.text for w in alone] == [w.text for w in every[k]] and all(
+            text[spans[k][0] + w.start : spans[k][0] + w.end] == w.text for w in alone
+        )
+        assert max(abs(a.surprisal - b.surprisal) for a, b in zip(alone, every[k])) < 0.2
+    assert every[0][0].text == "0", "the document's first word has nothing before it: not read"
+
+
+def test_bad_document_input_is_a_clear_error(lm_detector):
+    with pytest.raises(ValueError, match="one list of spans per text"):
+        lm_detector.lm_finder.lm.read_documents(["a text"], [])

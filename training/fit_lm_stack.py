@@ -45,7 +45,7 @@ YEARS = {"validation": ("wmt14", "wmt15"), "test": ("wmt16", "wmt17")}
 BLOCK = 6  # lines per block: each read after the ones before it
 KINDS = ("human", "spun-embedding", "spun-tortured")
 WEIGHTS = [(f, a) for a in (0.0, 0.25, 0.5, 0.75, 1.0) for f in (0.0, 0.5)]  # (following, frequency)
-READING_VERSION = 2  # bumped when the LM's reading changes (2: right padding), so cached readings are not reused
+READING_VERSION = 3  # bumped when the LM's reading changes (2: right padding; 3: read as documents), so cached readings are not reused
 MAX_HUMAN_FLAGGED = 0.005  # human validation lines the stack may flag spun (with the classifier's own)
 MAX_HUMAN_NAMED = 0.005  # human validation lines in which a word may be named at the word bar
 
@@ -264,6 +264,17 @@ def fit_stack(
     return stack
 
 
+def read_rows(lm, rows) -> list:
+    """Each row's words as the finder reads a document: the lines before it, then the row
+    (LanguageModel.read_documents), so the bars and the stack are fitted on the reading they apply to."""
+    texts, spans = [], []
+    for r in rows:
+        text = f"{r['before']} {r['text']}" if r["before"] else r["text"]
+        texts.append(text)
+        spans.append([(len(text) - len(r["text"]), len(text))])
+    return [words for (words,) in lm.read_documents(texts, spans)]
+
+
 def read_cached(lm, rows, path: Path):
     """The LM's word surprisals of `rows` (cached: refitting the stack need not re-read them), and
     the seconds the reading took (None when it came from the cache)."""
@@ -275,7 +286,7 @@ def read_cached(lm, rows, path: Path):
         if cached_key == key:
             return words, None
     started = time.perf_counter()
-    words = lm.word_surprisals([r["text"] for r in rows], [r["before"] for r in rows])
+    words = read_rows(lm, rows)
     seconds = time.perf_counter() - started
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_bytes(pickle.dumps((key, words)))

@@ -104,16 +104,13 @@ class ImprobableWordsFinder:
 
     def read(self, docs: Sequence[Document], wanted: Sequence[Sequence[int]] | None = None) -> list[LMReading]:
         """Per document, the LM's reading of its sentences in `wanted` (or all), one pass for all;
-        each sentence read after the document's text before it."""
-        keys, sentences, contexts = [], [], []
-        for d, doc in enumerate(docs):
-            for s in doc.sentences if wanted is None else (doc.sentences[i] for i in wanted[d]):
-                keys.append((d, s.index))
-                sentences.append(s.text)
-                contexts.append(doc.text[max(0, s.start - self.lm.config.context_chars) : s.start])
+        each sentence read after the document's text before it (LanguageModel.read_documents)."""
+        chosen = [list(doc.sentences) if wanted is None else [doc.sentences[i] for i in wanted[d]] for d, doc in enumerate(docs)]
+        words = self.lm.read_documents([doc.text for doc in docs], [[(s.start, s.end) for s in c] for c in chosen])
         out = [LMReading() for _ in docs]
-        for (d, index), words in zip(keys, self.lm.word_surprisals(sentences, contexts)):
-            out[d].words[index] = score_words(words, self.stack.following_weight, self.stack.frequency_weight)
+        for reading, sentences, per_sentence in zip(out, chosen, words):
+            for s, ws in zip(sentences, per_sentence):
+                reading.words[s.index] = score_words(ws, self.stack.following_weight, self.stack.frequency_weight)
         return out
 
     def stacked(self, reading: LMReading, spun: Sequence[float]) -> dict[int, float]:

@@ -2,13 +2,16 @@
 
 A word's surprisal is -ln P(word | what precedes it), its tokens summed: the sentence is read after
 its left context (the document's preceding text), so "beaten" in "has beaten all sorts of stern
-test" is judged where it stands. Only the sentence's own positions go through the output layer:
+test" is judged where it stands. `read_documents` (the improbable-words finder's pass) reads a
+document once, in windows (windows.py); `word_surprisals` reads each sentence after a context
+given with it. Only the sentence's own positions go through the output layer:
 with a 262k-token vocabulary that layer costs more than the whole transformer below it, and the
 context needs only the hidden states.
 """
 
 from __future__ import annotations
 
+import bisect
 import os
 import re
 from dataclasses import dataclass
@@ -17,12 +20,14 @@ from typing import Sequence
 import numpy as np
 import torch
 
+from detector.lm import output_layer
+from detector.lm.windows import FlatText, plan_windows
 from detector.scoring.padding import pad_rows
 
 WORD = re.compile(r"[^\W_]+(?:['’][^\W_]+)*")
 CONTEXT_CHARS = 400  # the preceding text a sentence is read after (about 80 tokens)
 MAX_TOKENS = 1024  # context + sentence; the words of a longer "sentence" past it are not read
-HEAD_CHUNK = 128  # positions per pass of the output layer (128 x 262k logits: 134 MB in fp32)
+HEAD_CHUNK = 128  # positions per pass of the output layer (fewer or more read the vocabulary slower)
 
 
 @dataclass(frozen=True)
@@ -46,6 +51,9 @@ class LMConfig:
     dtype: str = "auto"
     # "transformers", or "llama-cpp": the GGUF's quantised kernels (pip install llama-cpp-python)
     runtime: str = "transformers"
+    # `read_documents`: tokens scored per window, and the tokens read before each (about 600 characters)
+    window_tokens: int = 256
+    context_tokens: int = 128
 
 
 def _has_bf16() -> bool:
@@ -126,6 +134,65 @@ class LanguageModel:
                 out[i] = words
         return out
 
+    @torch.inference_mode()
+    def read_documents(self, texts: Sequence[str], spans: Sequence[Sequence[tuple[int, int]]]) -> list[list[list[WordSurprisal]]]:
+        """Per document, per (start, end) span of it (its sentences), its words' surprisals: each
+        document tokenised once and read in windows (windows.py), so a sentence's context is the
+        document before it (at least `context_tokens` tokens, whitespace read as one space)."""
+        if len(spans) != len(texts):
+            raise ValueError("pass one list of spans per text")
+        flats = [FlatText.of(t) for t in texts]
+        encoded = self.tokenizer([f.text for f in flats], return_offsets_mapping=True, add_special_tokens=False)
+        rows = []  # (document, window)
+        for d, flat in enumerate(flats):
+            covered = np.zeros(len(flat.text) + 1, dtype=np.int64)
+            for a, b in spans[d]:
+                lo, hi = flat.span(a, b)
+                covered[lo:hi] = 1
+            seen = np.concatenate([[0], np.cumsum(covered)])
+            wanted = [t for t, (x, y) in enumerate(encoded["offset_mapping"][d]) if seen[y] > seen[x]]
+            rows += [(d, w) for w in plan_windows(wanted, self.config.window_tokens, self.config.context_tokens)]
+        scores: dict[tuple[int, int], tuple[float, int]] = {}
+        rows.sort(key=lambda r: r[1].end - r[1].start)
+        bos = self.tokenizer.bos_token_id
+        for lo in range(0, len(rows), self.config.batch_size):
+            batch = rows[lo : lo + self.config.batch_size]
+            width = 1 + max(w.end - w.start for _, w in batch)
+            ids = torch.full((len(batch), width), self.tokenizer.pad_token_id, dtype=torch.long)
+            mask = torch.zeros((len(batch), width), dtype=torch.long)
+            keys, row_at, position, target = [], [], [], []
+            for r, (d, w) in enumerate(batch):
+                tokens = encoded["input_ids"][d][w.start : w.end]
+                ids[r, 0] = bos
+                ids[r, 1 : 1 + len(tokens)] = torch.tensor(tokens)
+                mask[r, : 1 + len(tokens)] = 1
+                for t in w.targets:  # document token t sits at 1 + t - w.start, predicted one before
+                    keys.append((d, t))
+                    row_at.append(r)
+                    position.append(t - w.start)
+                    target.append(encoded["input_ids"][d][t])
+            surprisal, best = self._token_scores(
+                {"input_ids": ids, "attention_mask": mask}, torch.tensor(row_at), torch.tensor(position), torch.tensor(target)
+            )
+            scores.update({key: (float(surprisal[k]), int(best[k])) for k, key in enumerate(keys)})
+        out = []
+        for d, (text, flat) in enumerate(zip(texts, flats)):
+            # the scored tokens in the original's characters, numbered as _words reads them (t + 1:
+            # 0 would be the beginning-of-text token, so 1 is a token with nothing before it)
+            read = [(t + 1, *flat.original(*xy)) for t, xy in enumerate(encoded["offset_mapping"][d]) if (d, t) in scores]
+            found = {t: scores[(d, t - 1)] for t, _, _ in read}
+            ends = [y for _, _, y in read]  # increasing, as the tokens run through the text
+            per_span = []
+            for a, b in spans[d]:
+                tokens = []
+                for t, x, y in read[bisect.bisect_right(ends, a) :]:
+                    if x >= b:
+                        break
+                    tokens.append((t, x - a, y - a))
+                per_span.append(self._words(text[a:b], tokens, found))
+            out.append(per_span)
+        return out
+
     def _batch(self, sentences: list[str], starts: list[int], enc: dict[str, torch.Tensor]) -> list[list[WordSurprisal]]:
         """The words of a batch of sentences, each at `starts[b]` of its padded row of `enc`."""
         offsets = enc.pop("offset_mapping").numpy()
@@ -154,28 +221,34 @@ class LanguageModel:
 
     def _token_scores(self, enc, rows: torch.Tensor, positions: torch.Tensor, targets: torch.Tensor):
         """For each (row, position) of the right-padded batch: -ln P(its target token) and the likeliest
-        token; the output layer run HEAD_CHUNK positions at a time (a
-        262k-token row is 1 MB: a long sentence must not hold them all at once)."""
-        logits_at = self._logits_source(enc, rows)
+        token; HEAD_CHUNK positions at a time (output_layer.py reads the vocabulary in blocks)."""
+        if self.runtime is not None:
+            return self._runtime_token_scores(enc, rows, positions, targets)
+        hidden = self.model.base_model(**enc).last_hidden_state  # (batch, tokens, hidden): causal, so padding after is harmless
+        weight = self.model.get_output_embeddings().weight
         surprisal, best = [], []
         for lo in range(0, len(rows), HEAD_CHUNK):
-            logits = logits_at(rows[lo : lo + HEAD_CHUNK], positions[lo : lo + HEAD_CHUNK]).float()
+            at = slice(lo, lo + HEAD_CHUNK)
+            s, b = output_layer.target_surprisal_and_best(hidden[rows[at], positions[at]], weight, targets[at], self._softcap)
+            surprisal.append(s)
+            best.append(b)
+        return torch.cat(surprisal).numpy(), torch.cat(best)
+
+    def _runtime_token_scores(self, enc, rows: torch.Tensor, positions: torch.Tensor, targets: torch.Tensor):
+        """As `_token_scores`, from a runtime that returns each row's logits (llama.cpp); HEAD_CHUNK
+        positions at a time, as a 262k-token row is 1 MB."""
+        valid = enc["attention_mask"].sum(1).tolist()
+        per_row = {b: self.runtime.logits(enc["input_ids"][b, : valid[b]].tolist()) for b in set(rows.tolist())}
+        surprisal, best = [], []
+        for lo in range(0, len(rows), HEAD_CHUNK):
+            at = list(zip(rows[lo : lo + HEAD_CHUNK].tolist(), positions[lo : lo + HEAD_CHUNK].tolist()))
+            logits = torch.from_numpy(np.stack([per_row[b][t] for b, t in at])).float()
             if self._softcap:
                 logits = torch.tanh(logits / self._softcap) * self._softcap
             logp = torch.log_softmax(logits, dim=-1)
             surprisal.append(-logp.gather(1, targets[lo : lo + HEAD_CHUNK, None])[:, 0])
             best.append(logp.argmax(dim=-1))
         return torch.cat(surprisal).numpy(), torch.cat(best)
-
-    def _logits_source(self, enc, rows: torch.Tensor):
-        """A function (rows, positions) -> the logits after those positions of the batch."""
-        if self.runtime is not None:
-            valid = enc["attention_mask"].sum(1).tolist()
-            per_row = {b: self.runtime.logits(enc["input_ids"][b, : valid[b]].tolist()) for b in set(rows.tolist())}
-            return lambda r, p: torch.from_numpy(np.stack([per_row[b][t] for b, t in zip(r.tolist(), p.tolist())]))
-        hidden = self.model.base_model(**enc).last_hidden_state  # (batch, tokens, hidden): causal, so padding after is harmless
-        head = self.model.get_output_embeddings()
-        return lambda r, p: head(hidden[r, p])
 
     def _words(self, sentence: str, tokens: list[tuple[int, int, int]], scores: dict[int, tuple[float, int]]) -> list[WordSurprisal]:
         words = []
