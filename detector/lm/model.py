@@ -138,17 +138,21 @@ class LanguageModel:
     def read_documents(self, texts: Sequence[str], spans: Sequence[Sequence[tuple[int, int]]]) -> list[list[list[WordSurprisal]]]:
         """Per document, per (start, end) span of it (its sentences), its words' surprisals: each
         document tokenised once and read in windows (windows.py), so a sentence's context is the
-        document before it (at least `context_tokens` tokens, whitespace read as one space)."""
+        document before it (at least `context_tokens` tokens, whitespace read as one space). Only
+        the tokens of the spans' words go through the output layer (a word's surprisal is its
+        tokens'; punctuation alone is never read out)."""
         if len(spans) != len(texts):
             raise ValueError("pass one list of spans per text")
         flats = [FlatText.of(t) for t in texts]
         encoded = self.tokenizer([f.text for f in flats], return_offsets_mapping=True, add_special_tokens=False)
         rows = []  # (document, window)
         for d, flat in enumerate(flats):
+            # the characters of the spans' words: a token of punctuation or space alone is not scored
             covered = np.zeros(len(flat.text) + 1, dtype=np.int64)
             for a, b in spans[d]:
                 lo, hi = flat.span(a, b)
-                covered[lo:hi] = 1
+                for m in WORD.finditer(flat.text, lo, hi):
+                    covered[m.start() : m.end()] = 1
             seen = np.concatenate([[0], np.cumsum(covered)])
             wanted = [t for t, (x, y) in enumerate(encoded["offset_mapping"][d]) if seen[y] > seen[x]]
             rows += [(d, w) for w in plan_windows(wanted, self.config.window_tokens, self.config.context_tokens)]
