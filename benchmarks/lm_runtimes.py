@@ -113,7 +113,7 @@ def main() -> None:
             started = time.perf_counter()
             readings[name] = read(lm, VARIANTS[name][1], data)
             seconds[name].append(time.perf_counter() - started)
-    weights = (stack.following_weight, stack.frequency_weight)
+    weights = stack.word_scoring
 
     def improbability(name, keep):
         return np.asarray([w.improbability for k in keep for w in score_words(readings[name][k], *weights)])

@@ -70,11 +70,7 @@ def main() -> None:
         f = {"mean surprisal": [], "surprisal spread": [], "mean improbability": [], "lexical document MT logit": []}
         for k, run in enumerate(runs):
             ws = [w for line_words in words[k * LINES : (k + 1) * LINES] for w in line_words]
-            scored = [
-                w
-                for line_words in words[k * LINES : (k + 1) * LINES]
-                for w in score_words(line_words, stack.following_weight, stack.frequency_weight)
-            ]
+            scored = [w for line_words in words[k * LINES : (k + 1) * LINES] for w in score_words(line_words, *stack.word_scoring)]
             s = np.asarray([w.surprisal for w in ws])
             f["mean surprisal"].append(float(s.mean()))
             f["surprisal spread"].append(float(s.std()))

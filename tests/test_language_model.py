@@ -51,7 +51,7 @@ def test_swapped_words_are_improbable_and_names_are_not(lm_detector):
     context = "Russian troops have gathered near the border with Ukraine for weeks."
     sentences = ["The soldiers were grossly trompling the rights of the villagers.", "Vladimir Putin met Joe Biden in Geneva on Tuesday."]
     spun, plain = (
-        {w.word.text: w for w in score_words(ws, finder.stack.following_weight, finder.stack.frequency_weight)}
+        {w.word.text: w for w in score_words(ws, *finder.stack.word_scoring)}
         for ws in finder.lm.word_surprisals(sentences, [context, context])
     )
     trompling = spun["trompling"]

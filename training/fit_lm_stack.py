@@ -44,7 +44,8 @@ ROOT = Path(__file__).resolve().parents[1]
 YEARS = {"validation": ("wmt14", "wmt15"), "test": ("wmt16", "wmt17")}
 BLOCK = 6  # lines per block: each read after the ones before it
 KINDS = ("human", "spun-embedding", "spun-tortured")
-WEIGHTS = [(f, a) for a in (0.0, 0.25, 0.5, 0.75, 1.0) for f in (0.0, 0.5)]  # (following, frequency)
+# (following, frequency, skip capitalised): `score_words`' settings, chosen on validation
+WEIGHTS = [(f, a, c) for c in (False, True) for a in (0.0, 0.25, 0.5, 0.75, 1.0) for f in (0.0, 0.5)]
 READING_VERSION = 3  # bumped when the LM's reading changes (2: right padding; 3: read as documents), so cached readings are not reused
 MAX_HUMAN_FLAGGED = 0.005  # human validation lines the stack may flag spun (with the classifier's own)
 MAX_HUMAN_NAMED = 0.005  # human validation lines in which a word may be named at the word bar
@@ -119,7 +120,7 @@ def human_pool(data_dir: Path, split: str, blocks: int, exclude: list[dict], see
 
 def scored_words(words, weights) -> list[list[tuple[int, int, float]]]:
     """Per row, (start, end, improbability) of each word the LM read, scored with `weights`
-    (following, frequency): the form the stack's fit and measures read (research/lm_distillation.py
+    (following, frequency, skip capitalised): the form the stack's fit and measures read (research/lm_distillation.py
     gives its estimates in it too)."""
     return [[(w.word.start, w.word.end, w.improbability) for w in score_words(ws, *weights)] for ws in words]
 
@@ -237,11 +238,11 @@ def fit(rows, words, spun_cls: np.ndarray, threshold: float, lm_name: str, pool_
     stack = fit_stack(
         rows, scored_words(words, weights), spun_cls, threshold, lm_name, weights, scored_words(pool_words, weights), pool_cls
     )
-    return stack, {f"following {w[0]}, frequency {w[1]}": a for w, a in by_weights.items()}
+    return stack, {f"following {w[0]}, frequency {w[1]}{', capitalised skipped' if w[2] else ''}": a for w, a in by_weights.items()}
 
 
 def fit_stack(
-    rows, scored, spun_cls: np.ndarray, threshold: float, name: str, weights: tuple[float, float], pool_scored=(), pool_cls=None
+    rows, scored, spun_cls: np.ndarray, threshold: float, name: str, weights: tuple[float, float, bool], pool_scored=(), pool_cls=None
 ) -> LMStack:
     """The stack, a logistic regression of embedding-spun vs human lines on the classifier's logit
     and the words' improbabilities (`scored`), its bias lowered until no more than
@@ -256,7 +257,10 @@ def fit_stack(
     x = stack_inputs(spun_cls, features(scored, mark_bar))
     model = LogisticRegression(max_iter=1000).fit(x[keep], (kinds[keep] == "spun-embedding").astype(int))
     coef = [float(c) for c in model.coef_[0]]
-    stack = LMStack(name, coef[0], coef[1:], float(model.intercept_[0]), *weights, round(word_bar, 3), round(mark_bar, 3))
+    following, frequency, skip_capitalised = weights
+    stack = LMStack(
+        name, coef[0], coef[1:], float(model.intercept_[0]), following, frequency, round(word_bar, 3), round(mark_bar, 3), skip_capitalised
+    )
     human_cls, human_x = with_pool(spun_cls[human], x[human, 1:], pool_scored, pool_cls, mark_bar)
     ceiling = max(MAX_HUMAN_FLAGGED, float(np.mean(human_cls >= threshold)))
     while np.mean(stack.apply(human_cls, human_x) >= threshold) > ceiling:
@@ -320,7 +324,7 @@ def main() -> None:
     pool_words, _ = read_cached(lm, pool, cache / f"lm-readings-validation-human-{args.human_blocks}.pkl")
     spun_cls, pool_cls = classifier_spun(detector, validation), classifier_spun(detector, pool)
     stack, by_weights = fit(validation, words, spun_cls, threshold, lm.name, pool_words, pool_cls)
-    weights = (stack.following_weight, stack.frequency_weight)
+    weights = stack.word_scoring
     test = cases(data_dir, "test", args.blocks, seed=1)
     test_words, _ = read_cached(lm, test, cache / f"lm-readings-test-{args.blocks}.pkl")
     test_pool = human_pool(data_dir, "test", args.human_blocks, test, seed=3)
@@ -373,7 +377,8 @@ def report_lines(r: dict) -> list[str]:
         " spinner (the classifier's training spinner), spun by the tortured-phrase spinner (held out from the classifier"
         " and from this fit); validation WMT14-15, test WMT16-17 (read once)",
         "",
-        f"Chosen on validation: following weight {s['following_weight']}, frequency weight {s['frequency_weight']}"
+        f"Chosen on validation: following weight {s['following_weight']}, frequency weight {s['frequency_weight']},"
+        f" words with a capital {'skipped' if s.get('skip_capitalised') else 'scored'}"
         " (the stack's 5-fold ROC-AUC, embedding spinner vs human); word bar"
         f" {s['word_bar']} nats (reached in 0.5% of human lines), mark bar {s['mark_bar']} (99th percentile of human words),"
         f" both on {r['validation'].get('human_lines', r['validation']['lines']['human'])} human validation lines;"

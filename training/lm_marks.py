@@ -103,7 +103,7 @@ def read_marks(lm, stack: LMStack, todo: list[tuple[str, str]], out: Path, progr
             chunk = todo[lo : lo + CHUNK]
             readings = lm.word_surprisals([s for s, _ in chunk], [b for _, b in chunk])
             for (sentence, before), words in zip(chunk, readings):
-                scored = score_words(words, stack.following_weight, stack.frequency_weight)
+                scored = score_words(words, *stack.word_scoring)
                 marks = [[w.word.start, w.word.end] for w in scored if w.improbability >= stack.mark_bar]
                 f.write(json.dumps({"sentence": sentence, "before": before, "marks": marks}, ensure_ascii=False) + "\n")
             f.flush()

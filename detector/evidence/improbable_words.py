@@ -70,9 +70,18 @@ def unigram_surprisal(word: str) -> float:
     return -math.log(max(word_frequency(word.lower(), "en"), FLOOR_FREQUENCY))
 
 
-def score_words(words: Sequence[WordSurprisal], following_weight: float = 0.5, frequency_weight: float = 1.0) -> list[ScoredWord]:
+def has_capital(text: str) -> bool:
+    return any(c.isupper() for c in text)
+
+
+def score_words(
+    words: Sequence[WordSurprisal], following_weight: float = 0.5, frequency_weight: float = 1.0, skip_capitalised: bool = False
+) -> list[ScoredWord]:
     """Each word's improbability: its surprisal less `frequency_weight` times its bare-word
-    surprisal, plus `following_weight` times the next word's (only where that is positive)."""
+    surprisal, plus `following_weight` times the next word's (only where that is positive); words
+    with a capital left out when `skip_capitalised`."""
+    if skip_capitalised:
+        words = [w for w in words if not has_capital(w.text)]
     unigrams = [unigram_surprisal(w.text) for w in words]
     excess = [w.surprisal - frequency_weight * u for w, u in zip(words, unigrams)]
     scored = []
@@ -110,7 +119,7 @@ class ImprobableWordsFinder:
         out = [LMReading() for _ in docs]
         for reading, sentences, per_sentence in zip(out, chosen, words):
             for s, ws in zip(sentences, per_sentence):
-                reading.words[s.index] = score_words(ws, self.stack.following_weight, self.stack.frequency_weight)
+                reading.words[s.index] = score_words(ws, *self.stack.word_scoring)
         return out
 
     def stacked(self, reading: LMReading, spun: Sequence[float]) -> dict[int, float]:

@@ -6,8 +6,8 @@ With `--lm`, a sentence the LM reads gets spun = sigmoid(w_classifier * logit(cl
 features of a sentence (`sentence_features`) are its strongest and second-strongest word
 improbabilities, the mean of its three strongest, and the share of its words at or over
 `mark_bar`: one odd word is weak evidence, several are strong. The file also keeps how words are
-scored (the weights of the next word and of the bare-word frequency) and the bars from which a
-word is named, so the evidence and the stack agree.
+scored (the weights of the next word and of the bare-word frequency, whether words written with a
+capital are skipped) and the bars from which a word is named, so the evidence and the stack agree.
 """
 
 from __future__ import annotations
@@ -35,8 +35,16 @@ class LMStack:
     frequency_weight: float
     word_bar: float  # nats of improbability from which a word is named in any sentence (1 in 1,000 human words)
     mark_bar: float  # ... and in a sentence flagged spun (1 in 100 human words); also a feature's bar
+    # words with a capital (names, acronyms, a sentence's first word) not scored: a spinner swaps
+    # dictionary words, and names the LM cannot know were the human lines' improbable words
+    skip_capitalised: bool = False
 
     FEATURES: ClassVar[tuple[str, ...]] = ("strongest", "second", "top3_mean", "share_marked")
+
+    @property
+    def word_scoring(self) -> tuple[float, float, bool]:
+        """`score_words`' settings: (following weight, frequency weight, skip capitalised)."""
+        return (self.following_weight, self.frequency_weight, self.skip_capitalised)
 
     def features(self, improbabilities: Sequence[float]) -> np.ndarray:
         """A sentence's LM features from its words' improbabilities (zeros for a sentence without words)."""
@@ -60,7 +68,7 @@ class LMStack:
     @classmethod
     def load(cls, directory: str | os.PathLike) -> LMStack:
         data = read_part(directory, cls.FILENAME, cls.KIND)
-        return cls(**{f.name: data[f.name] for f in fields(cls)})
+        return cls(**{f.name: data[f.name] for f in fields(cls) if f.name in data})  # a field added since keeps its default
 
     @classmethod
     def exists(cls, directory: str | os.PathLike) -> bool:
