@@ -189,7 +189,8 @@ class LanguageModel:
             per_span = []
             for a, b in spans[d]:
                 tokens = []
-                for t, x, y in read[bisect.bisect_right(ends, a) :]:
+                for k in range(bisect.bisect_right(ends, a), len(read)):  # from the first token ending past a
+                    t, x, y = read[k]
                     if x >= b:
                         break
                     tokens.append((t, x - a, y - a))

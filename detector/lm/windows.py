@@ -73,13 +73,16 @@ class FlatText:
         return cls(text, to_flat, np.asarray(to_original, dtype=np.int64))
 
     def span(self, start: int, end: int) -> tuple[int, int]:
-        """The flat characters of the original's [start, end) (its first and last characters mapped)."""
-        if end <= start:
-            return int(self.to_flat[start]), int(self.to_flat[start])
-        return int(self.to_flat[start]), int(self.to_flat[end - 1]) + 1
+        """The flat characters of the original's [start, end)."""
+        return _mapped(self.to_flat, start, end)
 
     def original(self, start: int, end: int) -> tuple[int, int]:
         """The original characters of the flat [start, end)."""
-        if end <= start:
-            return int(self.to_original[start]), int(self.to_original[start])
-        return int(self.to_original[start]), int(self.to_original[end - 1]) + 1
+        return _mapped(self.to_original, start, end)
+
+
+def _mapped(index: np.ndarray, start: int, end: int) -> tuple[int, int]:
+    """[start, end) through a character map: its first and last characters mapped (empty: at start)."""
+    if end <= start:
+        return int(index[start]), int(index[start])
+    return int(index[start]), int(index[end - 1]) + 1
