@@ -79,11 +79,12 @@ def sample(data_dir: Path, n: int) -> Sample:
     )
 
 
-def read(lm: LanguageModel, how: str, data: Sample, first: int | None = None) -> list:
-    """Each sentence's words, read as `how` says (the first `first` sentences only, for a warm-up)."""
+def read(lm: LanguageModel, how: str, data: Sample, first: int | None = None, judged=None) -> list:
+    """Each sentence's words, read as `how` says (the first `first` sentences only, for a warm-up);
+    in windows, only the words `judged` accepts are read out, as the finder reads (LMStack.judged)."""
     k = len(data.texts) if first is None else first
     if how == WINDOWS:
-        return lm.read_documents([data.document], [data.spans[:k]])[0]
+        return lm.read_documents([data.document], [data.spans[:k]], judged)[0]
     return lm.word_surprisals(data.texts[:k], data.contexts[:k])
 
 
@@ -111,9 +112,12 @@ def main() -> None:
     for _ in range(args.repeats):  # interleaved, so drift of the machine hits every runtime alike
         for name, lm in models.items():
             started = time.perf_counter()
-            readings[name] = read(lm, VARIANTS[name][1], data)
+            readings[name] = read(lm, VARIANTS[name][1], data, judged=stack.judged)
             seconds[name].append(time.perf_counter() - started)
     weights = stack.word_scoring
+
+    def scored_words(name, k):
+        return [w.word.text for w in score_words(readings[name][k], *weights)]
 
     def improbability(name, keep):
         return np.asarray([w.improbability for k in keep for w in score_words(readings[name][k], *weights)])
@@ -122,7 +126,7 @@ def main() -> None:
     for name in models:
         # sentences whose words the runtime reads as the base does (a shorter context can move a
         # sentence's first token boundary)
-        keep = [k for k in range(len(texts)) if [w.text for w in readings[name][k]] == [w.text for w in readings[BASE][k]]]
+        keep = [k for k in range(len(texts)) if scored_words(name, k) == scored_words(BASE, k)]
         mine, base = improbability(name, keep), improbability(BASE, keep)
         rows[name] = {
             "sentences_per_s": round(len(texts) / statistics.median(seconds[name]), 2),

@@ -33,12 +33,14 @@ from benchmarks.machine import describe_machine  # noqa: E402
 from benchmarks.throughput import write_report  # noqa: E402
 from detector.lm import output_layer  # noqa: E402
 from detector.lm.model import LanguageModel  # noqa: E402
+from detector.lm.stack import LMStack  # noqa: E402
 
 WAYS = {"sentence by sentence (400 characters before each)": "sentences", "document in windows (the finder's pass)": WINDOWS}
 
 
-def profile(lm: LanguageModel, how: str, data) -> dict:
-    """Seconds per stage and token counts of one reading of `data`."""
+def profile(lm: LanguageModel, how: str, data, judged=None) -> dict:
+    """Seconds per stage and token counts of one reading of `data` (in windows, of the words
+    `judged` accepts, as the finder reads)."""
     seconds: Counter = Counter()
     counts: Counter = Counter()
     body = lm.model.base_model
@@ -64,7 +66,7 @@ def profile(lm: LanguageModel, how: str, data) -> dict:
     body.forward, output_layer.target_surprisal_and_best = timed_body, timed_output_layer
     try:
         started = time.perf_counter()
-        read(lm, how, data)
+        read(lm, how, data, judged=judged)
         total = time.perf_counter() - started
     finally:
         body.forward, output_layer.target_surprisal_and_best = body_forward, plain_output_layer
@@ -83,16 +85,18 @@ def main() -> None:
     parser.add_argument("--dtype", default="bfloat16", choices=("float32", "bfloat16"))
     parser.add_argument("--passes", type=int, default=3)
     parser.add_argument("--data-dir", default=str(ROOT.parent / "shared" / "data"))
+    parser.add_argument("--model", default=str(ROOT / "detector" / "models" / "default"), help="whose LM stack says which words are scored")
     parser.add_argument("--out", default=str(ROOT / "research" / "lm-pass-profile"))
     args = parser.parse_args()
     data = sample(Path(args.data_dir), args.sentences)
     lm = LanguageModel.from_pretrained(dtype=args.dtype, progress=False)
+    judged = LMStack.load(args.model).judged  # the words the finder scores
     for how in WAYS.values():  # warm-up
         read(lm, how, data, first=16)
     passes = {name: [] for name in WAYS}
     for _ in range(args.passes):  # interleaved; the pass with the median total is kept
         for name, how in WAYS.items():
-            passes[name].append(profile(lm, how, data))
+            passes[name].append(profile(lm, how, data, judged))
     ways = {name: sorted(p, key=lambda x: x["total_s"])[len(p) // 2] for name, p in passes.items()}
     n = len(data.texts)
     result = {
@@ -113,7 +117,8 @@ def main() -> None:
         f"- date: {result['date']}; machine: {result['machine']}; Gemma 3 270M in {args.dtype}",
         f"- {n} sentences of WMT23 original English ({result['words_per_sentence']} words each on average), batches of"
         f" {lm.config.batch_size}; windows of {lm.config.window_tokens} tokens after {lm.config.context_tokens};"
-        f" {args.passes} interleaved passes of each after a warm-up, the one with the median total shown",
+        f" {args.passes} interleaved passes of each after a warm-up, the one with the median total shown;"
+        " in windows only the words the finder scores are read out (`LMStack.judged`: no word with a capital)",
         "",
         "| reading | stage | seconds | share | per sentence |",
         "|---|---|---:|---:|---:|",

@@ -201,6 +201,25 @@ def test_a_sentence_reads_alike_whether_all_or_only_it_is_wanted(lm_detector):
     assert every[0][0].text == "0", "the document's first word has nothing before it: not read"
 
 
+def test_words_nobody_judges_are_not_read_out_and_the_rest_read_the_same(lm_detector):
+    """The finder skips words with a capital (LMStack.skip_capitalised): they cost no output layer,
+    and every other word keeps its surprisal and alternative (the windows do not move)."""
+    lm = lm_detector.lm_finder.lm
+    sentences = [f"Mayor Ortega said the council of Springfield approved {k} new schools in March." for k in range(30)]
+    text = " ".join(sentences)
+    spans, start = [], 0
+    for s in sentences:
+        spans.append((start, start + len(s)))
+        start += len(s) + 1
+    (every,) = lm.read_documents([text], [spans])
+    (lower,) = lm.read_documents([text], [spans], judged=lambda word: word.islower() or word.isdigit())
+    for all_words, judged_words in zip(every, lower):
+        expected = [w for w in all_words if w.text.islower() or w.text.isdigit()]
+        assert [(w.start, w.text, w.alternative) for w in judged_words] == [(w.start, w.text, w.alternative) for w in expected]
+        assert max(abs(a.surprisal - b.surprisal) for a, b in zip(judged_words, expected)) < 1e-3
+    assert not any(w.text in ("Mayor", "Ortega", "Springfield", "March") for ws in lower for w in ws)
+
+
 def test_bad_document_input_is_a_clear_error(lm_detector):
     with pytest.raises(ValueError, match="one list of spans per text"):
         lm_detector.lm_finder.lm.read_documents(["a text"], [])

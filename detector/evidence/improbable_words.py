@@ -27,6 +27,7 @@ from detector.labels import SPUN
 from detector.lm.model import WORD, LanguageModel, WordSurprisal
 from detector.lm.stack import LMStack
 from detector.text.segment import Document
+from detector.text.words import has_capital
 
 RULE = "improbable_words"
 FLOOR_FREQUENCY = 1e-8  # wordfreq's frequency for words it has never seen (18.4 nats)
@@ -70,10 +71,6 @@ def unigram_surprisal(word: str) -> float:
     return -math.log(max(word_frequency(word.lower(), "en"), FLOOR_FREQUENCY))
 
 
-def has_capital(text: str) -> bool:
-    return any(c.isupper() for c in text)
-
-
 def score_words(
     words: Sequence[WordSurprisal], following_weight: float = 0.5, frequency_weight: float = 1.0, skip_capitalised: bool = False
 ) -> list[ScoredWord]:
@@ -115,7 +112,7 @@ class ImprobableWordsFinder:
         """Per document, the LM's reading of its sentences in `wanted` (or all), one pass for all;
         each sentence read after the document's text before it (LanguageModel.read_documents)."""
         chosen = [list(doc.sentences) if wanted is None else [doc.sentences[i] for i in wanted[d]] for d, doc in enumerate(docs)]
-        words = self.lm.read_documents([doc.text for doc in docs], [[(s.start, s.end) for s in c] for c in chosen])
+        words = self.lm.read_documents([doc.text for doc in docs], [[(s.start, s.end) for s in c] for c in chosen], self.stack.judged)
         out = [LMReading() for _ in docs]
         for reading, sentences, per_sentence in zip(out, chosen, words):
             for s, ws in zip(sentences, per_sentence):

@@ -15,19 +15,20 @@ import bisect
 import os
 import re
 from dataclasses import dataclass
-from typing import Sequence
+from typing import Callable, Sequence
 
 import numpy as np
 import torch
 
 from detector.lm import output_layer
-from detector.lm.windows import FlatText, plan_windows
+from detector.lm.windows import FlatText, Window, plan_windows
 from detector.scoring.padding import pad_rows
 
 WORD = re.compile(r"[^\W_]+(?:['’][^\W_]+)*")
 CONTEXT_CHARS = 400  # the preceding text a sentence is read after (about 80 tokens)
 MAX_TOKENS = 1024  # context + sentence; the words of a longer "sentence" past it are not read
-HEAD_CHUNK = 128  # positions per pass of the output layer (fewer or more read the vocabulary slower)
+HEAD_CHUNK = 1024  # positions per pass of the output layer: fewer read its 335 MB matrix more often
+RUNTIME_CHUNK = 128  # positions of a runtime's whole logit rows (1 MB each) taken at a time
 
 
 @dataclass(frozen=True)
@@ -135,12 +136,16 @@ class LanguageModel:
         return out
 
     @torch.inference_mode()
-    def read_documents(self, texts: Sequence[str], spans: Sequence[Sequence[tuple[int, int]]]) -> list[list[list[WordSurprisal]]]:
+    def read_documents(
+        self, texts: Sequence[str], spans: Sequence[Sequence[tuple[int, int]]], judged: Callable[[str], bool] | None = None
+    ) -> list[list[list[WordSurprisal]]]:
         """Per document, per (start, end) span of it (its sentences), its words' surprisals: each
         document tokenised once and read in windows (windows.py), so a sentence's context is the
         document before it (at least `context_tokens` tokens, whitespace read as one space). Only
         the tokens of the spans' words go through the output layer (a word's surprisal is its
-        tokens'; punctuation alone is never read out)."""
+        tokens'; punctuation alone is never read out), and of those only the words `judged`
+        accepts (None: every word): a word nobody judges costs no output layer. The windows are
+        planned on every word either way, so a word reads the same context whatever is judged."""
         if len(spans) != len(texts):
             raise ValueError("pass one list of spans per text")
         flats = [FlatText.of(t) for t in texts]
@@ -148,14 +153,19 @@ class LanguageModel:
         rows = []  # (document, window)
         for d, flat in enumerate(flats):
             # the characters of the spans' words: a token of punctuation or space alone is not scored
-            covered = np.zeros(len(flat.text) + 1, dtype=np.int64)
+            covered = np.zeros(len(flat.text) + 1, dtype=np.int64)  # 1: a word's, 2: a judged word's
             for a, b in spans[d]:
                 lo, hi = flat.span(a, b)
                 for m in WORD.finditer(flat.text, lo, hi):
-                    covered[m.start() : m.end()] = 1
-            seen = np.concatenate([[0], np.cumsum(covered)])
-            wanted = [t for t, (x, y) in enumerate(encoded["offset_mapping"][d]) if seen[y] > seen[x]]
-            rows += [(d, w) for w in plan_windows(wanted, self.config.window_tokens, self.config.context_tokens)]
+                    covered[m.start() : m.end()] = 2 if judged is None or judged(m.group()) else 1
+            seen = np.concatenate([[0], np.cumsum(covered > 0)])
+            scored = np.concatenate([[0], np.cumsum(covered == 2)])
+            offsets = encoded["offset_mapping"][d]
+            wanted = [t for t, (x, y) in enumerate(offsets) if seen[y] > seen[x]]
+            for w in plan_windows(wanted, self.config.window_tokens, self.config.context_tokens):
+                targets = tuple(t for t in w.targets if scored[offsets[t][1]] > scored[offsets[t][0]])
+                if targets:
+                    rows.append((d, Window(w.start, w.end, targets)))
         scores: dict[tuple[int, int], tuple[float, int]] = {}
         rows.sort(key=lambda r: r[1].end - r[1].start)
         bos = self.tokenizer.bos_token_id
@@ -240,18 +250,18 @@ class LanguageModel:
         return torch.cat(surprisal).numpy(), torch.cat(best)
 
     def _runtime_token_scores(self, enc, rows: torch.Tensor, positions: torch.Tensor, targets: torch.Tensor):
-        """As `_token_scores`, from a runtime that returns each row's logits (llama.cpp); HEAD_CHUNK
+        """As `_token_scores`, from a runtime that returns each row's logits (llama.cpp); RUNTIME_CHUNK
         positions at a time, as a 262k-token row is 1 MB."""
         valid = enc["attention_mask"].sum(1).tolist()
         per_row = {b: self.runtime.logits(enc["input_ids"][b, : valid[b]].tolist()) for b in set(rows.tolist())}
         surprisal, best = [], []
-        for lo in range(0, len(rows), HEAD_CHUNK):
-            at = list(zip(rows[lo : lo + HEAD_CHUNK].tolist(), positions[lo : lo + HEAD_CHUNK].tolist()))
+        for lo in range(0, len(rows), RUNTIME_CHUNK):
+            at = list(zip(rows[lo : lo + RUNTIME_CHUNK].tolist(), positions[lo : lo + RUNTIME_CHUNK].tolist()))
             logits = torch.from_numpy(np.stack([per_row[b][t] for b, t in at])).float()
             if self._softcap:
                 logits = torch.tanh(logits / self._softcap) * self._softcap
             logp = torch.log_softmax(logits, dim=-1)
-            surprisal.append(-logp.gather(1, targets[lo : lo + HEAD_CHUNK, None])[:, 0])
+            surprisal.append(-logp.gather(1, targets[lo : lo + RUNTIME_CHUNK, None])[:, 0])
             best.append(logp.argmax(dim=-1))
         return torch.cat(surprisal).numpy(), torch.cat(best)
 

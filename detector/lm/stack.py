@@ -15,11 +15,12 @@ from __future__ import annotations
 import os
 from dataclasses import asdict, dataclass, fields
 from pathlib import Path
-from typing import ClassVar, Sequence
+from typing import Callable, ClassVar, Sequence
 
 import numpy as np
 
 from detector.scoring.parts import read_part, write_part
+from detector.text.words import has_capital
 
 
 @dataclass
@@ -45,6 +46,12 @@ class LMStack:
     def word_scoring(self) -> tuple[float, float, bool]:
         """`score_words`' settings: (following weight, frequency weight, skip capitalised)."""
         return (self.following_weight, self.frequency_weight, self.skip_capitalised)
+
+    @property
+    def judged(self) -> Callable[[str], bool] | None:
+        """Which words are scored at all (`LanguageModel.read_documents` reads out only those, so
+        a skipped word costs no output layer); None: every word."""
+        return _uncapitalised if self.skip_capitalised else None
 
     def features(self, improbabilities: Sequence[float]) -> np.ndarray:
         """A sentence's LM features from its words' improbabilities (zeros for a sentence without words)."""
@@ -73,3 +80,7 @@ class LMStack:
     @classmethod
     def exists(cls, directory: str | os.PathLike) -> bool:
         return (Path(directory) / cls.FILENAME).is_file()
+
+
+def _uncapitalised(word: str) -> bool:
+    return not has_capital(word)

@@ -23,6 +23,10 @@ def words(text: str) -> list[str]:
     return WORD.findall(text)
 
 
+def has_capital(text: str) -> bool:
+    return any(c.isupper() for c in text)
+
+
 @lru_cache(maxsize=1 << 16)  # called for every word of every sentence, news repeats its words
 def fold(word: str) -> str:
     """Lower-case, strip accents, unify apostrophes and drop a possessive ending."""
