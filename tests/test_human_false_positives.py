@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from training.human_false_positives import measure, render, seed_flags, targets
+from detector.labels import ARTIFACT_TYPES
+from training.human_false_positives import measure, pooled, render, seed_flags, targets
 
 LIST = "Australia, Canada, Britain, and Canada are not sending representatives to the Olympics."
 
@@ -16,8 +17,22 @@ def test_measure_counts_flags_per_thousand_and_documents_not_clean(baseline_dete
     assert g["learned_share"] == 0.0 and g["ece"]["spun"] == 0.0  # the evidence-only model learns nothing
     seeds_result = seed_flags(baseline_detector)
     checks = targets(groups, seeds_result)
-    assert checks["garbled_list: at most 1 flag per 1,000 human sentences"] is (g["flags_per_1000"]["garbled_list"] <= 1.0)
+    assert checks["garbled_list: at most 1 flag per 1,000 human sentences, over all of them"] is (
+        g["flags_per_1000"]["garbled_list"] <= 1.0
+    )
     assert checks["no flag but boilerplate in 001/002/004"]
     lines = render({"command": "c", "date": "d", "model": "m", "blocks": 2, "groups": groups, "seeds": seeds_result, "targets": checks})
     assert any(line.startswith("| garbled_list flags per 1,000 sentences |") for line in lines)
     assert any("not met" in line for line in lines) == (not all(checks.values()))
+
+
+def test_the_flag_rate_targets_read_all_human_sentences_as_one():
+    """A group of 287 sentences with one flag reads 3.5 per 1,000: the rate is taken over all."""
+
+    def group(sentences, duplicates):
+        rates = {t: 1000.0 * duplicates / sentences if t == "duplicate" else 0.0 for t in ARTIFACT_TYPES}
+        return {"documents": 1, "sentences": sentences, "flags_per_1000": rates}
+
+    everything = pooled({"a": group(287, 1), "b": group(1713, 0)})
+    assert everything["sentences"] == 2000 and everything["flags"]["duplicate"] == 1
+    assert everything["flags_per_1000"]["duplicate"] == 0.5

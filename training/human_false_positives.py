@@ -98,6 +98,19 @@ def seed_flags(detector: Detector) -> dict[str, dict[str, int]]:
     return out
 
 
+def pooled(groups: dict) -> dict:
+    """The groups taken as one: flags per 1,000 of all their sentences. The targets are rates per
+    1,000 human sentences, and a group of 300 sentences cannot measure one (a flag is 3.3)."""
+    n = sum(g["sentences"] for g in groups.values())
+    flags = {t: sum(g["flags_per_1000"][t] * g["sentences"] for g in groups.values()) / 1000.0 for t in ARTIFACT_TYPES}
+    return {
+        "documents": sum(g["documents"] for g in groups.values()),
+        "sentences": n,
+        "flags": {t: round(v) for t, v in flags.items()},
+        "flags_per_1000": {t: 1000.0 * round(v) / max(1, n) for t, v in flags.items()},
+    }
+
+
 def _met(ok: bool) -> str:
     return "met" if ok else "**not met**"
 
@@ -105,6 +118,7 @@ def _met(ok: bool) -> str:
 def render(result: dict) -> list[str]:
     groups = result["groups"]
     names = list(groups)
+    everything = pooled(groups)
     lines = [
         "# False positives on real human news",
         "",
@@ -113,24 +127,33 @@ def render(result: dict) -> list[str]:
         "- WMT18 is the test year (never trained on); WMT23's test blocks are a random tenth of its blocks, so its other blocks"
         " (other parts of the same articles) were in training",
         "",
-        "| | " + " | ".join(names) + " | target |",
-        "|---" * (len(names) + 2) + "|",
-        "| documents / sentences | " + " | ".join(f"{groups[n]['documents']} / {groups[n]['sentences']}" for n in names) + " | |",
+        "| | " + " | ".join(names) + " | all | target |",
+        "|---" * (len(names) + 3) + "|",
+        "| documents / sentences | "
+        + " | ".join(f"{groups[n]['documents']} / {groups[n]['sentences']}" for n in names)
+        + f" | {everything['documents']} / {everything['sentences']} | |",
         "| documents called anything but clean | "
         + " | ".join(f"{groups[n]['not_clean_share']:.3f}" for n in names)
-        + " | native <= 0.05, translated <= 0.10 |",
+        + " | | native <= 0.05, translated <= 0.10 |",
         "| sentences flagged spun or machine translated | "
         + " | ".join(f"{groups[n]['learned_share']:.4f}" for n in names)
-        + f" | <= {MAX_LEARNED_SHARE} |",
+        + f" | | <= {MAX_LEARNED_SHARE} |",
     ]
     for t in ARTIFACT_TYPES:
         target = f"<= {MAX_EVIDENCE_FLAGS_PER_1000:g}" if t in EVIDENCE_TYPES and t != "boilerplate" else ""
         lines.append(
-            f"| {t} flags per 1,000 sentences | " + " | ".join(f"{groups[n]['flags_per_1000'][t]:.1f}" for n in names) + f" | {target} |"
+            f"| {t} flags per 1,000 sentences | "
+            + " | ".join(f"{groups[n]['flags_per_1000'][t]:.1f}" for n in names)
+            + f" | {everything['flags_per_1000'][t]:.1f} ({everything['flags'][t]}) | {target} |"
         )
     for t in ARTIFACT_TYPES:
-        lines.append(f"| {t} calibration error (mean probability) | " + " | ".join(f"{groups[n]['ece'][t]:.4f}" for n in names) + " | |")
-    lines += ["", "Targets, over all groups:", ""]
+        lines.append(f"| {t} calibration error (mean probability) | " + " | ".join(f"{groups[n]['ece'][t]:.4f}" for n in names) + " | | |")
+    lines += [
+        "",
+        "Targets: flag rates over all human sentences (`all`: a group of 300 sentences cannot measure a rate of 1 in 1,000),"
+        " shares per group:",
+        "",
+    ]
     for check, ok in result["targets"].items():
         lines.append(f"- {check}: {_met(ok)}")
     lines += ["", "The seeds' human copies (flags by type):", ""]
@@ -149,8 +172,8 @@ def targets(groups: dict, seeds: dict) -> dict[str, bool]:
     checks = {}
     for t in EVIDENCE_TYPES:
         if t != "boilerplate":
-            checks[f"{t}: at most {MAX_EVIDENCE_FLAGS_PER_1000:g} flag per 1,000 human sentences"] = all(
-                g["flags_per_1000"][t] <= MAX_EVIDENCE_FLAGS_PER_1000 for g in groups.values()
+            checks[f"{t}: at most {MAX_EVIDENCE_FLAGS_PER_1000:g} flag per 1,000 human sentences, over all of them"] = (
+                pooled(groups)["flags_per_1000"][t] <= MAX_EVIDENCE_FLAGS_PER_1000
             )
     checks[f"at most {MAX_LEARNED_SHARE:.0%} of human sentences flagged spun or machine translated"] = all(
         g["learned_share"] <= MAX_LEARNED_SHARE for g in groups.values()
