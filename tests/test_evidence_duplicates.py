@@ -94,6 +94,13 @@ NEWS_STRUCTURE = {
         "X Factor finalist Inbal Bibi was cast in the musical The Band at the National Theater.\n"
         "Bibi participated in the last season of X Factor and finished third place."
     ),
+    # shaped like WMT23 (training split) human translations: a survey's two rounds, a list's items
+    "parallel statements of other numbers": (
+        "In the second half of November 2021, about 8,900 people aged 15 and over were interviewed.\n"
+        "The survey asked about work, income and the cost of housing.\n"
+        "In the first half of December 2021, about 8,700 people aged 15 and over were interviewed."
+    ),
+    "list items of one pattern": "9.3 Usage level 2 for the basic service tier\nSee the table below.\n9.4 Usage level 3 for the basic service tier",
     "lines of one field label": (
         "Programming and test switch: SUB-TEST\n"
         "Set the switch before the unit is powered on.\n"
@@ -157,6 +164,17 @@ def test_a_hand_made_reworded_copy_is_found(finder):
     doc = segment(text)
     pairs = pairs_found(doc, finder.find(doc))
     assert any("fought a huge blaze" in a and "battled a large blaze" in b for a, b in pairs)
+
+
+def test_a_copy_keeps_its_numbers_whatever_their_form_and_may_drop_one(finder):
+    text = (
+        "Russia has staged huge live-firing drills with more than 1,000 troops in 2021 near the border\n"
+        "Officials in Kiev said the drills lasted three days.\n"
+        "Russia staged massive live-firing drills with over 1.000 troops close to the border"
+    )
+    doc = segment(text)
+    pairs = pairs_found(doc, finder.find(doc))
+    assert any("massive live-firing" in a and "huge live-firing" in b for a, b in pairs)
 
 
 def test_exact_repeat_of_a_story_sentence_is_a_duplicate(finder):

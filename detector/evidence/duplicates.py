@@ -2,8 +2,9 @@
 
 Spinners copy an image caption and print a reworded copy of it next to the original. A pair is a
 reworded copy when the base encoder's embeddings are close, the two are of similar length (a
-headline and the lead that expands it are not a copy), and they share content words (the lexical
-check that keeps generic sentences on one topic apart). Exact repeats are reported too: a repeated
+headline and the lead that expands it are not a copy), they share content words (the lexical
+check that keeps generic sentences on one topic apart), and they do not each state a number the
+other lacks (parallel sentences of different facts). Exact repeats are reported too: a repeated
 sentence of the story is a duplicate, a repeated short or headline-style line is boilerplate, and a
 title that the paragraph below it repeats (a review or a story opening with its own headline) is
 neither.
@@ -131,6 +132,25 @@ def _same_field(a: str, b: str) -> bool:
     return max(len(words(fa.group(2))), len(words(fb.group(2)))) <= FIELD_VALUE_WORDS
 
 
+_NUMBER = re.compile(r"\d+(?:[.,:]\d+)*")
+
+
+def _numbers(text: str) -> set[str]:
+    """The numbers a text states, their separators dropped ("1,000", "1.000" and "1000" alike: a
+    round trip through another language rewrites them)."""
+    return {re.sub(r"[.,:]", "", n) for n in _NUMBER.findall(text)}
+
+
+def _state_other_numbers(a: str, b: str) -> bool:
+    """Each of two passages states a number the other does not: parallel statements of different
+    facts ("8,700 people ... in December", "8,900 people ... in November"; a list's "9.3 Usage
+    level 2", "9.4 Usage level 3"), not one reworded from the other. A spinner or a machine
+    translation keeps an article's numbers; a copy may drop one, so one side's numbers within the
+    other's still pair."""
+    na, nb = _numbers(a), _numbers(b)
+    return bool(na - nb) and bool(nb - na)
+
+
 def _quote(text: str, limit: int = 80) -> str:
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
@@ -197,7 +217,7 @@ class DuplicateFinder(EvidenceFinder):
                 continue
             first, second = (i, j) if units[i].start < units[j].start else (j, i)
             a, b = units[first], units[second]
-            if _is_news_restatement(doc, a, b, n_words[second]) or _same_field(a.text, b.text):
+            if _is_news_restatement(doc, a, b, n_words[second]) or _same_field(a.text, b.text) or _state_other_numbers(a.text, b.text):
                 continue
             pairs.append((i, j))
         return pairs
