@@ -182,15 +182,19 @@ def test_a_document_reads_a_sentence_as_its_context_then_the_sentence(lm_detecto
     assert max(abs(a.surprisal - b.surprisal) for a, b in zip(read, alone)) < 0.2
 
 
-def test_a_sentence_reads_alike_whether_all_or_only_it_is_wanted(lm_detector):
-    """The editor reads every sentence, batch scoring its candidates only: the same windows."""
-    lm = lm_detector.lm_finder.lm
-    sentences = [f"Report {k}: the council approved a budget of {k} million for roads and schools." for k in range(40)]
-    text = " ".join(sentences)
+def joined(sentences: list[str]) -> tuple[str, list[tuple[int, int]]]:
+    """The sentences joined by spaces, and each one's (start, end) in the text."""
     spans, start = [], 0
     for s in sentences:
         spans.append((start, start + len(s)))
         start += len(s) + 1
+    return " ".join(sentences), spans
+
+
+def test_a_sentence_reads_alike_whether_all_or_only_it_is_wanted(lm_detector):
+    """The editor reads every sentence, batch scoring its candidates only: the same windows."""
+    lm = lm_detector.lm_finder.lm
+    text, spans = joined([f"Report {k}: the council approved a budget of {k} million for roads and schools." for k in range(40)])
     (every,) = lm.read_documents([text], [spans])
     for k in (0, 17, 39):  # the first, one past the first window (256 tokens), the last
         ((alone,),) = lm.read_documents([text], [[spans[k]]])
@@ -205,12 +209,7 @@ def test_words_nobody_judges_are_not_read_out_and_the_rest_read_the_same(lm_dete
     """The finder skips words with a capital (LMStack.skip_capitalised): they cost no output layer,
     and every other word keeps its surprisal and alternative (the windows do not move)."""
     lm = lm_detector.lm_finder.lm
-    sentences = [f"Mayor Ortega said the council of Springfield approved {k} new schools in March." for k in range(30)]
-    text = " ".join(sentences)
-    spans, start = [], 0
-    for s in sentences:
-        spans.append((start, start + len(s)))
-        start += len(s) + 1
+    text, spans = joined([f"Mayor Ortega said the council of Springfield approved {k} new schools in March." for k in range(30)])
     (every,) = lm.read_documents([text], [spans])
     (lower,) = lm.read_documents([text], [spans], judged=lambda word: word.islower() or word.isdigit())
     for all_words, judged_words in zip(every, lower):
