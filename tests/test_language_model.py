@@ -83,7 +83,7 @@ def test_with_lm_the_report_names_improbable_words_and_reads_every_sentence(lm_d
 def test_candidates_mode_reads_only_suspected_sentences_and_the_spinners_coinages(lm_cache, lm_detector):
     from detector import Detector
     from detector.evidence.improbable_words import has_unknown_word
-    from detector.labels import LEARNED_TYPES
+    from detector.labels import SPUN
     from detector.pipeline import LM_CANDIDATE_BAR
     from detector.text.segment import segment
 
@@ -95,7 +95,7 @@ def test_candidates_mode_reads_only_suspected_sentences_and_the_spinners_coinage
     report = batch.score(text)
     (scores,) = plain.scorer.score([segment(text)])
     for was, now in zip(before.sentences, report.sentences):
-        suspected = max(was.labels[t] for t in LEARNED_TYPES) >= LM_CANDIDATE_BAR
+        suspected = was.labels[SPUN] >= LM_CANDIDATE_BAR
         wanted = suspected or bool(scores.words[was.index]) or has_unknown_word(was.text)
         assert (now.lm_words is not None) == wanted, was.text
         if not wanted:
