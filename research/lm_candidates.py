@@ -19,7 +19,6 @@ and .json.
 from __future__ import annotations
 
 import argparse
-import pickle
 import sys
 from datetime import datetime, timezone
 from pathlib import Path
@@ -34,18 +33,9 @@ from detector.evidence.improbable_words import has_unknown_word  # noqa: E402
 from detector.labels import MACHINE_TRANSLATED, SPUN  # noqa: E402
 from detector.lm.stack import LMStack  # noqa: E402
 from training.config import CorpusConfig  # noqa: E402
-from training.fit_lm_stack import DEFAULT_DATA_DIR, cases, human_pool, scored_words  # noqa: E402
+from training.fit_lm_stack import DEFAULT_DATA_DIR, cached_readings, cases, human_pool, scored_words  # noqa: E402
 
 BARS = (0.01, 0.02, 0.03, 0.05, 0.1)
-
-
-def cached(path: Path, rows) -> list:
-    if not path.exists():
-        raise SystemExit(f"{path} is missing: run `python -m training.fit_lm_stack` first (it reads and caches the lines)")
-    key, words = pickle.loads(path.read_bytes())
-    if key[1:] != [(r["text"], r["before"]) for r in rows]:
-        raise SystemExit(f"{path} holds other lines: rerun `python -m training.fit_lm_stack`")
-    return words
 
 
 def main() -> None:
@@ -61,8 +51,8 @@ def main() -> None:
     cache = Path(CorpusConfig().cache_dir)
     rows = cases(Path(args.data_dir), "validation", args.blocks)
     pool = human_pool(Path(args.data_dir), "validation", args.human_blocks, rows)
-    words = cached(cache / f"lm-readings-validation-{args.blocks}.pkl", rows)
-    words += cached(cache / f"lm-readings-validation-human-{args.human_blocks}.pkl", pool)
+    words = cached_readings(rows, cache / f"lm-readings-validation-{args.blocks}.pkl")
+    words += cached_readings(pool, cache / f"lm-readings-validation-human-{args.human_blocks}.pkl")
     rows += pool
     detector = Detector.from_pretrained(args.model)
     predictor = detector.predictor

@@ -23,7 +23,6 @@ Writes research/lm-spun-ceiling.md and .json.
 from __future__ import annotations
 
 import argparse
-import pickle
 import sys
 import warnings
 from datetime import datetime, timezone
@@ -37,7 +36,16 @@ sys.path.insert(0, str(ROOT))
 from benchmarks.throughput import write_report  # noqa: E402
 from detector.lm.stack import LMStack  # noqa: E402
 from training.config import CorpusConfig  # noqa: E402
-from training.fit_lm_stack import DEFAULT_DATA_DIR, auc, cases, classifier_spun, features, scored_words, stack_inputs  # noqa: E402
+from training.fit_lm_stack import (  # noqa: E402
+    DEFAULT_DATA_DIR,
+    auc,
+    cached_readings,
+    cases,
+    classifier_spun,
+    features,
+    scored_words,
+    stack_inputs,
+)
 
 SPINNERS = {"spun-embedding": "training spinner", "spun-tortured": "tortured phrases (held out)"}
 EXTRA = {  # name -> columns of `extra_features`
@@ -110,12 +118,7 @@ def main() -> None:
 
     warnings.filterwarnings("ignore", category=UserWarning)
     rows = cases(Path(args.data_dir), "validation", args.blocks)
-    cache = Path(CorpusConfig().cache_dir) / f"lm-readings-validation-{args.blocks}.pkl"
-    if not cache.exists():
-        raise SystemExit(f"{cache} is missing: run `python -m training.fit_lm_stack` first (it reads and caches the lines)")
-    key, words = pickle.loads(cache.read_bytes())
-    if key[1:] != [(r["text"], r["before"]) for r in rows]:
-        raise SystemExit(f"{cache} holds other lines: rerun `python -m training.fit_lm_stack`")
+    words = cached_readings(rows, Path(CorpusConfig().cache_dir) / f"lm-readings-validation-{args.blocks}.pkl")
     stack = LMStack.load(args.model)
     spun_cls = classifier_spun(Detector.from_pretrained(args.model), rows)
     kinds = np.array([r["kind"] for r in rows])

@@ -297,6 +297,19 @@ def read_cached(lm, rows, path: Path):
     return words, seconds
 
 
+def cached_readings(rows, path: Path) -> list:
+    """The LM's readings of `rows` from `read_cached`'s file, without a language model (the
+    research probes read them); a clear exit when the file is missing or holds other lines."""
+    import pickle
+
+    if not path.exists():
+        raise SystemExit(f"{path} is missing: run `python -m training.fit_lm_stack` first (it reads and caches the lines)")
+    key, words = pickle.loads(path.read_bytes())
+    if key != [READING_VERSION] + [(r["text"], r["before"]) for r in rows]:
+        raise SystemExit(f"{path} holds other lines or an older reading: rerun `python -m training.fit_lm_stack`")
+    return words
+
+
 def classifier_spun(detector, rows) -> np.ndarray:
     k = detector.predictor.config.outputs.index(SPUN)
     return detector.predictor.predict([r["text"] for r in rows], [r["around"] for r in rows])[:, k]
