@@ -33,7 +33,7 @@ from detector.evidence.improbable_words import has_unknown_word  # noqa: E402
 from detector.labels import MACHINE_TRANSLATED, SPUN  # noqa: E402
 from detector.lm.stack import LMStack  # noqa: E402
 from training.config import CorpusConfig  # noqa: E402
-from training.fit_lm_stack import DEFAULT_DATA_DIR, cached_readings, cases, human_pool, scored_words  # noqa: E402
+from training.fit_lm_stack import DEFAULT_DATA_DIR, cached_readings, cases, features, human_pool, scored_words  # noqa: E402
 
 BARS = (0.01, 0.02, 0.03, 0.05, 0.1)
 
@@ -60,9 +60,9 @@ def main() -> None:
     spun = probs[:, predictor.config.outputs.index(SPUN)]
     mt = probs[:, predictor.config.outputs.index(MACHINE_TRANSLATED)]
     stack = LMStack.load(args.model)
-    features = np.stack([stack.features([v for *_, v in line]) for line in scored_words(words, stack.word_scoring)])
-    flagged = stack.apply(spun, features) >= detector.config.threshold
-    evidence = (features[:, 0] >= stack.word_bar) | (flagged & (features[:, 0] >= stack.mark_bar))
+    lm_features = features(scored_words(words, stack.word_scoring), stack.mark_bar)
+    flagged = stack.apply(spun, lm_features) >= detector.config.threshold
+    evidence = (lm_features[:, 0] >= stack.word_bar) | (flagged & (lm_features[:, 0] >= stack.mark_bar))
     always = np.array([bool(m) or has_unknown_word(r["text"]) for r, m in zip(rows, marked_words)])
     kinds = np.array([r["kind"] for r in rows])
     spun_evidence = evidence & (kinds != "human")

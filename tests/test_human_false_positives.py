@@ -30,8 +30,13 @@ def test_the_flag_rate_targets_read_all_human_sentences_as_one():
     """A group of 287 sentences with one flag reads 3.5 per 1,000: the rate is taken over all."""
 
     def group(sentences, duplicates):
-        rates = {t: 1000.0 * duplicates / sentences if t == "duplicate" else 0.0 for t in ARTIFACT_TYPES}
-        return {"documents": 1, "sentences": sentences, "flags_per_1000": rates}
+        flags = {t: duplicates if t == "duplicate" else 0 for t in ARTIFACT_TYPES}
+        return {
+            "documents": 1,
+            "sentences": sentences,
+            "flags": flags,
+            "flags_per_1000": {t: 1000.0 * v / sentences for t, v in flags.items()},
+        }
 
     everything = pooled({"a": group(287, 1), "b": group(1713, 0)})
     assert everything["sentences"] == 2000 and everything["flags"]["duplicate"] == 1

@@ -77,6 +77,7 @@ def measure(detector: Detector, documents: list[tuple[str, str, str]]) -> dict:
             "documents": g["documents"],
             "sentences": g["sentences"],
             "not_clean_share": g["not_clean"] / max(1, g["documents"]),
+            "flags": {t: g["flags"][t] for t in ARTIFACT_TYPES},
             "flags_per_1000": {t: 1000.0 * g["flags"][t] / n for t in ARTIFACT_TYPES},
             "learned_share": g["flags"]["spun or machine_translated"] / n,
             "ece": {t: float(np.mean(g["probs"][t])) for t in ARTIFACT_TYPES},
@@ -102,12 +103,12 @@ def pooled(groups: dict) -> dict:
     """The groups taken as one: flags per 1,000 of all their sentences. The targets are rates per
     1,000 human sentences, and a group of 300 sentences cannot measure one (a flag is 3.3)."""
     n = sum(g["sentences"] for g in groups.values())
-    flags = {t: sum(g["flags_per_1000"][t] * g["sentences"] for g in groups.values()) / 1000.0 for t in ARTIFACT_TYPES}
+    flags = {t: sum(g["flags"][t] for g in groups.values()) for t in ARTIFACT_TYPES}
     return {
         "documents": sum(g["documents"] for g in groups.values()),
         "sentences": n,
-        "flags": {t: round(v) for t, v in flags.items()},
-        "flags_per_1000": {t: 1000.0 * round(v) / max(1, n) for t, v in flags.items()},
+        "flags": flags,
+        "flags_per_1000": {t: 1000.0 * v / max(1, n) for t, v in flags.items()},
     }
 
 
@@ -170,10 +171,11 @@ def render(result: dict) -> list[str]:
 
 def targets(groups: dict, seeds: dict) -> dict[str, bool]:
     checks = {}
+    everything = pooled(groups)
     for t in EVIDENCE_TYPES:
         if t != "boilerplate":
             checks[f"{t}: at most {MAX_EVIDENCE_FLAGS_PER_1000:g} flag per 1,000 human sentences, over all of them"] = (
-                pooled(groups)["flags_per_1000"][t] <= MAX_EVIDENCE_FLAGS_PER_1000
+                everything["flags_per_1000"][t] <= MAX_EVIDENCE_FLAGS_PER_1000
             )
     checks[f"at most {MAX_LEARNED_SHARE:.0%} of human sentences flagged spun or machine translated"] = all(
         g["learned_share"] <= MAX_LEARNED_SHARE for g in groups.values()
