@@ -76,6 +76,21 @@ def test_document_features_and_head():
     assert DocumentHead.from_dict(head.to_dict()) == head
 
 
+def test_the_head_reads_its_own_view_of_the_sentences_and_the_rule_the_reported_one():
+    """With --lm the reported spun probability is the LM stack's; the head was fitted on the
+    classifier's, so it reads `head_view`, while flags and the top-decile rule read the report."""
+    reported = [sentence(i, spun=0.3) for i in range(10)]
+    classifier = [sentence(i, spun=0.02) for i in range(10)]
+    n = len(document_features(reported, 0.5))
+    weights = [0.0] * n
+    weights[feature_names().index("spun.mean")] = 20.0
+    head = DocumentHead(("clean", "spun"), (tuple([0.0] * n), tuple(weights)), (0.0, -5.0))
+    assert summarise(reported, 0.5, head=head).verdict == "spun"
+    assert summarise(reported, 0.5, head=head, head_view=classifier).verdict == "clean"
+    strong = [sentence(i, spun=0.95) for i in range(10)]
+    assert summarise(strong, 0.5, head=head, head_view=classifier).verdict == "spun", "the rule reads the reported scores"
+
+
 def test_the_document_mt_logit_is_a_feature_before_the_round_trip_similarity():
     sentences = [sentence(i, machine_translated=0.4) for i in range(6)]
     plain = document_features(sentences, 0.5)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from detector.labels import ARTIFACT_TYPES
-from training.human_false_positives import measure, pooled, render, seed_flags, targets
+from training.human_false_positives import lm_targets, measure, pooled, render, seed_flags, targets
 
 LIST = "Australia, Canada, Britain, and Canada are not sending representatives to the Olympics."
 
@@ -24,6 +24,14 @@ def test_measure_counts_flags_per_thousand_and_documents_not_clean(baseline_dete
     lines = render({"command": "c", "date": "d", "model": "m", "blocks": 2, "groups": groups, "seeds": seeds_result, "targets": checks})
     assert any(line.startswith("| garbled_list flags per 1,000 sentences |") for line in lines)
     assert any("not met" in line for line in lines) == (not all(checks.values()))
+    assert g["lm_evidence"] == 0 and pooled(groups)["lm_evidence_share"] == 0.0  # no LM, no LM evidence
+    lm = {"language_model": "lm", "groups": groups, "seeds": seeds_result, "targets": lm_targets(groups, seeds_result)}
+    with_lm = render(
+        {"command": "c", "date": "d", "model": "m", "blocks": 2, "groups": groups, "seeds": seeds_result, "targets": checks, "lm": lm}
+    )
+    assert with_lm[: len(lines)] == lines
+    assert any(line.startswith("| sentences with improbable-words evidence |") and "<= 0.01" in line for line in with_lm)
+    assert lm["targets"]["the improbable-words finder fires on at most 1% of human sentences, over all of them"]
 
 
 def test_the_flag_rate_targets_read_all_human_sentences_as_one():

@@ -80,6 +80,14 @@ def test_with_lm_the_report_names_improbable_words_and_reads_every_sentence(lm_d
     )
 
 
+def test_the_lm_leaves_the_verdict_of_a_human_copy_to_the_head_fitted_without_it(lm_detector):
+    """The stack lifts a human sentence's spun probability (it is fitted on lines one in eight
+    spun); the document head, fitted on the classifier's, must not read that as a spun article."""
+    report = lm_detector.score(seed_text("004"))
+    assert report.verdict == "clean"
+    assert any(s.labels["spun"] > 0.05 for s in report.sentences), "the stacked probabilities are reported"
+
+
 def test_candidates_mode_reads_only_suspected_sentences_and_the_spinners_coinages(lm_cache, lm_detector):
     from detector import Detector
     from detector.evidence.improbable_words import has_unknown_word

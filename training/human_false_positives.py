@@ -9,7 +9,10 @@ English, WMT18 (the test year, never trained on) and the WMT23 test blocks; and 
 copies (`001`, `002`, `004`). Nothing here is fitted or selected: the shipped model is read as
 it is. Reported per type: flags per 1,000 sentences, the share of sentences flagged spun or
 machine translated, documents called anything but clean, and calibration on these negatives
-(with every label 0, the expected calibration error is the mean probability).
+(with every label 0, the expected calibration error is the mean probability). With `--lm`, the
+same documents are scored again with the language model reading every sentence (as `serve --lm`
+does), and the share of sentences the improbable-words finder gives evidence for is reported
+against issue 22's target.
 """
 
 from __future__ import annotations
@@ -31,11 +34,16 @@ from .documents import join_blocks
 from .sources import TEST, all_blocks
 
 ROOT = Path(__file__).resolve().parents[1]
+# The improbable-words finder's evidence rule (detector/evidence/improbable_words.py; not imported:
+# that module loads the [lm] extra's dependencies).
+LM_RULE = "improbable_words"
 HUMAN_SEEDS = ("001", "002", "004")
 # Issue 19's targets.
 MAX_EVIDENCE_FLAGS_PER_1000 = 1.0
 MAX_LEARNED_SHARE = 0.02
 MAX_NOT_CLEAN = {"human": 0.05, "human-translation": 0.10}
+# Issue 22's target: the improbable-words finder fires on at most 1% of human news sentences.
+MAX_LM_EVIDENCE_SHARE = 0.01
 
 
 def human_documents(config: TrainConfig, blocks_per_document: int, split: str = TEST) -> list[tuple[str, str, str]]:
@@ -54,7 +62,7 @@ def human_documents(config: TrainConfig, blocks_per_document: int, split: str = 
 
 def measure(detector: Detector, documents: list[tuple[str, str, str]]) -> dict:
     by_group: dict[str, dict] = defaultdict(
-        lambda: {"documents": 0, "not_clean": 0, "sentences": 0, "flags": defaultdict(int), "probs": defaultdict(list)}
+        lambda: {"documents": 0, "not_clean": 0, "sentences": 0, "lm_evidence": 0, "flags": defaultdict(int), "probs": defaultdict(list)}
     )
     records = [TextRecord(id=i, text=text) for i, _, text in documents]
     groups = {i: g for i, g, _ in documents}
@@ -64,6 +72,7 @@ def measure(detector: Detector, documents: list[tuple[str, str, str]]) -> dict:
         g["not_clean"] += report.verdict != VERDICT_CLEAN
         for s in report.sentences:
             g["sentences"] += 1
+            g["lm_evidence"] += any(e.rule == LM_RULE for e in s.evidence)
             for t in s.flagged_types(report.threshold):
                 g["flags"][t] += 1
             if s.flagged(report.threshold) and set(s.flagged_types(report.threshold)) & {SPUN, MACHINE_TRANSLATED}:
@@ -80,13 +89,14 @@ def measure(detector: Detector, documents: list[tuple[str, str, str]]) -> dict:
             "flags": {t: g["flags"][t] for t in ARTIFACT_TYPES},
             "flags_per_1000": {t: 1000.0 * g["flags"][t] / n for t in ARTIFACT_TYPES},
             "learned_share": g["flags"]["spun or machine_translated"] / n,
+            "lm_evidence": g["lm_evidence"],
             "ece": {t: float(np.mean(g["probs"][t])) for t in ARTIFACT_TYPES},
         }
     return out
 
 
-def seed_flags(detector: Detector) -> dict[str, dict[str, int]]:
-    """Flags by type in the seeds' human copies."""
+def seed_flags(detector: Detector) -> dict[str, dict]:
+    """Flags by type in the seeds' human copies, and the sentences with the LM's evidence."""
     out = {}
     for prefix in HUMAN_SEEDS:
         (path,) = (ROOT / "seeds").glob(f"{prefix}_*.txt")
@@ -95,7 +105,8 @@ def seed_flags(detector: Detector) -> dict[str, dict[str, int]]:
         for s in report.sentences:
             for t in s.flagged_types(report.threshold):
                 counts[t] += 1
-        out[path.name] = {"verdict": report.verdict, "flags": dict(counts)}
+        lm_evidence = sum(any(e.rule == LM_RULE for e in s.evidence) for s in report.sentences)
+        out[path.name] = {"verdict": report.verdict, "flags": dict(counts), "sentences": len(report.sentences), "lm_evidence": lm_evidence}
     return out
 
 
@@ -104,11 +115,14 @@ def pooled(groups: dict) -> dict:
     1,000 human sentences, and a group of 300 sentences cannot measure one (a flag is 3.3)."""
     n = sum(g["sentences"] for g in groups.values())
     flags = {t: sum(g["flags"][t] for g in groups.values()) for t in ARTIFACT_TYPES}
+    lm_evidence = sum(g.get("lm_evidence", 0) for g in groups.values())
     return {
         "documents": sum(g["documents"] for g in groups.values()),
         "sentences": n,
         "flags": flags,
         "flags_per_1000": {t: 1000.0 * v / max(1, n) for t, v in flags.items()},
+        "lm_evidence": lm_evidence,
+        "lm_evidence_share": lm_evidence / max(1, n),
     }
 
 
@@ -124,7 +138,8 @@ def render(result: dict) -> list[str]:
         "# False positives on real human news",
         "",
         f"- command: `{result['command']}`",
-        f"- date: {result['date']}; model: {result['model']}; documents of {result['blocks']} consecutive test blocks (10 lines each) of one text",
+        f"- date: {result['date']}; model: {result['model']}; documents of {result['blocks']} consecutive {result.get('split', TEST)} blocks"
+        " (10 lines each) of one text",
         "- WMT18 is the test year (never trained on); WMT23's test blocks are a random tenth of its blocks, so its other blocks"
         " (other parts of the same articles) were in training",
         "",
@@ -166,7 +181,53 @@ def render(result: dict) -> list[str]:
         "Boilerplate flags are counted but have no target: scraped debris is reported, and WMT lines hold little of it.",
         "",
     ]
+    if result.get("lm") is not None:
+        lines += render_lm(result["lm"])
     return lines
+
+
+def render_lm(lm: dict) -> list[str]:
+    """The section for the same documents scored with the language model reading every sentence."""
+    groups = lm["groups"]
+    names = list(groups)
+    everything = pooled(groups)
+    lines = [
+        f"## With the language model (`--lm`: {lm['language_model']} reads every sentence, as `serve --lm` does)",
+        "",
+        "| | " + " | ".join(names) + " | all | target |",
+        "|---" * (len(names) + 3) + "|",
+        "| sentences with improbable-words evidence | "
+        + " | ".join(f"{groups[n]['lm_evidence'] / max(1, groups[n]['sentences']):.4f}" for n in names)
+        + f" | {everything['lm_evidence_share']:.4f} ({everything['lm_evidence']}) | <= {MAX_LM_EVIDENCE_SHARE} |",
+        f"| {SPUN} flags per 1,000 sentences | "
+        + " | ".join(f"{groups[n]['flags_per_1000'][SPUN]:.1f}" for n in names)
+        + f" | {everything['flags_per_1000'][SPUN]:.1f} ({everything['flags'][SPUN]}) | |",
+        "| sentences flagged spun or machine translated | "
+        + " | ".join(f"{groups[n]['learned_share']:.4f}" for n in names)
+        + f" | | <= {MAX_LEARNED_SHARE} |",
+        "| documents called anything but clean | " + " | ".join(f"{groups[n]['not_clean_share']:.3f}" for n in names) + " | | |",
+        "",
+    ]
+    for check, ok in lm["targets"].items():
+        lines.append(f"- {check}: {_met(ok)}")
+    lines += ["", "The seeds' human copies with the language model (sentences with its evidence; flags by type):", ""]
+    for name, seed in lm["seeds"].items():
+        flags = ", ".join(f"{t} {n}" for t, n in sorted(seed["flags"].items())) or "none"
+        lines.append(f"- `{name}`: {seed['lm_evidence']} of {seed['sentences']}; {seed['verdict']}; {flags}")
+    return [*lines, ""]
+
+
+def lm_targets(groups: dict, seeds: dict) -> dict[str, bool]:
+    everything = pooled(groups)
+    return {
+        f"the improbable-words finder fires on at most {MAX_LM_EVIDENCE_SHARE:.0%} of human sentences, over all of them": (
+            everything["lm_evidence_share"] <= MAX_LM_EVIDENCE_SHARE
+        ),
+        f"at most {MAX_LEARNED_SHARE:.0%} of human sentences flagged spun or machine translated": all(
+            g["learned_share"] <= MAX_LEARNED_SHARE for g in groups.values()
+        ),
+        "no flag but boilerplate in 001/002/004": all(set(s["flags"]) <= {"boilerplate"} for s in seeds.values()),
+    }
 
 
 def targets(groups: dict, seeds: dict) -> dict[str, bool]:
@@ -195,22 +256,33 @@ def main() -> None:
     parser.add_argument("--model", default=None, help="a model folder (default: the shipped model)")
     parser.add_argument("--blocks", type=int, default=2, help="consecutive 10-line blocks per document")
     parser.add_argument("--report", default=str(ROOT / "reports" / "human-false-positives"))
+    parser.add_argument("--lm", action="store_true", help="score the documents again with the language model on every sentence")
+    parser.add_argument("--split", default=TEST, help="the split to read (test for the report; validation to look without reading it)")
     args = parser.parse_args()
     from transformers.utils import logging as hf_logging
 
     hf_logging.disable_progress_bar()
     config = TrainConfig.from_yaml(args.config)
+    documents = human_documents(config, args.blocks, args.split)
     detector = Detector.from_pretrained(args.model)
-    groups = measure(detector, human_documents(config, args.blocks))
+    groups = measure(detector, documents)
     seeds = seed_flags(detector)
+    lm = None
+    if args.lm:
+        with_lm = Detector.from_pretrained(args.model, lm="all")
+        lm_groups, lm_seeds = measure(with_lm, documents), seed_flags(with_lm)
+        language_model = with_lm.lm_finder.lm.name
+        lm = {"language_model": language_model, "groups": lm_groups, "seeds": lm_seeds, "targets": lm_targets(lm_groups, lm_seeds)}
     result = {
         "command": " ".join(["python -m training.human_false_positives", *sys.argv[1:]]),
         "date": f"{datetime.now(timezone.utc):%Y-%m-%d %H:%M UTC}",
         "model": detector.name,
         "blocks": args.blocks,
+        "split": args.split,
         "groups": groups,
         "seeds": seeds,
         "targets": targets(groups, seeds),
+        "lm": lm,
     }
     Path(args.report).with_suffix(".json").write_text(json.dumps(result, indent=2) + "\n", encoding="utf-8")
     Path(args.report).with_suffix(".md").write_text("\n".join(render(result)), encoding="utf-8")

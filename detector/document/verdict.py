@@ -42,13 +42,16 @@ def summarise(
     head: DocumentHead | None = None,
     roundtrip: float | None = None,
     document_mt: float | None = None,
+    head_view: list[SentenceScore] | None = None,
 ) -> DocumentSummary:
     """Counts, shares, score and verdict.
 
     Without a head, the score is the top-decile mean of the content sentences' artifact scores.
     With a fitted `head` the score is 1 - P(clean) from it, except that a document the top-decile
     rule finds spun stays spun: the rule sees the deterministic evidence (reworded captions,
-    garbled lists), which the head's validation documents rarely show.
+    garbled lists), which the head's validation documents rarely show. `head_view`: the sentences
+    with the probabilities the head was fitted on, where they differ from the reported ones (the
+    language model's stack moves spun; the head never saw it). Default: `sentences`.
     """
     content = content_sentences(sentences, threshold)
     flags = {s.index: set(s.flagged_types(threshold)) for s in sentences}
@@ -64,7 +67,8 @@ def summarise(
         return DocumentSummary(0.0, VERDICT_CLEAN, counts, shares, flagged, 0)
     score, verdict = _rule(content, threshold, top_share, min_top)
     if head is not None and verdict != VERDICT_SPUN:
-        score, verdict = head.decide(document_features(sentences, threshold, top_share, min_top, roundtrip, document_mt))
+        view = sentences if head_view is None else head_view
+        score, verdict = head.decide(document_features(view, threshold, top_share, min_top, roundtrip, document_mt))
     return DocumentSummary(score, verdict, counts, shares, flagged, len(content))
 
 
