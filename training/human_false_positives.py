@@ -143,39 +143,36 @@ def render(result: dict) -> list[str]:
         "- WMT18 is the test year (never trained on); WMT23's test blocks are a random tenth of its blocks, so its other blocks"
         " (other parts of the same articles) were in training",
         "",
-        "| | " + " | ".join(names) + " | all | target |",
-        "|---" * (len(names) + 3) + "|",
-        "| documents / sentences | "
-        + " | ".join(f"{groups[n]['documents']} / {groups[n]['sentences']}" for n in names)
-        + f" | {everything['documents']} / {everything['sentences']} | |",
-        "| documents called anything but clean | "
-        + " | ".join(f"{groups[n]['not_clean_share']:.3f}" for n in names)
-        + " | | native <= 0.05, translated <= 0.10 |",
-        "| sentences flagged spun or machine translated | "
-        + " | ".join(f"{groups[n]['learned_share']:.4f}" for n in names)
-        + f" | | <= {MAX_LEARNED_SHARE} |",
+        *_header(names),
+        _row(
+            "documents / sentences",
+            [f"{g['documents']} / {g['sentences']}" for g in groups.values()],
+            f"{everything['documents']} / {everything['sentences']}",
+        ),
+        _row(
+            "documents called anything but clean",
+            [f"{g['not_clean_share']:.3f}" for g in groups.values()],
+            target="native <= 0.05, translated <= 0.10",
+        ),
+        _row(
+            "sentences flagged spun or machine translated",
+            [f"{g['learned_share']:.4f}" for g in groups.values()],
+            target=f"<= {MAX_LEARNED_SHARE}",
+        ),
     ]
     for t in ARTIFACT_TYPES:
         target = f"<= {MAX_EVIDENCE_FLAGS_PER_1000:g}" if t in EVIDENCE_TYPES and t != "boilerplate" else ""
-        lines.append(
-            f"| {t} flags per 1,000 sentences | "
-            + " | ".join(f"{groups[n]['flags_per_1000'][t]:.1f}" for n in names)
-            + f" | {everything['flags_per_1000'][t]:.1f} ({everything['flags'][t]}) | {target} |"
-        )
+        lines.append(_flags_row(t, groups, everything, target))
     for t in ARTIFACT_TYPES:
-        lines.append(f"| {t} calibration error (mean probability) | " + " | ".join(f"{groups[n]['ece'][t]:.4f}" for n in names) + " | | |")
+        lines.append(_row(f"{t} calibration error (mean probability)", [f"{g['ece'][t]:.4f}" for g in groups.values()]))
     lines += [
         "",
         "Targets: flag rates over all human sentences (`all`: a group of 300 sentences cannot measure a rate of 1 in 1,000),"
         " shares per group:",
         "",
     ]
-    for check, ok in result["targets"].items():
-        lines.append(f"- {check}: {_met(ok)}")
-    lines += ["", "The seeds' human copies (flags by type):", ""]
-    for name, seed in result["seeds"].items():
-        flags = ", ".join(f"{t} {n}" for t, n in sorted(seed["flags"].items())) or "none"
-        lines.append(f"- `{name}`: {seed['verdict']}; {flags}")
+    lines += _target_lines(result["targets"])
+    lines += ["", "The seeds' human copies (flags by type):", "", *_seed_lines(result["seeds"])]
     lines += [
         "",
         "Boilerplate flags are counted but have no target: scraped debris is reported, and WMT lines hold little of it.",
@@ -194,40 +191,82 @@ def render_lm(lm: dict) -> list[str]:
     lines = [
         f"## With the language model (`--lm`: {lm['language_model']} reads every sentence, as `serve --lm` does)",
         "",
-        "| | " + " | ".join(names) + " | all | target |",
-        "|---" * (len(names) + 3) + "|",
-        "| sentences with improbable-words evidence | "
-        + " | ".join(f"{groups[n]['lm_evidence'] / max(1, groups[n]['sentences']):.4f}" for n in names)
-        + f" | {everything['lm_evidence_share']:.4f} ({everything['lm_evidence']}) | <= {MAX_LM_EVIDENCE_SHARE} |",
-        f"| {SPUN} flags per 1,000 sentences | "
-        + " | ".join(f"{groups[n]['flags_per_1000'][SPUN]:.1f}" for n in names)
-        + f" | {everything['flags_per_1000'][SPUN]:.1f} ({everything['flags'][SPUN]}) | |",
-        "| sentences flagged spun or machine translated | "
-        + " | ".join(f"{groups[n]['learned_share']:.4f}" for n in names)
-        + f" | | <= {MAX_LEARNED_SHARE} |",
-        "| documents called anything but clean | " + " | ".join(f"{groups[n]['not_clean_share']:.3f}" for n in names) + " | | |",
+        *_header(names),
+        _row(
+            "sentences with improbable-words evidence",
+            [f"{g['lm_evidence'] / max(1, g['sentences']):.4f}" for g in groups.values()],
+            f"{everything['lm_evidence_share']:.4f} ({everything['lm_evidence']})",
+            f"<= {MAX_LM_EVIDENCE_SHARE}",
+        ),
+        _flags_row(SPUN, groups, everything),
+        _row(
+            "sentences flagged spun or machine translated",
+            [f"{g['learned_share']:.4f}" for g in groups.values()],
+            target=f"<= {MAX_LEARNED_SHARE}",
+        ),
+        _row("documents called anything but clean", [f"{g['not_clean_share']:.3f}" for g in groups.values()]),
         "",
     ]
-    for check, ok in lm["targets"].items():
-        lines.append(f"- {check}: {_met(ok)}")
+    lines += _target_lines(lm["targets"])
     lines += ["", "The seeds' human copies with the language model (sentences with its evidence; flags by type):", ""]
-    for name, seed in lm["seeds"].items():
-        flags = ", ".join(f"{t} {n}" for t, n in sorted(seed["flags"].items())) or "none"
-        lines.append(f"- `{name}`: {seed['lm_evidence']} of {seed['sentences']}; {seed['verdict']}; {flags}")
+    lines += _seed_lines(lm["seeds"], with_lm=True)
     return [*lines, ""]
 
 
+def _header(names: list[str]) -> list[str]:
+    return ["| | " + " | ".join(names) + " | all | target |", "|---" * (len(names) + 3) + "|"]
+
+
+def _row(label: str, cells: list[str], everything: str = "", target: str = "") -> str:
+    """One table row: a cell per group, then the pooled cell and the target."""
+    return f"| {label} | " + " | ".join(cells) + f" | {everything} | {target} |"
+
+
+def _flags_row(artifact_type: str, groups: dict, everything: dict, target: str = "") -> str:
+    return _row(
+        f"{artifact_type} flags per 1,000 sentences",
+        [f"{g['flags_per_1000'][artifact_type]:.1f}" for g in groups.values()],
+        f"{everything['flags_per_1000'][artifact_type]:.1f} ({everything['flags'][artifact_type]})",
+        target,
+    )
+
+
+def _target_lines(checks: dict[str, bool]) -> list[str]:
+    return [f"- {check}: {_met(ok)}" for check, ok in checks.items()]
+
+
+def _seed_lines(seeds: dict, with_lm: bool = False) -> list[str]:
+    lines = []
+    for name, seed in seeds.items():
+        flags = ", ".join(f"{t} {n}" for t, n in sorted(seed["flags"].items())) or "none"
+        read = f"{seed['lm_evidence']} of {seed['sentences']}; " if with_lm else ""
+        lines.append(f"- `{name}`: {read}{seed['verdict']}; {flags}")
+    return lines
+
+
 def lm_targets(groups: dict, seeds: dict) -> dict[str, bool]:
-    everything = pooled(groups)
-    return {
+    checks = {
         f"the improbable-words finder fires on at most {MAX_LM_EVIDENCE_SHARE:.0%} of human sentences, over all of them": (
-            everything["lm_evidence_share"] <= MAX_LM_EVIDENCE_SHARE
-        ),
+            pooled(groups)["lm_evidence_share"] <= MAX_LM_EVIDENCE_SHARE
+        )
+    }
+    return {**checks, **_shared_checks(groups, seeds)}
+
+
+def _shared_checks(groups: dict, seeds: dict) -> dict[str, bool]:
+    """The checks made with and without the LM: learned flags and verdicts per group, and the
+    seeds' human copies."""
+    checks = {
         f"at most {MAX_LEARNED_SHARE:.0%} of human sentences flagged spun or machine translated": all(
             g["learned_share"] <= MAX_LEARNED_SHARE for g in groups.values()
-        ),
-        "no flag but boilerplate in 001/002/004": all(set(s["flags"]) <= {"boilerplate"} for s in seeds.values()),
+        )
     }
+    for generator, limit in MAX_NOT_CLEAN.items():
+        checks[f"{generator} documents called anything but clean: at most {limit:.0%}"] = all(
+            g["not_clean_share"] <= limit for name, g in groups.items() if name.endswith(f" {generator}")
+        )
+    checks["no flag but boilerplate in 001/002/004"] = all(set(s["flags"]) <= {"boilerplate"} for s in seeds.values())
+    return checks
 
 
 def targets(groups: dict, seeds: dict) -> dict[str, bool]:
@@ -238,16 +277,8 @@ def targets(groups: dict, seeds: dict) -> dict[str, bool]:
             checks[f"{t}: at most {MAX_EVIDENCE_FLAGS_PER_1000:g} flag per 1,000 human sentences, over all of them"] = (
                 everything["flags_per_1000"][t] <= MAX_EVIDENCE_FLAGS_PER_1000
             )
-    checks[f"at most {MAX_LEARNED_SHARE:.0%} of human sentences flagged spun or machine translated"] = all(
-        g["learned_share"] <= MAX_LEARNED_SHARE for g in groups.values()
-    )
-    for generator, limit in MAX_NOT_CLEAN.items():
-        checks[f"{generator} documents called anything but clean: at most {limit:.0%}"] = all(
-            g["not_clean_share"] <= limit for name, g in groups.items() if name.endswith(f" {generator}")
-        )
-    checks["no flag but boilerplate in 001/002/004"] = all(set(s["flags"]) <= {"boilerplate"} for s in seeds.values())
     assert set(LEARNED_TYPES) | set(EVIDENCE_TYPES) == set(ARTIFACT_TYPES)
-    return checks
+    return {**checks, **_shared_checks(groups, seeds)}
 
 
 def main() -> None:
