@@ -378,7 +378,7 @@ class Detector:
         if reading is not None:  # the spun probability stacked with the LM's, and its evidence
             for index, p in self.lm_finder.stacked(reading, spun).items():
                 spun[index] = p
-            for index, evidence in self.lm_finder.evidence(doc, reading, spun, threshold).items():
+            for index, evidence in self.lm_finder.evidence(doc, reading, spun, threshold, classifier_spun).items():
                 findings.setdefault(index, []).extend(evidence)
         for index, evidence in swapped_words(doc, spun, scores.words, threshold).items():
             findings.setdefault(index, []).extend(evidence)

@@ -42,3 +42,24 @@ def test_a_stack_file_written_before_the_setting_loads_with_capitals_scored(tmp_
     del data["skip_capitalised"]
     (tmp_path / LMStack.FILENAME).write_text(json.dumps(data))
     assert LMStack.load(tmp_path).skip_capitalised is False
+
+
+def test_a_sentence_the_stack_flags_without_a_word_at_the_bar_gets_the_stacks_reason():
+    from detector.evidence.improbable_words import RULE, STACK_RULE, ImprobableWordsFinder, LMReading
+    from detector.text.segment import segment
+
+    doc = segment("The talks went on all week. The grossly trompling went on. Nothing else happened.")
+    stack = LMStack("gemma-3-270m", 0.3, [0.1, 0.2, 0.3, 0.4], -1.0, 0.0, 1.0, 14.0, 7.0)
+    finder = ImprobableWordsFinder(lm=None, stack=stack)
+    reading = LMReading()
+    for s, surprisals in zip(doc.sentences, ([2.0, 3.0, 4.0], [2.0, 40.0], [1.0, 2.0])):
+        words = _words(*zip(s.text.split(), surprisals))
+        reading.words[s.index] = score_words(words, *stack.word_scoring)
+    findings = finder.evidence(doc, reading, [0.9, 0.9, 0.1], threshold=0.84, classifier_spun=[0.62, 0.7, 0.05])
+    (reason,) = findings[0]
+    assert reason.rule == STACK_RULE and reason.type == "spun" and reason.confidence == 0.9 and not reason.spans
+    strongest = max(reading.words[0], key=lambda w: w.improbability)
+    assert "0.62" in reason.message and f"“{strongest.word.text}”" in reason.message and "under the bar of 7.0" in reason.message
+    (named,) = findings[1]
+    assert named.rule == RULE and named.message.startswith("“grossly” is improbable here")
+    assert 2 not in findings, "an unflagged sentence with no word at the word bar has no LM evidence"

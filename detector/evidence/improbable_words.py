@@ -30,6 +30,7 @@ from detector.text.segment import Document
 from detector.text.words import has_capital
 
 RULE = "improbable_words"
+STACK_RULE = "lm_stack"  # flagged by the classifier and the LM together, no single word at the bar
 FLOOR_FREQUENCY = 1e-8  # wordfreq's frequency for words it has never seen (18.4 nats)
 
 
@@ -127,18 +128,41 @@ class ImprobableWordsFinder:
         features = np.stack([self.stack.features(reading.improbabilities(i)) for i in read])
         return dict(zip(read, self.stack.apply(np.asarray(spun, dtype=np.float64)[read], features).tolist()))
 
-    def evidence(self, doc: Document, reading: LMReading, spun: Sequence[float], threshold: float) -> Findings:
+    def evidence(
+        self, doc: Document, reading: LMReading, spun: Sequence[float], threshold: float, classifier_spun: Sequence[float] | None = None
+    ) -> Findings:
         """`spun` evidence for each sentence read with a word at or over the word bar, or, where
         the sentence is flagged spun (`spun`, stacked, at `threshold`), over the lower mark bar; its
-        confidence is the sentence's stacked spun probability."""
+        confidence is the sentence's stacked spun probability. A sentence the stack flags with no
+        word at the bar gets the stack's reason (`STACK_RULE`): the classifier's probability
+        (`classifier_spun`, before the stack) and the strongest word's improbability."""
         findings: Findings = {}
         for index, scored in reading.words.items():
-            bar = self.stack.mark_bar if spun[index] >= threshold else self.stack.word_bar
+            flagged = spun[index] >= threshold
+            bar = self.stack.mark_bar if flagged else self.stack.word_bar
             marked = sorted((w for w in scored if w.improbability >= bar), key=lambda w: -w.improbability)
             if not marked:
+                if flagged:
+                    before = None if classifier_spun is None else float(classifier_spun[index])
+                    add(
+                        findings,
+                        index,
+                        Evidence(SPUN, STACK_RULE, self._stack_reason(scored, float(spun[index]), before), float(spun[index])),
+                    )
                 continue
             s = doc.sentences[index]
             listed = "; ".join(w.describe() for w in marked[: self.max_listed])
             spans = tuple(Span.of(doc, s.start + w.word.start, s.start + w.word.end) for w in sorted(marked, key=lambda w: w.word.start))
             add(findings, index, Evidence(SPUN, RULE, listed, float(spun[index]), spans=spans))
         return findings
+
+    def _stack_reason(self, scored: Sequence[ScoredWord], stacked: float, before: float | None) -> str:
+        classifier = f"the classifier's {before:.2f}" if before is not None else "the classifier's probability"
+        message = f"the classifier and the language model together read it as spun ({stacked:.2f}, from {classifier})"
+        if scored:
+            strongest = max(scored, key=lambda w: w.improbability)
+            message += (
+                f"; its least expected word, “{strongest.word.text}” ({strongest.improbability:.1f} nats), is under the bar of"
+                f" {self.stack.mark_bar:.1f} at which a word is named"
+            )
+        return message
