@@ -31,7 +31,7 @@ from detector.labels import ARTIFACT_TYPES, EVIDENCE_TYPES, LEARNED_TYPES, MACHI
 
 from .config import TrainConfig
 from .documents import join_blocks
-from .sources import TEST, all_blocks
+from .sources import TEST, TRAIN, VALIDATION, all_blocks
 
 ROOT = Path(__file__).resolve().parents[1]
 # The improbable-words finder's evidence rule (detector/evidence/improbable_words.py; not imported:
@@ -288,7 +288,12 @@ def main() -> None:
     parser.add_argument("--blocks", type=int, default=2, help="consecutive 10-line blocks per document")
     parser.add_argument("--report", default=str(ROOT / "reports" / "human-false-positives"))
     parser.add_argument("--lm", action="store_true", help="score the documents again with the language model on every sentence")
-    parser.add_argument("--split", default=TEST, help="the split to read (test for the report; validation to look without reading it)")
+    parser.add_argument(
+        "--split",
+        default=TEST,
+        choices=(TRAIN, VALIDATION, TEST),
+        help="the split to read (test for the report; validation to look without reading it)",
+    )
     args = parser.parse_args()
     from transformers.utils import logging as hf_logging
 
