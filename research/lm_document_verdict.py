@@ -53,8 +53,7 @@ def verdicts(docs, model: str | None) -> tuple[dict[str, list[str]], dict[str, n
     with_lm = Detector.from_pretrained(model, lm="all")
     records = [TextRecord(id=str(i), text=d.text) for i, d in enumerate(docs)]
 
-    def features(detector, report):
-        document_mt = detector.document_mt_logit(report.sentences, report.threshold)
+    def features(report, document_mt):
         return list(document_features(report.sentences, report.threshold, document_mt=document_mt))
 
     out = {WAYS[0]: [], WAYS[1]: [], WAYS[2]: []}
@@ -62,14 +61,14 @@ def verdicts(docs, model: str | None) -> tuple[dict[str, list[str]], dict[str, n
     rule = []
     for _, report in plain.score_many(records):
         out[WAYS[0]].append(report.verdict)
-        views["classifier"].append(features(plain, report))
+        views["classifier"].append(features(report, plain.document_mt_logit(report.sentences, report.threshold)))
     for _, report in with_lm.score_many(records):
         out[WAYS[2]].append(report.verdict)
         # Before: the head read the reported (stacked) probabilities.
         document_mt = with_lm.document_mt_logit(report.sentences, report.threshold)
         before = summarise(report.sentences, report.threshold, head=with_lm.document_head, document_mt=document_mt)
         out[WAYS[1]].append(before.verdict)
-        views["stacked"].append(features(with_lm, report))
+        views["stacked"].append(features(report, document_mt))
         rule.append(summarise(report.sentences, report.threshold).verdict)
     return out, {k: np.array(v) for k, v in views.items()}, rule
 

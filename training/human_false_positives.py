@@ -27,6 +27,7 @@ from pathlib import Path
 import numpy as np
 
 from detector import Detector, TextRecord
+from detector.evidence.improbable_words import RULE as LM_RULE
 from detector.labels import ARTIFACT_TYPES, EVIDENCE_TYPES, LEARNED_TYPES, MACHINE_TRANSLATED, SPUN, VERDICT_CLEAN
 
 from .config import TrainConfig
@@ -34,9 +35,6 @@ from .documents import join_blocks
 from .sources import TEST, TRAIN, VALIDATION, all_blocks
 
 ROOT = Path(__file__).resolve().parents[1]
-# The improbable-words finder's evidence rule (detector/evidence/improbable_words.py; not imported:
-# that module loads the [lm] extra's dependencies).
-LM_RULE = "improbable_words"
 HUMAN_SEEDS = ("001", "002", "004")
 # Issue 19's targets.
 MAX_EVIDENCE_FLAGS_PER_1000 = 1.0
@@ -72,7 +70,7 @@ def measure(detector: Detector, documents: list[tuple[str, str, str]]) -> dict:
         g["not_clean"] += report.verdict != VERDICT_CLEAN
         for s in report.sentences:
             g["sentences"] += 1
-            g["lm_evidence"] += any(e.rule == LM_RULE for e in s.evidence)
+            g["lm_evidence"] += _has_lm_evidence(s)
             for t in s.flagged_types(report.threshold):
                 g["flags"][t] += 1
             if s.flagged(report.threshold) and set(s.flagged_types(report.threshold)) & {SPUN, MACHINE_TRANSLATED}:
@@ -95,6 +93,11 @@ def measure(detector: Detector, documents: list[tuple[str, str, str]]) -> dict:
     return out
 
 
+def _has_lm_evidence(sentence) -> bool:
+    """Whether the improbable-words finder named a word of the sentence."""
+    return any(e.rule == LM_RULE for e in sentence.evidence)
+
+
 def seed_flags(detector: Detector) -> dict[str, dict]:
     """Flags by type in the seeds' human copies, and the sentences with the LM's evidence."""
     out = {}
@@ -105,7 +108,7 @@ def seed_flags(detector: Detector) -> dict[str, dict]:
         for s in report.sentences:
             for t in s.flagged_types(report.threshold):
                 counts[t] += 1
-        lm_evidence = sum(any(e.rule == LM_RULE for e in s.evidence) for s in report.sentences)
+        lm_evidence = sum(_has_lm_evidence(s) for s in report.sentences)
         out[path.name] = {"verdict": report.verdict, "flags": dict(counts), "sentences": len(report.sentences), "lm_evidence": lm_evidence}
     return out
 

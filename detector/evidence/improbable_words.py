@@ -129,7 +129,7 @@ class ImprobableWordsFinder:
         return dict(zip(read, self.stack.apply(np.asarray(spun, dtype=np.float64)[read], features).tolist()))
 
     def evidence(
-        self, doc: Document, reading: LMReading, spun: Sequence[float], threshold: float, classifier_spun: Sequence[float] | None = None
+        self, doc: Document, reading: LMReading, spun: Sequence[float], threshold: float, classifier_spun: Sequence[float]
     ) -> Findings:
         """`spun` evidence for each sentence read with a word at or over the word bar, or, where
         the sentence is flagged spun (`spun`, stacked, at `threshold`), over the lower mark bar; its
@@ -143,12 +143,8 @@ class ImprobableWordsFinder:
             marked = sorted((w for w in scored if w.improbability >= bar), key=lambda w: -w.improbability)
             if not marked:
                 if flagged:
-                    before = None if classifier_spun is None else float(classifier_spun[index])
-                    add(
-                        findings,
-                        index,
-                        Evidence(SPUN, STACK_RULE, self._stack_reason(scored, float(spun[index]), before), float(spun[index])),
-                    )
+                    reason = self._stack_reason(scored, float(spun[index]), float(classifier_spun[index]))
+                    add(findings, index, Evidence(SPUN, STACK_RULE, reason, float(spun[index])))
                 continue
             s = doc.sentences[index]
             listed = "; ".join(w.describe() for w in marked[: self.max_listed])
@@ -156,9 +152,8 @@ class ImprobableWordsFinder:
             add(findings, index, Evidence(SPUN, RULE, listed, float(spun[index]), spans=spans))
         return findings
 
-    def _stack_reason(self, scored: Sequence[ScoredWord], stacked: float, before: float | None) -> str:
-        classifier = f"the classifier's {before:.2f}" if before is not None else "the classifier's probability"
-        message = f"the classifier and the language model together read it as spun ({stacked:.2f}, from {classifier})"
+    def _stack_reason(self, scored: Sequence[ScoredWord], stacked: float, before: float) -> str:
+        message = f"the classifier and the language model together read it as spun ({stacked:.2f}, from the classifier's {before:.2f})"
         if scored:
             strongest = max(scored, key=lambda w: w.improbability)
             message += (
