@@ -35,7 +35,23 @@ from detector.lm import output_layer  # noqa: E402
 from detector.lm.model import LanguageModel  # noqa: E402
 from detector.lm.stack import LMStack  # noqa: E402
 
-WAYS = {"sentence by sentence (400 characters before each)": "sentences", "document in windows (the finder's pass)": WINDOWS}
+# name -> (how it is read, output-layer vocabulary: "whole" or the shipped shortlist, window tokens)
+WAYS = {
+    "sentence by sentence (400 characters before each), whole vocabulary": ("sentences", "whole", None),
+    "document in windows of 256, whole vocabulary": (WINDOWS, "whole", 256),
+    "document in windows of 256, 65,536-token vocabulary (the finder's pass)": (WINDOWS, "short", 256),
+    "document in windows of 512, 65,536-token vocabulary": (WINDOWS, "short", 512),
+    "document in windows of 1,024, 65,536-token vocabulary": (WINDOWS, "short", 1024),
+}
+
+
+def configured(lm: LanguageModel, way: tuple, shortlist) -> str:
+    """Set `lm` up for `way` (its vocabulary and window) and say how it reads."""
+    how, vocabulary, window = way
+    lm.shortlist = shortlist if vocabulary == "short" else None
+    if window is not None:
+        lm.config.window_tokens = window
+    return how
 
 
 def profile(lm: LanguageModel, how: str, data, judged=None) -> dict:
@@ -90,13 +106,14 @@ def main() -> None:
     args = parser.parse_args()
     data = sample(Path(args.data_dir), args.sentences)
     lm = LanguageModel.from_pretrained(dtype=args.dtype, progress=False)
+    shortlist = lm.shortlist  # the shipped vocabulary (LMConfig.vocabulary)
     judged = LMStack.load(args.model).judged  # the words the finder scores
-    for how in WAYS.values():  # warm-up
-        read(lm, how, data, first=16)
+    for way in WAYS.values():  # warm-up
+        read(lm, configured(lm, way, shortlist), data, first=16)
     passes = {name: [] for name in WAYS}
     for _ in range(args.passes):  # interleaved; the pass with the median total is kept
-        for name, how in WAYS.items():
-            passes[name].append(profile(lm, how, data, judged))
+        for name, way in WAYS.items():
+            passes[name].append(profile(lm, configured(lm, way, shortlist), data, judged))
     ways = {name: sorted(p, key=lambda x: x["total_s"])[len(p) // 2] for name, p in passes.items()}
     n = len(data.texts)
     result = {
@@ -106,7 +123,7 @@ def main() -> None:
         "dtype": args.dtype,
         "sentences": n,
         "words_per_sentence": round(sum(len(s.split()) for s in data.texts) / n, 1),
-        "window_tokens": lm.config.window_tokens,
+        "vocabulary": lm.config.vocabulary,
         "context_tokens": lm.config.context_tokens,
         "ways": ways,
     }
@@ -116,7 +133,7 @@ def main() -> None:
         f"- command: `{result['command']}`",
         f"- date: {result['date']}; machine: {result['machine']}; Gemma 3 270M in {args.dtype}",
         f"- {n} sentences of WMT23 original English ({result['words_per_sentence']} words each on average), batches of"
-        f" {lm.config.batch_size}; windows of {lm.config.window_tokens} tokens after {lm.config.context_tokens};"
+        f" {lm.config.batch_size}; windows of the tokens named, each after {lm.config.context_tokens} before it;"
         f" {args.passes} interleaved passes of each after a warm-up, the one with the median total shown;"
         " in windows only the words the finder scores are read out (`LMStack.judged`: no word with a capital)",
         "",

@@ -230,3 +230,23 @@ def test_words_nobody_judges_are_not_read_out_and_the_rest_read_the_same(lm_dete
 def test_bad_document_input_is_a_clear_error(lm_detector):
     with pytest.raises(ValueError, match="one list of spans per text"):
         lm_detector.lm_finder.lm.read_documents(["a text"], [])
+
+
+def test_the_shipped_vocabulary_reads_words_as_the_whole_one_does(lm_detector):
+    """The output layer reads the likeliest 65,536 tokens of English news in full (detector/lm/vocabulary.py);
+    a word's surprisal moves by less than a nat (0.79 at most on validation lines, research/lm-vocabulary.md)
+    and the spinner's coinage keeps its alternative."""
+    lm = lm_detector.lm_finder.lm
+    assert lm.config.vocabulary == 65_536 and len(lm.shortlist.ids) == 65_536
+    text = seed_text("000")
+    spans = [(0, len(text))]
+    ((short,),) = lm.read_documents([text], [spans])
+    kept, lm.shortlist = lm.shortlist, None
+    try:
+        ((whole,),) = lm.read_documents([text], [spans])
+    finally:
+        lm.shortlist = kept
+    assert [(w.start, w.text) for w in short] == [(w.start, w.text) for w in whole] and len(short) > 300
+    moved = sorted(abs(a.surprisal - b.surprisal) for a, b in zip(short, whole))
+    assert moved[len(moved) // 2] < 0.01 and moved[-1] < 1.0
+    assert sum(a.alternative != b.alternative for a, b in zip(short, whole)) <= len(short) // 100
