@@ -213,3 +213,19 @@ def test_given_embeddings_replace_the_encoder_pass(finder, seeds):
     rows = finder.encoder.encode(plan.texts)
     given = DuplicateFinder(NoEncoder(), finder.config).find(doc, plan, rows)
     assert pairs_found(doc, given) == pairs_found(doc, finder.find(doc))
+
+
+def test_a_sentence_without_a_word_in_a_restated_line_is_not_flagged(finder):
+    """A caption-sized line is compared whole; its sentences carry the evidence, but not a stray
+    "." that a scraped line starts with (WMT23's ".C++ source code ..." lines, one a reworded copy of the other)."""
+    text = (
+        "The compiler reads the files in order.\n"
+        ".C++ source code for preprocessing, compilation, and gathering of the modules\n"
+        ".C++ source code for preprocessing, compilation, and get together of the modules\n"
+        "Errors are reported at the end."
+    )
+    doc = segment(text)
+    findings = finder.find(doc)
+    flagged = {doc.sentences[i].text for i, evs in findings.items() if any(e.type == DUPLICATE for e in evs)}
+    assert any(t.startswith("C++ source code for preprocessing") for t in flagged), flagged
+    assert not any(t.strip(". ") == "" for t in flagged), flagged

@@ -46,7 +46,7 @@ BLOCK = 6  # lines per block: each read after the ones before it
 KINDS = ("human", "spun-embedding", "spun-tortured")
 # (following, frequency, skip capitalised): `score_words`' settings, chosen on validation
 WEIGHTS = [(f, a, c) for c in (False, True) for a in (0.0, 0.25, 0.5, 0.75, 1.0) for f in (0.0, 0.5)]
-READING_VERSION = 3  # bumped when the LM's reading changes (2: right padding; 3: read as documents), so cached readings are not reused
+READING_VERSION = 4  # bumped when the LM's reading changes (2: right padding; 3: read as documents; 4: the 65,536-token vocabulary), so cached readings are not reused
 MAX_HUMAN_FLAGGED = 0.005  # human validation lines the stack may flag spun (with the classifier's own)
 MAX_HUMAN_NAMED = 0.005  # human validation lines in which a word may be named at the word bar
 

@@ -261,6 +261,8 @@ class DuplicateFinder(EvidenceFinder):
                     related=(Span.of(doc, other.start, other.end),),
                 )
                 for index in this.sentences:
+                    if not words(doc.sentences[index].text):
+                        continue  # a line's stray "." restates nothing (a scraped ".C++ source code ..." line)
                     key = (index, other.paragraph)
                     if key not in best or best[key].confidence < confidence:
                         best[key] = evidence
