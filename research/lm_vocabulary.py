@@ -7,8 +7,9 @@ Validation lines of training.fit_lm_stack (WMT14-15 original English, as written
 ways, each after the lines before it), read as the finder reads them, per shortlist size against
 the whole vocabulary in the same dtype: the probability the left-out tokens hold at each position
 (what they would take from a surprisal), each word's surprisal and likeliest alternative, the words
-named at the finder's bars, and the sentences the stack flags spun. Writes research/lm-vocabulary.md
-and .json.
+named at the finder's bars, and the sentences the stack flags spun. Then the validation split's
+article-length human documents scored as `serve --lm` scores them, with the shipped vocabulary and
+with the whole one: the sentences flagged differently. Writes research/lm-vocabulary.md and .json.
 """
 
 from __future__ import annotations
@@ -90,6 +91,42 @@ def compare(full, short, rows, stack: LMStack, spun_cls: np.ndarray, threshold: 
     }
 
 
+def document_flips(model: str, config_path: Path) -> dict:
+    """The validation split's article-length human documents scored as `serve --lm` scores them
+    (the LM on every sentence), with the shipped vocabulary and with the whole one: what changes."""
+    from detector import Detector
+    from detector.io.records import TextRecord
+    from training.config import TrainConfig
+    from training.human_false_positives import human_documents
+
+    documents = human_documents(TrainConfig.from_yaml(str(config_path)), 2, split="validation")
+    detector = Detector.from_pretrained(model, lm="all")
+    lm = detector.lm_finder.lm
+    shipped = lm.shortlist
+    readings = {}
+    for name, shortlist in (("shipped", shipped), ("whole", None)):
+        lm.shortlist = shortlist
+        readings[name] = list(detector.score_many(TextRecord(id=i, text=t) for i, _, t in documents))
+    lm.shortlist = shipped
+    flips = evidence = verdicts = sentences = 0
+    moved = 0.0
+    for (_, a), (_, b) in zip(readings["shipped"], readings["whole"]):
+        verdicts += a.verdict != b.verdict
+        for x, y in zip(a.sentences, b.sentences):
+            sentences += 1
+            flips += x.flagged_types(a.threshold) != y.flagged_types(b.threshold)
+            evidence += [e.rule for e in x.evidence] != [e.rule for e in y.evidence]
+            moved = max(moved, abs(x.labels["spun"] - y.labels["spun"]))
+    return {
+        "documents": len(documents),
+        "sentences": sentences,
+        "sentences_whose_flags_differ": flips,
+        "sentences_whose_evidence_differs": evidence,
+        "verdicts_that_differ": verdicts,
+        "largest_spun_change": round(moved, 5),
+    }
+
+
 def report_lines(r: dict) -> list[str]:
     lines = [
         "# The language model's vocabulary: how much of it the output layer must read",
@@ -115,6 +152,15 @@ def report_lines(r: dict) -> list[str]:
             f" | {m['stacked_probability_change_max']} | {m['spun_flag_flips']} of {m['rows']:,} | {m['seconds']} |"
         )
     lines += ["", f"Whole vocabulary ({r['vocabulary']:,} tokens): the same reading took {r['full_seconds']} s.", ""]
+    d = r["documents"]
+    lines += [
+        f"Article-length documents: the validation split's {d['documents']} human documents ({d['sentences']:,} sentences,"
+        " built as the human false-positive report builds them), scored as `serve --lm` scores them, with the shipped"
+        f" vocabulary and with the whole one: {d['sentences_whose_flags_differ']} sentences flagged differently,"
+        f" {d['sentences_whose_evidence_differs']} with other evidence, {d['verdicts_that_differ']} verdicts differ;"
+        f" the largest change of a sentence's spun probability {d['largest_spun_change']}.",
+        "",
+    ]
     return lines
 
 
@@ -123,6 +169,7 @@ def main() -> None:
     parser.add_argument("--model", default=str(ROOT / "detector" / "models" / "default"))
     parser.add_argument("--data-dir", default=str(DEFAULT_DATA_DIR))
     parser.add_argument("--blocks", type=int, default=60, help="validation blocks of 6 lines")
+    parser.add_argument("--config", default=str(ROOT / "configs" / "release.yaml"), help="where the validation documents come from")
     parser.add_argument("--out", default=str(ROOT / "research" / "lm-vocabulary"))
     args = parser.parse_args()
     from detector import Detector
@@ -168,6 +215,7 @@ def main() -> None:
         "validation_positions": len(valid_hidden),
         "full_seconds": round(full_seconds, 1),
         "sizes": sizes,
+        "documents": document_flips(args.model, Path(args.config)),
     }
     write_report(Path(args.out), report_lines(result), result)
 
