@@ -38,13 +38,15 @@ def test_a_shortlist_normalises_over_its_tokens_and_the_target():
     hidden = torch.randn(12, 16)
     listed = torch.arange(0, 5_000, 3)  # every third token
     targets = torch.tensor([0, 3, 1, 2, 4, 7, 9, 10, 4_998, 4_999, 3_000, 5])  # some listed, some not
+    hidden[2] = weight[1] * 5  # its target, token 1, is left out of the shortlist and the model is sure of it
     surprisal, best = target_surprisal_and_best(hidden, weight, targets, block=700, shortlist=Shortlist.of(weight, listed.flip(0)))
     logits = hidden @ weight.T
     for k, target in enumerate(targets.tolist()):
         kept = torch.unique(torch.cat([listed, torch.tensor([target])]))
         expected = -torch.log_softmax(logits[k, kept], -1)[(kept == target).nonzero()[0, 0]]
         assert surprisal[k].item() == pytest.approx(expected.item(), abs=1e-4)
-    assert torch.equal(best, listed[logits[:, listed].argmax(-1)])
+        assert best[k].item() == kept[logits[k, kept].argmax()].item()  # over the shortlist and the target
+    assert best[2].item() == 1 and surprisal[2].item() < 1e-3
     every = target_surprisal_and_best(hidden, weight, targets, block=700, shortlist=Shortlist.of(weight, torch.arange(5_000)))
     assert torch.allclose(every[0], target_surprisal_and_best(hidden, weight, targets)[0], atol=1e-4)
 

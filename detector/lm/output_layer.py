@@ -59,11 +59,12 @@ def target_surprisal_and_best(
     probability to move a word (research/lm-vocabulary.md)."""
     hidden = hidden.to(weight.dtype)
     if shortlist is None:
-        lse, best, target_logit = _scan(hidden, weight, targets, softcap, block)
+        lse, best, best_value, target_logit = _scan(hidden, weight, targets, softcap, block)
         return lse - target_logit, best
     at = torch.searchsorted(shortlist.ids, targets).clamp_(max=len(shortlist.ids) - 1)
     listed = shortlist.ids[at] == targets
-    lse, best, target_logit = _scan(hidden, shortlist.weight, torch.where(listed, at, -1), softcap, block)
+    lse, best, best_value, target_logit = _scan(hidden, shortlist.weight, torch.where(listed, at, -1), softcap, block)
+    best = shortlist.ids[best]
     missing = ~listed
     if missing.any():
         alone = (hidden[missing, None, :] @ weight[targets[missing], :, None])[:, 0, 0].float()
@@ -71,12 +72,15 @@ def target_surprisal_and_best(
             alone = torch.tanh(alone / softcap) * softcap
         target_logit[missing] = alone
         lse[missing] = torch.logaddexp(lse[missing], alone)
-    return lse - target_logit, shortlist.ids[best]
+        likelier = torch.zeros_like(missing)
+        likelier[missing] = alone > best_value[missing]  # a rare word piece the model is sure of is its own likeliest
+        best[likelier] = targets[likelier]
+    return lse - target_logit, best
 
 
 def _scan(hidden: torch.Tensor, weight: torch.Tensor, targets: torch.Tensor, softcap: float | None, block: int):
-    """Over the rows of `weight`, a block at a time: each position's log-sum-exp, likeliest row,
-    and the logit of its target row (targets outside [0, rows) are left at 0)."""
+    """Over the rows of `weight`, a block at a time: each position's log-sum-exp, likeliest row and
+    its logit, and the logit of its target row (targets outside [0, rows) are left at 0)."""
     n = hidden.shape[0]
     lse = torch.full((n,), float("-inf"))
     best_value = torch.full((n,), float("-inf"))
@@ -95,4 +99,4 @@ def _scan(hidden: torch.Tensor, weight: torch.Tensor, targets: torch.Tensor, sof
         target_logit[here] = logits[rows[here], targets[here] - lo]
         logits -= value[:, None]
         lse = torch.logaddexp(lse, value + torch.log(logits.exp_().sum(dim=-1)))
-    return lse, best, target_logit
+    return lse, best, best_value, target_logit
