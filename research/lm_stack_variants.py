@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+from dataclasses import replace
 from datetime import datetime, timezone
 from pathlib import Path
 
@@ -39,35 +40,25 @@ from detector.lm.model import LanguageModel
 from detector.lm.stack import LMStack
 from training.config import DEFAULT_DATA_DIR, CorpusConfig
 from training.fit_lm_stack import (
-    MAX_HUMAN_FLAGGED,
     auc,
     bars,
-    cases,
     classifier_spun,
-    human_pool,
+    features,
+    lower_bias,
     paired,
-    read_cached,
     scored_words,
+    split_readings,
+    stack_inputs,
 )
 
 
-def feature_table(scored, mark_bar: float, excess: bool) -> np.ndarray:
-    """Per row: strongest, second, top3_mean (or, with `excess`, the summed excess over the mark bar),
-    share at or over the mark bar."""
-    out = []
-    for row in scored:
-        x = np.sort(np.asarray([v for _, _, v in row], dtype=np.float64))[::-1]
-        if not len(x):
-            out.append(np.zeros(4))
-            continue
-        third = np.clip(x - mark_bar, 0, None).sum() if excess else x[:3].mean()
-        out.append(np.array([x[0], x[1] if len(x) > 1 else x[0], third, float(np.mean(x >= mark_bar))]))
-    return np.stack(out)
-
-
-def logit(p: np.ndarray) -> np.ndarray:
-    p = np.clip(p, 1e-6, 1 - 1e-6)
-    return np.log(p / (1 - p))
+def lm_features(scored, mark_bar: float, excess: bool) -> np.ndarray:
+    """The stack's LM features of each row (fit_lm_stack.features), with `excess` the summed
+    excess over the mark bar in place of top3_mean."""
+    x = features(scored, mark_bar)
+    if excess:
+        x[:, 2] = [sum(max(0.0, v - mark_bar) for _, _, v in row) for row in scored]
+    return x
 
 
 def fit_logistic(x: np.ndarray, y: np.ndarray, monotone: bool) -> np.ndarray:
@@ -91,29 +82,26 @@ def fit_logistic(x: np.ndarray, y: np.ndarray, monotone: bool) -> np.ndarray:
     return np.concatenate([coef, [w[-1] - (coef * mean).sum()]])
 
 
-def lowered(w: np.ndarray, human_x: np.ndarray, ceiling: float, threshold: float) -> np.ndarray:
-    """The bias lowered by 0.05 until at most `ceiling` of the human lines reach `threshold`."""
-    w = w.copy()
-    while np.mean(1 / (1 + np.exp(-(human_x @ w[:-1] + w[-1]))) >= threshold) > ceiling:
-        w[-1] -= 0.05
-    return w
+def as_stack(shipped: LMStack, w: np.ndarray, mark_bar: float) -> LMStack:
+    """The shipped stack with the weights `w` (classifier, the LM features, then the bias)."""
+    return replace(shipped, w_classifier=float(w[0]), w_lm=[float(v) for v in w[1:-1]], bias=float(w[-1]), mark_bar=mark_bar)
 
 
-def evaluate(name: str, rows, x: np.ndarray, pool_x: np.ndarray, w: np.ndarray, threshold: float, cv_auc: float | None) -> dict:
+def evaluate(name: str, rows, stack: LMStack, x, spun_cls, pool_x, pool_cls, threshold: float, cv_auc: float | None) -> dict:
+    """The stack's measures on validation (`x`, `pool_x`: the LM features of the lines and the pool)."""
     kinds = np.asarray([r["kind"] for r in rows])
-    p = 1 / (1 + np.exp(-(x @ w[:-1] + w[-1])))
+    p = stack.apply(spun_cls, x)
     human = kinds == "human"
-    pool_p = 1 / (1 + np.exp(-(pool_x @ w[:-1] + w[-1])))
-    pairs = paired(rows, np.zeros(len(rows)), p)
+    pairs = paired(rows, spun_cls, p)
     return {
         "variant": name,
-        "weights": [round(float(v), 4) for v in w],
+        "weights": [round(v, 4) for v in (stack.w_classifier, *stack.w_lm, stack.bias)],
         "cv_auc_embedding": cv_auc,
         "auc_embedding": auc(p[kinds == "spun-embedding"], p[human]),
         "auc_tortured": auc(p[kinds == "spun-tortured"], p[human]),
         "paired_embedding": pairs["spun-embedding"]["stacked"],
         "paired_tortured": pairs["spun-tortured"]["stacked"],
-        "human_flagged": float(np.mean(np.concatenate([p[human], pool_p]) >= threshold)),
+        "human_flagged": float(np.mean(np.concatenate([p[human], stack.apply(pool_cls, pool_x)]) >= threshold)),
     }
 
 
@@ -144,33 +132,29 @@ def main() -> None:
     shipped = LMStack.load(args.model)
     lm = LanguageModel.from_pretrained(progress=False)  # the finder's reading: auto dtype, the shipped vocabulary
     cache = Path(CorpusConfig().cache_dir)
-    rows = cases(data_dir, "validation", args.blocks)
-    words, _ = read_cached(lm, rows, cache / f"lm-readings-validation-{args.blocks}-{lm.config.dtype}.pkl")
-    pool = human_pool(data_dir, "validation", args.human_blocks, rows)
-    pool_words, _ = read_cached(lm, pool, cache / f"lm-readings-validation-human-{args.human_blocks}-{lm.config.dtype}.pkl")
+    rows, words, pool, pool_words, _ = split_readings(
+        lm, data_dir, "validation", args.blocks, args.human_blocks, cache, tag=f"-{lm.config.dtype}"
+    )
     spun_cls, pool_cls = classifier_spun(detector, rows), classifier_spun(detector, pool)
     scored, pool_scored = scored_words(words, shipped.word_scoring), scored_words(pool_words, shipped.word_scoring)
     kinds = np.asarray([r["kind"] for r in rows])
     human = kinds == "human"
     keep = human | (kinds == "spun-embedding")
     y = (kinds[keep] == "spun-embedding").astype(int)
-    ceiling = max(MAX_HUMAN_FLAGGED, float(np.mean(np.concatenate([spun_cls[human], pool_cls]) >= threshold)))
-    results = []
-    plain_x = np.column_stack([logit(spun_cls), feature_table(scored, shipped.mark_bar, excess=False)])
-    plain_pool = np.column_stack([logit(pool_cls), feature_table(pool_scored, shipped.mark_bar, excess=False)])
-    w = np.array([shipped.w_classifier, *shipped.w_lm, shipped.bias])
-    results.append(evaluate("shipped stack", rows, plain_x, plain_pool, w, threshold, None))
+    x, pool_x = features(scored, shipped.mark_bar), features(pool_scored, shipped.mark_bar)
+    results = [evaluate("shipped stack", rows, shipped, x, spun_cls, pool_x, pool_cls, threshold, None)]
     _, mark_bar = bars(rows, scored, pool_scored)  # this reading's mark bar, as a refit would set it
     for name, monotone, excess in (
         ("refitted, same features", False, False),
         ("refitted, monotone", True, False),
         ("refitted, monotone, summed excess for top3_mean", True, True),
     ):
-        x = np.column_stack([logit(spun_cls), feature_table(scored, mark_bar, excess)])
-        pool_x = np.column_stack([logit(pool_cls), feature_table(pool_scored, mark_bar, excess)])
-        w = fit_logistic(x[keep], y, monotone)
-        w = lowered(w, np.concatenate([x[human], pool_x]), ceiling, threshold)
-        results.append(evaluate(name, rows, x, pool_x, w, threshold, round(cross_validated_auc(x[keep], y, monotone), 3)))
+        x, pool_x = lm_features(scored, mark_bar, excess), lm_features(pool_scored, mark_bar, excess)
+        inputs = stack_inputs(spun_cls, x)[keep]
+        stack = as_stack(shipped, fit_logistic(inputs, y, monotone), mark_bar)
+        stack = lower_bias(stack, np.concatenate([spun_cls[human], pool_cls]), np.concatenate([x[human], pool_x]), threshold)
+        cv_auc = round(cross_validated_auc(inputs, y, monotone), 3)
+        results.append(evaluate(name, rows, stack, x, spun_cls, pool_x, pool_cls, threshold, cv_auc))
     result = {
         "command": "python " + " ".join(sys.argv),
         "date": f"{datetime.now(timezone.utc):%Y-%m-%d %H:%M UTC}",

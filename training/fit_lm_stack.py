@@ -261,11 +261,30 @@ def fit_stack(
     stack = LMStack(
         name, coef[0], coef[1:], float(model.intercept_[0]), following, frequency, round(word_bar, 3), round(mark_bar, 3), skip_capitalised
     )
-    human_cls, human_x = with_pool(spun_cls[human], x[human, 1:], pool_scored, pool_cls, mark_bar)
+    return lower_bias(stack, *with_pool(spun_cls[human], x[human, 1:], pool_scored, pool_cls, mark_bar), threshold)
+
+
+def lower_bias(stack: LMStack, human_cls: np.ndarray, human_x: np.ndarray, threshold: float) -> LMStack:
+    """`stack` with its bias lowered by 0.05 at a time until no more of the human lines (their
+    classifier spun probabilities and LM features) reach `threshold` than MAX_HUMAN_FLAGGED or the
+    classifier's own share."""
     ceiling = max(MAX_HUMAN_FLAGGED, float(np.mean(human_cls >= threshold)))
     while np.mean(stack.apply(human_cls, human_x) >= threshold) > ceiling:
         stack.bias -= 0.05
     return stack
+
+
+def split_readings(
+    lm, data_dir: Path, split: str, blocks: int, human_blocks: int, cache: Path, seed: int = 0, pool_seed: int = 2, tag: str = ""
+):
+    """A split's lines (`cases`) and its pool of more human lines (`human_pool`), each with the
+    LM's reading, cached under `cache` (`tag` tells readings of another dtype apart), and the
+    seconds the lines' reading took (None from the cache)."""
+    rows = cases(data_dir, split, blocks, seed)
+    words, seconds = read_cached(lm, rows, cache / f"lm-readings-{split}-{blocks}{tag}.pkl")
+    pool = human_pool(data_dir, split, human_blocks, rows, pool_seed)
+    pool_words, _ = read_cached(lm, pool, cache / f"lm-readings-{split}-human-{human_blocks}{tag}.pkl")
+    return rows, words, pool, pool_words, seconds
 
 
 def read_rows(lm, rows) -> list:
@@ -331,17 +350,11 @@ def main() -> None:
     threshold = detector.config.threshold
     lm = LanguageModel.from_pretrained(dtype="float32")  # the reference reading (bf16 runs within 0.5 nats of it)
     cache = Path(CorpusConfig().cache_dir)
-    validation = cases(data_dir, "validation", args.blocks)
-    words, seconds = read_cached(lm, validation, cache / f"lm-readings-validation-{args.blocks}.pkl")
-    pool = human_pool(data_dir, "validation", args.human_blocks, validation)
-    pool_words, _ = read_cached(lm, pool, cache / f"lm-readings-validation-human-{args.human_blocks}.pkl")
+    validation, words, pool, pool_words, seconds = split_readings(lm, data_dir, "validation", args.blocks, args.human_blocks, cache)
     spun_cls, pool_cls = classifier_spun(detector, validation), classifier_spun(detector, pool)
     stack, by_weights = fit(validation, words, spun_cls, threshold, lm.name, pool_words, pool_cls)
     weights = stack.word_scoring
-    test = cases(data_dir, "test", args.blocks, seed=1)
-    test_words, _ = read_cached(lm, test, cache / f"lm-readings-test-{args.blocks}.pkl")
-    test_pool = human_pool(data_dir, "test", args.human_blocks, test, seed=3)
-    test_pool_words, _ = read_cached(lm, test_pool, cache / f"lm-readings-test-human-{args.human_blocks}.pkl")
+    test, test_words, test_pool, test_pool_words, _ = split_readings(lm, data_dir, "test", args.blocks, args.human_blocks, cache, 1, 3)
     result = {
         "command": " ".join(["python -m training.fit_lm_stack", *sys.argv[1:]]),
         "date": f"{datetime.now(timezone.utc):%Y-%m-%d %H:%M UTC}",
