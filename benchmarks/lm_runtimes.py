@@ -7,8 +7,10 @@ sentence after the text before it (at most `LMConfig.context_chars`; `word_surpr
 and the document tokenised once and read in windows (`read_documents`, as the improbable-words
 finder reads a document: each token after at least `LMConfig.context_tokens` tokens). Runtimes:
 transformers fp32 and bf16, sentence by sentence and by windows, the output layer over the whole
-vocabulary or over the shipped 65,536 tokens (LMConfig.vocabulary, detector/lm/vocabulary.py), and
-llama.cpp on the GGUF itself (when `llama-cpp-python` is installed). For each:
+vocabulary or over the shipped 65,536 tokens (LMConfig.vocabulary, detector/lm/vocabulary.py);
+ONNX Runtime fp32 running the exported body by windows (`runtime="onnxruntime"`,
+detector/lm/onnx_body.py); and llama.cpp on the GGUF itself (when `llama-cpp-python` is
+installed). For each:
 sentences/second (median of interleaved repeats), the largest word-surprisal difference from fp32
 with the full context, and the share of words whose "named at the word bar" call differs. Writes
 benchmarks/lm_runtimes.md and .json.
@@ -47,6 +49,7 @@ VARIANTS = {  # name -> (LMConfig options, how the text is read)
     f"transformers bf16, {WINDOWS}": ({"dtype": "bfloat16", **WHOLE}, WINDOWS),
     f"transformers fp32, {WINDOWS}, 65,536-token vocabulary (the finder's pass without AVX-512 BF16)": ({"dtype": "float32"}, WINDOWS),
     f"transformers bf16, {WINDOWS}, 65,536-token vocabulary (the finder's pass with it)": ({"dtype": "bfloat16"}, WINDOWS),
+    f"onnxruntime fp32 (the body exported), {WINDOWS}, 65,536-token vocabulary": ({"runtime": "onnxruntime"}, WINDOWS),
     "llama.cpp (Q4_K_M GGUF, `llama-cpp-python`), sentence by sentence": ({"runtime": "llama-cpp", **WHOLE}, "sentences"),
 }
 

@@ -79,6 +79,7 @@ class DetectorConfig:
     # of spinning, from LM_CANDIDATE_BAR: batch scoring) or "all" (every sentence: the editor).
     lm: str | None = None
     lm_model: str | None = None  # a causal LM's folder (or hub name); None: the [lm] extra's Gemma
+    lm_runtime: str = "transformers"  # or "onnxruntime": its body exported, fp32 (LMConfig.runtime)
     # Read a sentence scoring spun >= 0.5 again alone, and keep its lone probability where that is
     # under the check's bar: a clean sentence does not inherit its neighbours' spinning
     # (scoring/context_check.py). False: the probability as read with the neighbours.
@@ -464,7 +465,7 @@ def _lm_finder(folder: ModelFolder, config: DetectorConfig):
     stack = LMStack.load(folder.directory)
     if config.lm_model is None:
         require_lm()
-    lm = LanguageModel.from_pretrained(config.lm_model, cache_dir=config.cache_dir)
+    lm = LanguageModel.from_pretrained(config.lm_model, cache_dir=config.cache_dir, runtime=config.lm_runtime)
     if lm.name != stack.lm:
         raise ModelFilesError(f"the model's language-model stack was fitted with {stack.lm}, not {lm.name}: refit it or use that model")
     return ImprobableWordsFinder(lm, stack)

@@ -27,9 +27,17 @@ def test_without_the_extra_the_error_says_what_to_install(monkeypatch, tmp_path)
     assert not list(tmp_path.iterdir()), "nothing half-written in the cache"
 
 
-def test_lm_model_without_lm_is_a_usage_error(tmp_path):
+def test_lm_model_or_runtime_without_lm_is_a_usage_error(tmp_path):
     result = CliRunner().invoke(app, ["score", "--lm-model", str(tmp_path), "--quiet", str(tmp_path)])
     assert result.exit_code == 2 and "--lm-model needs --lm" in result.output
+    result = CliRunner().invoke(app, ["score", "--lm-runtime", "onnxruntime", "--quiet", str(tmp_path)])
+    assert result.exit_code == 2 and "--lm-runtime needs --lm" in result.output
+    result = CliRunner().invoke(app, ["score", "--lm", "--lm-runtime", "tensorrt", "--quiet", str(tmp_path)])
+    assert result.exit_code == 2 and "tensorrt" in result.output
+    result = CliRunner().invoke(
+        app, ["score", "--lm", "--lm-runtime", "onnxruntime", "--lm-model", "org/some-lm", "--quiet", str(tmp_path)]
+    )
+    assert result.exit_code == 2 and "not a hub name" in result.output
 
 
 def test_the_model_is_converted_once_then_loaded_from_the_cache(lm_cache, monkeypatch):
@@ -153,6 +161,36 @@ def test_the_llama_cpp_runtime_reads_as_transformers_does_or_says_what_to_instal
     monkeypatch.setitem(sys.modules, "llama_cpp", None)
     with pytest.raises(LlamaCppMissing, match="pip install llama-cpp-python"):
         LanguageModel.from_pretrained(cache_dir=lm_cache, runtime="llama-cpp")
+
+
+def test_the_onnxruntime_runtime_reads_as_transformers_fp32_from_one_export(lm_cache, monkeypatch):
+    from detector.lm.model import LanguageModel
+    from detector.scoring.runtimes.onnx import OnnxRuntimeMissing
+
+    text, spans = joined(["Officials met on Tuesday.", "The soldiers were grossly trompling the rights of the villagers."])
+    exported = LanguageModel.from_pretrained(cache_dir=lm_cache, runtime="onnxruntime", progress=False)
+    fp32 = LanguageModel.from_pretrained(cache_dir=lm_cache, dtype="float32", progress=False)
+    (fast,) = exported.read_documents([text], [spans])
+    (exact,) = fp32.read_documents([text], [spans])
+    assert [[(w.text, w.alternative) for w in s] for s in fast] == [[(w.text, w.alternative) for w in s] for s in exact]
+    assert max(abs(a.surprisal - b.surprisal) for sa, sb in zip(fast, exact) for a, b in zip(sa, sb)) < 0.01
+    path, written = exported.body.path, exported.body.path.stat().st_mtime_ns
+    again = LanguageModel.from_pretrained(cache_dir=lm_cache, runtime="onnxruntime", progress=False)
+    assert again.body.path == path and path.stat().st_mtime_ns == written  # read from the cache, not exported again
+    with pytest.raises(ValueError, match="float32"):
+        LanguageModel.from_pretrained(cache_dir=lm_cache, runtime="onnxruntime", dtype="bfloat16")
+    with pytest.raises(ValueError, match="choose transformers, onnxruntime or llama-cpp"):
+        LanguageModel.from_pretrained(cache_dir=lm_cache, runtime="tensorrt")
+    from detector import Detector
+
+    batch = Detector.from_pretrained(lm="all", lm_runtime="onnxruntime", cache_dir=str(lm_cache))
+    assert batch.lm_finder.lm.body is not None
+    text = "Officials met on Tuesday. The soldiers were grossly trompling the rights of the villagers."
+    named = [[e.message for e in s.evidence if e.rule == "improbable_words"] for s in batch.score(text).sentences]
+    assert any("trompling" in m for ms in named for m in ms)
+    monkeypatch.setitem(sys.modules, "onnxruntime", None)
+    with pytest.raises(OnnxRuntimeMissing, match="pip install"):
+        LanguageModel.from_pretrained(cache_dir=lm_cache, runtime="onnxruntime", progress=False)
 
 
 def test_a_very_long_sentence_is_read_in_bounded_memory(lm_detector):

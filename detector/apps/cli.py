@@ -46,6 +46,11 @@ class Runtime(str, Enum):
     onnxruntime = "onnxruntime"
 
 
+class LMRuntime(str, Enum):
+    transformers = "transformers"
+    onnxruntime = "onnxruntime"
+
+
 # Speed options shared by `score` and `serve` (benchmarks/forward_backends.md measures each).
 INT8 = typer.Option(
     False,
@@ -112,13 +117,22 @@ LM = typer.Option(
 LM_MODEL = typer.Option(
     None, "--lm-model", help="With --lm: a causal LM's folder instead of the extra's Gemma (needs its own fitted stack)."
 )
+LM_RUNTIME = typer.Option(
+    LMRuntime.transformers,
+    "--lm-runtime",
+    help="With --lm: transformers (bfloat16 where the CPU has AVX-512 BF16), or onnxruntime fp32, faster than transformers fp32 (benchmarks/lm_runtimes.md).",
+)
 
 
-def with_lm(options: dict, lm: bool, lm_model: str | None, mode: str) -> dict:
+def with_lm(options: dict, lm: bool, lm_model: str | None, mode: str, lm_runtime: LMRuntime = LMRuntime.transformers) -> dict:
     """`options` with the language model on in `mode` ("candidates": batch, "all": the editor)."""
     if lm_model is not None and not lm:
         raise fail("--lm-model needs --lm")
-    return {**options, "lm": mode, "lm_model": lm_model} if lm else options
+    if lm_runtime != LMRuntime.transformers and not lm:
+        raise fail("--lm-runtime needs --lm")
+    if lm_runtime == LMRuntime.onnxruntime and lm_model is not None and not Path(lm_model).is_dir():
+        raise fail("--lm-runtime onnxruntime exports a local model folder: give --lm-model a folder, not a hub name")
+    return {**options, "lm": mode, "lm_model": lm_model, "lm_runtime": lm_runtime.value} if lm else options
 
 
 REFERENCE = typer.Option(
@@ -172,6 +186,7 @@ def score(
     reference: Path | None = REFERENCE,
     lm: bool = LM,
     lm_model: str | None = LM_MODEL,
+    lm_runtime: LMRuntime = LM_RUNTIME,
 ) -> None:
     """Score documents for paraphrase-mill artifacts, one report per document."""
     from detector.io.writers import ResumeError, open_writer, skip_done
@@ -185,7 +200,7 @@ def score(
         raise fail(str(exc)) from None
     except OSError as exc:
         raise _cannot_write(output, exc) from None
-    options = with_lm(detector_options(threshold, max_chars, int8, runtime, max_length, mt_check), lm, lm_model, "candidates")
+    options = with_lm(detector_options(threshold, max_chars, int8, runtime, max_length, mt_check), lm, lm_model, "candidates", lm_runtime)
     if reference is not None and not provenance:  # each report gets its sources as it is scored (also in Ray actors)
         options["reference"] = str(reference.resolve())  # Ray actors and workers may start elsewhere
     # Under --provenance the local detector fingerprints each group as it scores it (Ray actors' reports
@@ -459,13 +474,14 @@ def serve(
     reference: Path | None = REFERENCE,
     lm: bool = LM,
     lm_model: str | None = LM_MODEL,
+    lm_runtime: LMRuntime = LM_RUNTIME,
 ) -> None:
     """Start the editor tool: a page that highlights suspect sentences, and its JSON API (/docs)."""
     import uvicorn
 
     from detector.apps.web import create_app
 
-    options = with_lm(detector_options(None, max_chars, int8, runtime, max_length, mt_check), lm, lm_model, "all")
+    options = with_lm(detector_options(None, max_chars, int8, runtime, max_length, mt_check), lm, lm_model, "all", lm_runtime)
     if reference is not None:
         options["reference"] = str(reference.resolve())  # Ray actors and workers may start elsewhere
         open_reference(reference, None)  # a missing or damaged index is one error line, not a worker's crash

@@ -15,6 +15,7 @@ import bisect
 import os
 import re
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Callable, Sequence
 
 import numpy as np
@@ -50,7 +51,9 @@ class LMConfig:
     # "float32", "bfloat16", or "auto": bfloat16 where the CPU has AVX-512 BF16 (2x fp32's speed,
     # word improbabilities within 0.5 nats; benchmarks/lm_runtimes.md), else float32
     dtype: str = "auto"
-    # "transformers", or "llama-cpp": the GGUF's quantised kernels (pip install llama-cpp-python)
+    # "transformers"; "onnxruntime": the body exported to ONNX Runtime fp32 (onnx_body.py: faster
+    # than transformers fp32, slower than bfloat16); "llama-cpp": the GGUF's quantised kernels
+    # (pip install llama-cpp-python). benchmarks/lm_runtimes.md compares them.
     runtime: str = "transformers"
     # `read_documents`: tokens scored per window, and the tokens read before each (about 600 characters)
     window_tokens: int = 256
@@ -69,15 +72,17 @@ def _has_bf16() -> bool:
 class LanguageModel:
     """A causal LM read for surprisal: `word_surprisals(sentences, contexts)`."""
 
-    def __init__(self, tokenizer, model, config: LMConfig | None = None, name: str = "", runtime=None, shortlist_ids=None):
+    def __init__(self, tokenizer, model, config: LMConfig | None = None, name: str = "", runtime=None, shortlist_ids=None, body=None):
         """`model`: a transformers causal LM, or None with a `runtime` that gives logits (llama.cpp);
-        `shortlist_ids`: the tokens the output layer reads in full (None: all)."""
+        `shortlist_ids`: the tokens the output layer reads in full (None: all); `body`: what runs
+        the model's body from token embeddings in its place (onnx_body.OnnxBody), or None."""
         self.tokenizer = tokenizer
         self.tokenizer.padding_side = "right"  # Gemma's pads on the left; the batch code reads rows from position 0
         self.model = model.eval() if model is not None else None
         self.config = config or LMConfig()
         self.name = name
         self.runtime = runtime
+        self.body = body
         self._softcap = getattr(model.config, "final_logit_softcapping", None) if model is not None else None
         self.shortlist = (
             None
@@ -96,12 +101,14 @@ class LanguageModel:
         from detector.lm.files import LM_NAME, converted_model_dir
 
         config = LMConfig(**overrides)
+        if config.runtime not in ("transformers", "onnxruntime", "llama-cpp"):
+            raise ValueError(f"unknown runtime {config.runtime!r}; choose transformers, onnxruntime or llama-cpp")
         if config.dtype == "auto":
-            config.dtype = "bfloat16" if _has_bf16() else "float32"
+            config.dtype = "bfloat16" if _has_bf16() and config.runtime == "transformers" else "float32"
         if config.dtype not in ("float32", "bfloat16"):
             raise ValueError(f"unknown dtype {config.dtype!r}; choose float32, bfloat16 or auto")
-        if config.runtime not in ("transformers", "llama-cpp"):
-            raise ValueError(f"unknown runtime {config.runtime!r}; choose transformers or llama-cpp")
+        if config.runtime == "onnxruntime" and (config.dtype != "float32" or (path is not None and not Path(path).is_dir())):
+            raise ValueError("the onnxruntime runtime reads a local model folder in float32")
         folder = str(path) if path is not None else str(converted_model_dir(cache_dir, progress=progress))
         tokenizer = AutoTokenizer.from_pretrained(folder, local_files_only=path is None)
         name = LM_NAME if path is None else str(path)
@@ -120,7 +127,12 @@ class LanguageModel:
             from detector.lm.vocabulary import news_vocabulary
 
             shortlist = news_vocabulary(config.vocabulary)
-        return cls(tokenizer, model, config, name, shortlist_ids=shortlist)
+        body = None
+        if config.runtime == "onnxruntime":
+            from detector.lm.onnx_body import cached_onnx_body
+
+            body = cached_onnx_body(model.eval(), folder, cache_dir)
+        return cls(tokenizer, model, config, name, shortlist_ids=shortlist, body=body)
 
     def _inputs(self, sentence: str, context: str) -> tuple[str, int]:
         context = " ".join(context.split())[-self.config.context_chars :]
@@ -255,7 +267,7 @@ class LanguageModel:
         token; HEAD_CHUNK positions at a time (output_layer.py reads the vocabulary in blocks)."""
         if self.runtime is not None:
             return self._runtime_token_scores(enc, rows, positions, targets)
-        hidden = self.model.base_model(**enc).last_hidden_state  # (batch, tokens, hidden): causal, so padding after is harmless
+        hidden = self._hidden(enc)  # (batch, tokens, hidden): causal, so padding after is harmless
         weight = self.model.get_output_embeddings().weight
         surprisal, best = [], []
         for lo in range(0, len(rows), HEAD_CHUNK):
@@ -266,6 +278,12 @@ class LanguageModel:
             surprisal.append(s)
             best.append(b)
         return torch.cat(surprisal).numpy(), torch.cat(best)
+
+    def _hidden(self, enc) -> torch.Tensor:
+        """The body's last hidden states for a batch, from torch or from the exported body."""
+        if self.body is None:
+            return self.model.base_model(**enc).last_hidden_state
+        return self.body(self.model.get_input_embeddings()(enc["input_ids"]), enc["attention_mask"])
 
     def _runtime_token_scores(self, enc, rows: torch.Tensor, positions: torch.Tensor, targets: torch.Tensor):
         """As `_token_scores`, from a runtime that returns each row's logits (llama.cpp); RUNTIME_CHUNK

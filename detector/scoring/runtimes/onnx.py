@@ -196,7 +196,9 @@ def cached_onnx_encoder(encoder, cache_dir: str | os.PathLike | None = None) -> 
     return _cached(lambda target: export_encoder_onnx(encoder, target), "onnx-encoder", key, "encoder.onnx", False, cache_dir)
 
 
-def _cached(export, kind: str, key: str, name: str, int8: bool, cache_dir: str | os.PathLike | None) -> OnnxForward:
+def _cached(export, kind: str, key: str, name: str, int8: bool, cache_dir: str | os.PathLike | None, load=None):
+    """`export`'s graph under the cache (`kind`/`key`/`name`), built on first use, opened by `load`
+    (default `OnnxForward.load`)."""
     folder = (Path(cache_dir) if cache_dir is not None else default_cache_dir()) / kind / key
     target = folder / name
     if not target.is_file():
@@ -208,7 +210,7 @@ def _cached(export, kind: str, key: str, name: str, int8: bool, cache_dir: str |
             scratch = Path(tempfile.mkdtemp(prefix="millcheck-onnx-"))
             target = scratch / target.name
             _build(export, scratch, target, int8)
-    return OnnxForward.load(target)
+    return (load or OnnxForward.load)(target)
 
 
 def _build(export, folder: Path, target: Path, int8: bool) -> None:
