@@ -57,11 +57,10 @@ def folder_key(folder: str | os.PathLike) -> str:
     """A key for the export: the model folder's files (name, size, time) and the library versions."""
     import onnxruntime
 
+    from detector.scoring.runtimes.onnx import hash_file_stats
+
     digest = hashlib.sha256(f"{torch.__version__}|{onnxruntime.__version__}".encode())
-    for file in sorted(Path(folder).iterdir()):
-        if file.is_file():
-            stat = file.stat()
-            digest.update(f"{file.name}|{stat.st_size}|{stat.st_mtime_ns}".encode())
+    hash_file_stats(digest, folder)
     return digest.hexdigest()[:20]
 
 

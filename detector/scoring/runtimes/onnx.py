@@ -138,11 +138,17 @@ def fingerprint(model_dir: str | os.PathLike, base_dir: str | os.PathLike, int8:
         if file.is_file():
             digest.update(file.name.encode())
             digest.update(file.read_bytes())
-    for file in sorted(Path(base_dir).iterdir()) if Path(base_dir).is_dir() else ():
+    hash_file_stats(digest, base_dir)
+    return digest.hexdigest()[:20]
+
+
+def hash_file_stats(digest, folder: str | os.PathLike) -> None:
+    """Add each file of `folder` (name, size, time) to `digest`: a key that changes when a file
+    does, without reading a large model's bytes."""
+    for file in sorted(Path(folder).iterdir()) if Path(folder).is_dir() else ():
         if file.is_file():
             stat = file.stat()
             digest.update(f"{file.name}|{stat.st_size}|{stat.st_mtime_ns}".encode())
-    return digest.hexdigest()[:20]
 
 
 @dataclass
