@@ -36,6 +36,8 @@ class _ExportedBody(nn.Module):
 
 def export_body(model, path: str | os.PathLike) -> Path:
     """Export a transformers causal LM's body (fp32) with dynamic batch and length axes."""
+    # a padded row, so the traced graph applies the attention mask (it reads rows of 385 tokens and
+    # sentences of up to 1,024 as torch does, sliding-window layers included)
     ids = torch.tensor([[2, 651, 2134, 3590, 236761], [2, 651, 2134, 0, 0]]) % model.config.vocab_size
     mask = (ids != 0).long()
     with torch.inference_mode(False), torch.no_grad(), warnings.catch_warnings():
