@@ -174,6 +174,12 @@ def test_the_onnxruntime_runtime_reads_as_transformers_fp32_from_one_export(lm_c
     (exact,) = fp32.read_documents([text], [spans])
     assert [[(w.text, w.alternative) for w in s] for s in fast] == [[(w.text, w.alternative) for w in s] for s in exact]
     assert max(abs(a.surprisal - b.surprisal) for sa, sb in zip(fast, exact) for a, b in zip(sa, sb)) < 0.01
+    long = " ".join(
+        ["The council met on Tuesday and approved the budget for the coming year."] * 45
+    )  # past Gemma's 512-token sliding window
+    ((fast_long,), (exact_long,)) = exported.word_surprisals([long]), fp32.word_surprisals([long])
+    assert len(fast_long) == len(exact_long) > 500
+    assert max(abs(a.surprisal - b.surprisal) for a, b in zip(fast_long, exact_long)) < 0.01
     path, written = exported.body.path, exported.body.path.stat().st_mtime_ns
     again = LanguageModel.from_pretrained(cache_dir=lm_cache, runtime="onnxruntime", progress=False)
     assert again.body.path == path and path.stat().st_mtime_ns == written  # read from the cache, not exported again
