@@ -242,7 +242,8 @@ class Detector:
         with getattr(self.encoder, "remembering", nullcontext)():
             findings = find_many(english, self.finders)
             checks = self._mt_checks(english)
-            readings = self._lm_readings(english, probabilities)
+            sourced = self._sourced(english, [ids[i] for i in scored], probabilities, findings, checks, threshold)
+            readings = self._lm_readings(english, probabilities, sourced)
             reports: list[DocumentReport | None] = [None] * len(docs)
             for i, *parts, reading in zip(scored, english, [ids[i] for i in scored], probabilities, findings, checks, readings):
                 reports[i] = self._report(*parts, threshold, reading)
@@ -261,15 +262,37 @@ class Detector:
             self.link_sources(reports, reference=self.reference, within=False)
         return reports
 
-    def _lm_readings(self, docs: Sequence[Document], probabilities: Sequence[SentenceProbabilities]) -> list:
+    def _lm_readings(
+        self, docs: Sequence[Document], probabilities: Sequence[SentenceProbabilities], sourced: Sequence[set[int]] | None = None
+    ) -> list:
         """The LM's reading of each document (None per document without --lm): every sentence, or
-        the candidates (`lm_candidates`), in one pass for all."""
+        the candidates (`lm_candidates`) less the sentences a reference source explains
+        (`sourced`), in one pass for all."""
         if self.lm_finder is None:
             return [None] * len(docs)
         wanted = None
         if self.config.lm == "candidates":
-            wanted = [lm_candidates(d, p) for d, p in zip(docs, probabilities)]
+            sourced = sourced or [set()] * len(docs)
+            wanted = [[i for i in lm_candidates(d, p) if i not in known] for d, p, known in zip(docs, probabilities, sourced)]
         return self.lm_finder.read(docs, wanted)
+
+    def _sourced(self, docs, ids, probabilities, findings, checks, threshold: float) -> list[set[int]] | None:
+        """Per document, the sentences a source in the reference index aligns with, found before
+        batch scoring's LM reads its candidates: the copied article shows what was changed in each
+        (`copied_from`), so the LM need not read them. None without a reference or outside
+        candidates mode. The reports made for it have no LM reading; the findings are not touched."""
+        if self.reference is None or self.lm_finder is None or self.config.lm != "candidates":
+            return None
+        from detector.provenance.linker import Side
+
+        drafts = [
+            self._report(doc, id, scores, {k: list(v) for k, v in found.items()}, check, threshold)
+            for doc, id, scores, found, check in zip(docs, ids, probabilities, findings, checks)
+        ]
+        return [
+            {pair.sentence for match in self.reference.sources(Side.of(report, fp)) for pair in match.pairs}
+            for report, fp in zip(drafts, _fingerprints(drafts, self.encoder))
+        ]
 
     def _unsupported(self, doc: Document, id: str | None, found: LanguageFindings, threshold: float) -> DocumentReport:
         """The report of a document millcheck cannot read: its text and languages, no scores."""

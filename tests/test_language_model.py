@@ -199,6 +199,26 @@ def test_the_onnxruntime_runtime_reads_as_transformers_fp32_from_one_export(lm_c
         LanguageModel.from_pretrained(cache_dir=lm_cache, runtime="onnxruntime", progress=False)
 
 
+def test_batch_lm_leaves_out_the_sentences_a_reference_source_explains(lm_cache, tmp_path):
+    """Issue 22 item 4: with a reference index, batch scoring's LM reads its candidates less the
+    sentences aligned with a source (their `copied_from` shows what was changed)."""
+    from detector import Detector
+    from detector.provenance.reference import ReferenceIndex
+
+    plain = Detector.from_pretrained(lm="candidates", cache_dir=str(lm_cache))
+    folder = tmp_path / "wire.idx"
+    ReferenceIndex.write(folder, plain.reference_sides([plain.score(seed_text("001"), id="wire")]), plain.encoder_name, 384)
+    referenced = Detector.from_pretrained(lm="candidates", reference=str(folder), cache_dir=str(lm_cache))
+    alone, linked = plain.score(seed_text("000"), id="copy"), referenced.score(seed_text("000"), id="copy")
+    sourced = {s.index for s in linked.sentences if s.copied_from}
+    read_alone = {s.index for s in alone.sentences if s.lm_words is not None}
+    read_linked = {s.index for s in linked.sentences if s.lm_words is not None}
+    assert linked.sources[0].id == "wire" and len(sourced & read_alone) >= 2
+    assert read_linked == read_alone - sourced and read_linked
+    stern = next(s for s in linked.sentences if "stern test" in s.text)
+    assert stern.index in sourced and any(e.rule == "copied_from" for e in stern.evidence)  # explained by its source instead
+
+
 def test_a_very_long_sentence_is_read_in_bounded_memory(lm_detector):
     from detector.lm.model import MAX_TOKENS
 
