@@ -276,7 +276,15 @@ class Detector:
             wanted = [[i for i in lm_candidates(d, p) if i not in known] for d, p, known in zip(docs, probabilities, sourced)]
         return self.lm_finder.read(docs, wanted)
 
-    def _sourced(self, docs, ids, probabilities, findings, checks, threshold: float) -> list[set[int]] | None:
+    def _sourced(
+        self,
+        docs: Sequence[Document],
+        ids: Sequence[str | None],
+        probabilities: Sequence[SentenceProbabilities],
+        findings: Sequence[Findings],
+        checks: Sequence[RoundTripCheck | None],
+        threshold: float,
+    ) -> list[set[int]] | None:
         """Per document, the sentences a source in the reference index aligns with, found before
         batch scoring's LM reads its candidates: the copied article shows what was changed in each
         (`copied_from`), so the LM need not read them. None without a reference or outside
