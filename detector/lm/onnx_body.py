@@ -75,12 +75,9 @@ class OnnxBody:
 
     @classmethod
     def load(cls, path: str | os.PathLike, threads: int | None = None) -> OnnxBody:
-        import onnxruntime as ort
+        from detector.scoring.runtimes.onnx import open_session
 
-        options = ort.SessionOptions()
-        options.intra_op_num_threads = threads or torch.get_num_threads()
-        options.inter_op_num_threads = 1
-        return cls(ort.InferenceSession(str(path), options, providers=["CPUExecutionProvider"]), Path(path))
+        return cls(open_session(path, threads), Path(path))
 
     def __call__(self, inputs_embeds: torch.Tensor, attention_mask: torch.Tensor) -> torch.Tensor:
         feed = {
@@ -92,9 +89,9 @@ class OnnxBody:
 
 def cached_onnx_body(model, folder: str | os.PathLike, cache_dir: str | os.PathLike | None = None) -> OnnxBody:
     """The body of the model in `folder`, exported on first use and cached on disk."""
-    from detector.scoring.runtimes.onnx import _cached, _require
+    from detector.scoring.runtimes.onnx import cached_export, require_onnx
 
-    _require()
-    return _cached(
+    require_onnx()
+    return cached_export(
         lambda target: export_body(model, target), "lm-onnx", folder_key(folder), "body.onnx", False, cache_dir, load=OnnxBody.load
     )

@@ -37,7 +37,7 @@ def default_cache_dir() -> Path:
     return Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "millcheck"
 
 
-def _require() -> None:
+def require_onnx() -> None:
     try:
         import onnx  # noqa: F401  (the exporter writes through it)
         import onnxruntime  # noqa: F401
@@ -93,7 +93,7 @@ def export_encoder_onnx(encoder, path: str | os.PathLike) -> Path:
 
 
 def _export(module: nn.Module, example, names: tuple[str, ...], output_axes: dict, path: str | os.PathLike) -> Path:
-    _require()
+    require_onnx()
     path = Path(path)
     axes = {n: {0: "batch", 1: "tokens"} for n in INPUT_NAMES} | output_axes
     with warnings.catch_warnings():  # the TorchScript exporter warns about its own deprecation
@@ -113,7 +113,7 @@ def _export(module: nn.Module, example, names: tuple[str, ...], output_axes: dic
 
 def quantize_onnx(source: str | os.PathLike, target: str | os.PathLike) -> Path:
     """Dynamic int8: weights signed 8-bit per output channel, activations quantised per batch."""
-    _require()
+    require_onnx()
     import logging
 
     from onnxruntime.quantization import QuantType, quantize_dynamic
@@ -151,6 +151,19 @@ def hash_file_stats(digest, folder: str | os.PathLike) -> None:
             digest.update(f"{file.name}|{stat.st_size}|{stat.st_mtime_ns}".encode())
 
 
+def open_session(path: str | os.PathLike, threads: int | None = None, spinning: bool = True):
+    """An ONNX Runtime CPU session on `threads` (default: torch's), one inter-op thread."""
+    require_onnx()
+    import onnxruntime as ort
+
+    options = ort.SessionOptions()
+    options.intra_op_num_threads = threads or torch.get_num_threads()
+    options.inter_op_num_threads = 1
+    if not spinning:
+        options.add_session_config_entry("session.intra_op.allow_spinning", "0")
+    return ort.InferenceSession(str(path), options, providers=["CPUExecutionProvider"])
+
+
 @dataclass
 class OnnxForward:
     """Runs a tokenised batch through an ONNX Runtime session; returns what the torch forward returns."""
@@ -163,15 +176,7 @@ class OnnxForward:
     def load(cls, path: str | os.PathLike, threads: int | None = None, spinning: bool = True) -> OnnxForward:
         """`spinning`: ORT's worker threads spin between runs (its default; turning it off slowed
         the batch pipeline, research/ort-spinning.md)."""
-        _require()
-        import onnxruntime as ort
-
-        options = ort.SessionOptions()
-        options.intra_op_num_threads = threads or torch.get_num_threads()
-        options.inter_op_num_threads = 1
-        if not spinning:
-            options.add_session_config_entry("session.intra_op.allow_spinning", "0")
-        session = ort.InferenceSession(str(path), options, providers=["CPUExecutionProvider"])
+        session = open_session(path, threads, spinning)
         return cls(session, tuple(o.name for o in session.get_outputs()), Path(path))
 
     def __call__(self, **batch) -> dict[str, torch.Tensor]:
@@ -183,28 +188,28 @@ def cached_onnx_forward(
     classifier, model_dir: str | os.PathLike, int8: bool = True, cache_dir: str | os.PathLike | None = None
 ) -> OnnxForward:
     """The checkpoint's ONNX forward, exported (and quantised) on first use and cached on disk."""
-    _require()
+    require_onnx()
     from detector.scoring.weights import resolve_model_path
 
     key = fingerprint(model_dir, resolve_model_path(classifier.config.base_model), int8)
     name = "model-int8.onnx" if int8 else "model.onnx"
-    return _cached(lambda path: export_onnx(classifier, path), "onnx", key, name, int8, cache_dir)
+    return cached_export(lambda path: export_onnx(classifier, path), "onnx", key, name, int8, cache_dir)
 
 
 def cached_onnx_encoder(encoder, cache_dir: str | os.PathLike | None = None) -> OnnxForward:
     """The sentence encoder's ONNX graph (fp32: its int8 moved reworded-caption similarities by 0.1),
     exported on first use and cached on disk, keyed by the encoder's files."""
-    _require()
+    require_onnx()
     from detector.scoring.weights import resolve_model_path
 
     path = resolve_model_path(encoder.config.name_or_path)
     key = fingerprint(path, path, int8=False)
-    return _cached(lambda target: export_encoder_onnx(encoder, target), "onnx-encoder", key, "encoder.onnx", False, cache_dir)
+    return cached_export(lambda target: export_encoder_onnx(encoder, target), "onnx-encoder", key, "encoder.onnx", False, cache_dir)
 
 
-def _cached(export, kind: str, key: str, name: str, int8: bool, cache_dir: str | os.PathLike | None, load=None):
+def cached_export(export, kind: str, key: str, name: str, int8: bool, cache_dir: str | os.PathLike | None, load=None):
     """`export`'s graph under the cache (`kind`/`key`/`name`), built on first use, opened by `load`
-    (default `OnnxForward.load`)."""
+    (default `OnnxForward.load`, looked up at each call so a probe may replace it)."""
     folder = (Path(cache_dir) if cache_dir is not None else default_cache_dir()) / kind / key
     target = folder / name
     if not target.is_file():
