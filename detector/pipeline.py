@@ -17,7 +17,7 @@ from typing import Iterable, Iterator, Sequence
 
 import numpy as np
 
-from detector.document.confidence import low_confidence
+from detector.document.confidence import judges_learned, low_confidence
 from detector.document.features import content_text
 from detector.document.head import DocumentHead, load_heads
 from detector.document.reasons import add_learned_reasons
@@ -420,7 +420,7 @@ class Detector:
                 sentences[index].lm_words = [w.to_dict() for w in scored]
         short = low_confidence(sentences, threshold)
         for sentence in sentences:
-            sentence.learned = not short
+            sentence.learned = not short and judges_learned(sentence.text)
         texts = [x.text for x in doc.sentences]
         add_learned_reasons(sentences, threshold, lambda index: self.scorer.explain_mt(texts, index))
         document_mt = self.document_mt_logit(sentences, threshold)

@@ -32,7 +32,8 @@ class SentenceScore:
     evidence: list[Evidence] = field(default_factory=list)
     paragraph: int = 0
     kind: str = "body"
-    # False in a document too short for learned scores (document/confidence.py): only evidence flags.
+    # False in a document too short for learned scores, or for a sentence without a word
+    # (document/confidence.py): only evidence flags it. In the record as `"learned": false`.
     learned: bool = True
     # With provenance on: the sentence of another document this one restates (its best source),
     # {"id", "sentence", "start", "end", "text", "rewrite", "similarity", "edits"}.
@@ -44,9 +45,9 @@ class SentenceScore:
     def flagged_types(self, threshold: float) -> list[str]:
         """The types this sentence is flagged for at `threshold`, most probable first: a learned
         type (spun, machine translated) at or over it, or an evidence type at or over it that a
-        finder found evidence of; a sentence with boilerplate evidence, or in a document too short
-        for learned scores (`learned` False), gets no learned type. A
-        sentence is flagged if and only if some type is."""
+        finder found evidence of; a sentence with boilerplate evidence, or one learned scores do not
+        judge (`learned` False: in a document too short for them, or without a word), gets no
+        learned type. A sentence is flagged if and only if some type is."""
         flaggable = self.flaggable_types()
         chosen = [t for t, p in self.labels.items() if p >= threshold and t in flaggable]
         if any(e.type == BOILERPLATE for e in self.evidence):  # scraped debris, not article prose: the learned scorers do not judge it
@@ -54,8 +55,8 @@ class SentenceScore:
         return sorted(chosen, key=lambda t: -self.labels[t])
 
     def flaggable_types(self) -> set[str]:
-        """The types whose probability may flag this sentence: the learned ones (unless the document
-        is too short for them) and those a finder found evidence of."""
+        """The types whose probability may flag this sentence: the learned ones (unless learned
+        scores do not judge it) and those a finder found evidence of."""
         return {*(LEARNED_TYPES if self.learned else ()), *(e.type for e in self.evidence)}
 
     def flagged(self, threshold: float) -> bool:
@@ -74,6 +75,8 @@ class SentenceScore:
             "labels": {k: _r(v) for k, v in self.labels.items()},
             "evidence": [e.to_dict() for e in self.evidence],
         }
+        if not self.learned:
+            data["learned"] = False
         if threshold is not None:
             data["flags"] = self.flagged_types(threshold)
         if self.copied_from is not None:
@@ -94,6 +97,7 @@ class SentenceScore:
             evidence=[Evidence.from_dict(e) for e in data.get("evidence", [])],
             paragraph=data.get("paragraph", 0),
             kind=data.get("kind", "body"),
+            learned=data.get("learned", True),
             copied_from=data.get("copied_from"),
             lm_words=data.get("lm_words"),
         )
@@ -207,5 +211,5 @@ class DocumentReport:
             published=data.get("published"),
         )
         for sentence in report.sentences:
-            sentence.learned = not report.low_confidence
+            sentence.learned = sentence.learned and not report.low_confidence
         return report

@@ -204,6 +204,27 @@ def test_the_page_highlights_exactly_what_the_server_flags_at_every_threshold(pa
         page.goto(server)
 
 
+def test_the_page_gives_a_sentence_without_a_word_no_learned_type_as_the_server_does(page, server, model_server, seeds):
+    from test_flags import wordless_lines_in
+
+    text = wordless_lines_in(seeds["003"])
+    try:
+        page.goto(model_server)
+        _score_text(page, text)
+        page.fill("#threshold", "0.3")
+        page.dispatch_event("#threshold", "input")
+        report = _api_report(model_server, text, 0.3)
+        wordless = {s["index"] for s in report["sentences"] if s["text"] in {")", "```", '"'}}
+        assert len(wordless) == 3 and all(report["sentences"][i]["learned"] is False for i in wordless)
+        assert max(report["sentences"][i]["labels"]["machine_translated"] for i in wordless) > 0.3
+        shown = _highlighted(page)
+        assert shown == {s["index"]: s["flags"][0] for s in report["sentences"] if s["flags"]}
+        assert not wordless & set(shown)
+        assert not page.errors
+    finally:
+        page.goto(server)
+
+
 def _score_text(page, text, timeout_ms=30_000):
     page.evaluate("document.body.dataset.state = 'idle'")
     page.fill("#article", text)

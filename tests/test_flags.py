@@ -101,3 +101,30 @@ def test_a_document_too_short_for_learned_scores_says_so_and_flags_only_evidence
     assert again.low_confidence and not again.sentences[0].learned
     two = detector.score("The council met on Tuesday. It approved the budget.")
     assert not two.low_confidence and all(s.learned for s in two.sentences)
+
+
+def wordless_lines_in(seed_003: str) -> str:
+    """Seed 003 (machine translated) with three lines of no word put into it, as a scraped page
+    leaves them (a ")" of a code block, a fence, a lone quote mark)."""
+    lines = seed_003.split("\n")
+    return "\n".join(lines[:8] + [")", "```", '"'] + lines[8:20])
+
+
+def test_a_sentence_without_a_word_gets_no_learned_type(detector, seeds):
+    from detector.labels import LEARNED_TYPES
+    from detector.report import DocumentReport
+
+    report = detector.score(wordless_lines_in(seeds["003"]))
+    assert not report.low_confidence
+    wordless = [s for s in report.sentences if s.text in {")", "```", '"'}]
+    assert len(wordless) == 3
+    # the classifier reads them with their machine-translated neighbours and gives them an MT probability
+    assert max(s.labels["machine_translated"] for s in wordless) > 0.3
+    for s in wordless:
+        assert not s.learned and s.to_dict(report.threshold)["learned"] is False
+        assert not set(s.flagged_types(0.0)) & set(LEARNED_TYPES), s.text  # not even at a threshold of 0
+    worded = [s for s in report.sentences if s not in wordless]
+    assert all(s.learned and "learned" not in s.to_dict() for s in worded)
+    assert all(set(LEARNED_TYPES) <= set(s.flagged_types(0.0)) for s in worded if not any(e.type == "boilerplate" for e in s.evidence))
+    again = DocumentReport.from_dict(report.to_dict())
+    assert [s.learned for s in again.sentences] == [s.learned for s in report.sentences]

@@ -110,13 +110,14 @@ async function rejudge() {
 }
 
 // The server's rule (SentenceScore.flagged_types), re-applied at the slider's threshold: a learned
-// type flags at or over it; an evidence type only with a finder's evidence of that type; a sentence
-// with boilerplate evidence gets no learned type.
+// type flags at or over it where learned scores judge the sentence; an evidence type only with a
+// finder's evidence of that type; a sentence with boilerplate evidence gets no learned type.
 const LEARNED = new Set(["spun", "machine_translated"]);
 
 function flaggedTypes(sentence, threshold) {
   const evidenced = new Set(sentence.evidence.map((e) => e.type));
-  const learned = !(state.report && state.report.low_confidence); // too short for learned scores: evidence only
+  // not judged by learned scores (a document too short for them, a sentence without a word): evidence only
+  const learned = sentence.learned !== false && !(state.report && state.report.low_confidence);
   let chosen = TYPES.filter((t) => (sentence.labels[t] || 0) >= threshold && ((LEARNED.has(t) && learned) || evidenced.has(t)));
   if (evidenced.has("boilerplate")) chosen = chosen.filter((t) => !LEARNED.has(t)); // debris is not article prose
   return chosen.sort((a, b) => sentence.labels[b] - sentence.labels[a]);
