@@ -111,6 +111,8 @@ class DocumentReport:
     score: float | None
     verdict: str
     threshold: float
+    # Why the verdict (document/verdict.py): the flags of its family, or the head's weightiest features.
+    verdict_reason: str | None = None
     counts: dict[str, int] = field(default_factory=dict)
     shares: dict[str, float] = field(default_factory=dict)
     sentences_total: int = 0
@@ -157,6 +159,7 @@ class DocumentReport:
             "score": None if self.score is None else _r(self.score),
             "verdict": self.verdict,
             "threshold": self.threshold,
+            "verdict_reason": self.verdict_reason,
             "counts": dict(self.counts),
             "shares": {k: _r(v) for k, v in self.shares.items()},
             "sentences_total": self.sentences_total,
@@ -192,6 +195,7 @@ class DocumentReport:
             score=data.get("score"),
             verdict=data["verdict"],
             threshold=data.get("threshold", 0.5),
+            verdict_reason=data.get("verdict_reason"),
             counts=dict(data.get("counts", {})),
             shares=dict(data.get("shares", {})),
             sentences_total=data.get("sentences_total", 0),

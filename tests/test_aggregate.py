@@ -120,3 +120,30 @@ def test_content_text_leaves_boilerplate_out():
     sentences = [SentenceScore(0, 0, 1, "Read more here", 0.9, {"boilerplate": 0.9}), SentenceScore(1, 0, 1, "Putin spoke.", 0.1, {})]
     assert content_text(sentences, 0.5) == "Putin spoke."
     assert content_text(sentences[:1], 0.5) == "Read more here"  # all boilerplate: all of it
+
+
+def test_a_verdict_says_why():
+    spun = [sentence(i, duplicate=0.9) for i in range(4)] + [sentence(4, garbled_list=0.9)] + [sentence(i) for i in range(5, 10)]
+    reason = summarise(spun, 0.5).reason
+    assert "a spinner's kinds" in reason and "duplicate 4" in reason and "garbled_list 1" in reason and "(threshold 0.50)" in reason
+    mt = summarise([sentence(i, machine_translated=0.8) for i in range(10)], 0.5)
+    assert "machine translation" in mt.reason and "machine_translated 10" in mt.reason
+    clean = summarise([sentence(i) for i in range(10)], 0.5)
+    assert clean.reason == "its most suspect tenth of sentences scores 0.00, under the threshold 0.50"
+    assert "every sentence is boilerplate" in summarise([sentence(i, boilerplate=0.9) for i in range(3)], 0.5).reason
+
+
+def test_a_head_verdict_names_the_features_that_weighed_most_above_the_usual():
+    n = len(feature_names())
+    names = feature_names()
+    weights = [0.0] * n
+    weights[names.index("machine_translated.mean")] = 2.0
+    weights[names.index("spun.top")] = -1.0  # a negative weight: a low value would push toward MT, which reads backwards
+    center, scale = [0.3] * n, [0.1] * n
+    head = DocumentHead(("clean", "machine_translated"), (tuple([0.0] * n), tuple(weights)), (0.0, -2.0), tuple(center), tuple(scale), 0.5)
+    mt = summarise([sentence(i, machine_translated=0.8) for i in range(10)], 0.5, head=head)
+    assert mt.verdict == "machine_translated"
+    assert mt.reason.startswith(f"the document head gives 1 - P(clean) {mt.score:.2f} (bar 0.50)")
+    assert mt.reason.endswith("it weighs most: the mean machine_translated probability 0.80")  # spun.top is low, so not named
+    low = summarise([sentence(i, machine_translated=0.2) for i in range(10)], 0.5, head=head)
+    assert low.verdict == "clean" and low.reason == f"the document head gives 1 - P(clean) {low.score:.2f}, under its bar 0.50"

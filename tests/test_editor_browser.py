@@ -244,6 +244,7 @@ def test_a_new_score_or_an_error_leaves_nothing_of_the_last_article(page, seeds)
     assert "422" in page.text_content("#status") and "readable text" in page.text_content("#status")
     assert page.locator("#summary").is_hidden() and page.locator("#view .sentence").count() == 0
     assert page.text_content("#verdict") == "" and page.locator("#retry").is_hidden()  # retrying cannot help
+    assert page.text_content("#verdict-reason") == ""
     assert not page.errors
 
 
@@ -302,6 +303,7 @@ def test_the_verdict_and_the_download_follow_the_slider(page, model_server, serv
             page.wait_for_selector(f'body[data-verdict-at="{threshold}"]')
             expected = _api_report(model_server, seeds["000"], threshold)
             assert page.text_content("#verdict") == f"Verdict: {expected['verdict']} (document score {expected['score']:.2f})"
+            assert page.text_content("#verdict-reason") == f"Why: {expected['verdict_reason']}"  # the verdict's reason follows it
         page.uncheck('#filters input[value="duplicate"]')
         with page.expect_download() as download:
             page.click("#download")

@@ -128,3 +128,28 @@ def test_a_sentence_without_a_word_gets_no_learned_type(detector, seeds):
     assert all(set(LEARNED_TYPES) <= set(s.flagged_types(0.0)) for s in worded if not any(e.type == "boilerplate" for e in s.evidence))
     again = DocumentReport.from_dict(report.to_dict())
     assert [s.learned for s in again.sentences] == [s.learned for s in report.sentences]
+
+
+def test_every_verdict_says_why_in_every_output(detector, seed_reports):
+    import csv
+    import io
+
+    from detector.io.writers import CsvWriter, TextWriter
+    from detector.report import DocumentReport
+
+    spun = seed_reports["000"]
+    assert (
+        spun.verdict == "spun"
+        and "a spinner's kinds" in spun.verdict_reason
+        and f"duplicate {spun.counts['duplicate']}" in spun.verdict_reason
+    )
+    assert all(r.verdict_reason for r in seed_reports.values())
+    assert DocumentReport.from_dict(spun.to_dict()).verdict_reason == spun.verdict_reason
+    text = io.StringIO()
+    TextWriter(text).write(spun)
+    assert f"   why: {spun.verdict_reason}\n" in text.getvalue()
+    table = io.StringIO()
+    CsvWriter(table).write(spun)
+    assert next(csv.DictReader(io.StringIO(table.getvalue())))["verdict_reason"] == spun.verdict_reason
+    german = detector.score("Die Bundesregierung hat am Dienstag neue Maßnahmen beschlossen. Die Opposition kritisierte das Paket scharf.")
+    assert german.verdict == "unsupported_language" and "not English" in german.verdict_reason

@@ -189,6 +189,7 @@ def test_the_two_syndications_of_the_wire_story_are_verbatim_copies_with_no_dire
         assert "syndication" in match.direction_reasons[0]
         assert match.share >= 0.7
     assert reports["001"].verdict == VERDICT_SYNDICATED and before["001"] == "clean"
+    assert reports["001"].verdict_reason.endswith("of its sentences are another document's word for word (provenance)")
     assert not any(e.rule == "copied_from" for s in reports["001"].sentences for e in s.evidence)  # reported, not flagged
 
 

@@ -79,12 +79,23 @@ class DocumentHead:
                 f"this document head reads {len(self.coef[0])} features but was given {len(features)}: "
                 "it was fitted with a different set of document signals (lexical scorer, MT check)"
             )
-        if self.center:
-            features = [(f - c) / s for f, c, s in zip(features, self.center, self.scale)]
+        features = self.standardised(features)
         logits = [sum(c * f for c, f in zip(row, features)) + b for row, b in zip(self.coef, self.intercept)]
         top = max(logits)
         exp = [math.exp(x - top) for x in logits]
         return {c: e / sum(exp) for c, e in zip(self.classes, exp)}
+
+    def standardised(self, features: Sequence[float]) -> list[float]:
+        """The features as the weights read them: (f - center) / scale, where the head standardises."""
+        return [(f - c) / s for f, c, s in zip(features, self.center, self.scale)] if self.center else list(features)
+
+    def contributions(self, features: Sequence[float], toward: str) -> list[tuple[str, float]]:
+        """Per feature, what it adds to the logit of `toward` over clean's (standardised value x
+        the difference of the two classes' weights): which features made the call."""
+        names = tuple(getattr(features, "names", None) or self.features or range(len(features)))
+        values = self.standardised(features)
+        a, b = self.coef[self.classes.index(toward)], self.coef[self.classes.index(VERDICT_CLEAN)]
+        return [(str(n), (wa - wb) * v) for n, wa, wb, v in zip(names, a, b, values)]
 
     def score(self, features: Sequence[float]) -> float:
         """The document score the threshold reads: 1 - P(clean)."""

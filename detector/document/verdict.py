@@ -3,14 +3,27 @@
 The document score is the mean of the top tenth of its content sentences' artifact scores (at
 least two), so one odd sentence cannot condemn an article, while a spun copy with a handful of
 reworded captions still stands out; with a fitted head it is 1 - P(clean) from the head. The
-verdict names the family that carries most of the mass.
+verdict names the family that carries most of the mass, and its reason says which way it was
+reached and on what: the flags of that family, or the head's features that weighed most.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
-from detector.document.features import content_sentences, document_features, flag_scores, mill_score, top_mean
+from detector.document.features import (
+    BOILERPLATE_SHARE,
+    DOCUMENT_MT,
+    MEAN,
+    ROUNDTRIP,
+    TOP,
+    DocumentFeatures,
+    content_sentences,
+    document_features,
+    flag_scores,
+    mill_score,
+    top_mean,
+)
 from detector.document.head import DocumentHead
 from detector.labels import (
     ARTIFACT_TYPES,
@@ -32,6 +45,7 @@ class DocumentSummary:
     shares: dict[str, float]
     flagged: int
     content: int
+    reason: str = ""
 
 
 def summarise(
@@ -64,12 +78,53 @@ def summarise(
     }
     flagged = sum(1 for f in flags.values() if f)
     if not content:
-        return DocumentSummary(0.0, VERDICT_CLEAN, counts, shares, flagged, 0)
+        return DocumentSummary(0.0, VERDICT_CLEAN, counts, shares, flagged, 0, "no content sentence: every sentence is boilerplate")
     score, verdict = _rule(content, threshold, top_share, min_top)
     if head is not None and verdict != VERDICT_SPUN:
         view = sentences if head_view is None else head_view
-        score, verdict = head.decide(document_features(view, threshold, top_share, min_top, roundtrip, document_mt))
-    return DocumentSummary(score, verdict, counts, shares, flagged, len(content))
+        features = document_features(view, threshold, top_share, min_top, roundtrip, document_mt)
+        score, verdict = head.decide(features)
+        return DocumentSummary(score, verdict, counts, shares, flagged, len(content), head_reason(head, features, score, verdict))
+    return DocumentSummary(score, verdict, counts, shares, flagged, len(content), _rule_reason(score, verdict, threshold, counts))
+
+
+def _rule_reason(score: float, verdict: str, threshold: float, counts: dict[str, int]) -> str:
+    if verdict == VERDICT_CLEAN:
+        return f"its most suspect tenth of sentences scores {score:.2f}, under the threshold {threshold:.2f}"
+    family = SPINNER_TYPES if verdict == VERDICT_SPUN else (MACHINE_TRANSLATED,)
+    flags = ", ".join(f"{t} {counts[t]}" for t in family if counts.get(t))
+    kind = "a spinner's kinds" if verdict == VERDICT_SPUN else "machine translation"
+    return f"its most suspect tenth of sentences scores {score:.2f} (threshold {threshold:.2f}), mostly for {kind}" + (
+        f": flags {flags}" if flags else ""
+    )
+
+
+FEATURE_WORDS = {MEAN: "mean", TOP: "most suspect tenth's"}
+SIGNAL_WORDS = {DOCUMENT_MT: "the lexical MT scorer's reading of the whole text", ROUNDTRIP: "its round-trip similarity"}
+
+
+def head_reason(head: DocumentHead, features: DocumentFeatures, score: float, verdict: str, listed: int = 2) -> str:
+    """The head's call; for an artifact class, the features that pushed it there most by being
+    higher than on the validation documents it was fitted on, each with its value. (A feature that
+    pushes by being low, or a clean call's pushes, would read backwards: the features move together,
+    so the fit gives some of them negative weights.)"""
+    if verdict == VERDICT_CLEAN:
+        return f"the document head gives 1 - P(clean) {score:.2f}, under its bar {head.threshold:.2f}"
+    said = f"the document head gives 1 - P(clean) {score:.2f} (bar {head.threshold:.2f})"
+    pushes = [(name, w) for (name, w), z in zip(head.contributions(features, verdict), head.standardised(features)) if w > 0 and z > 0]
+    top = [name for name, _ in sorted(pushes, key=lambda nw: -nw[1])][:listed]
+    if not top:
+        return said
+    return f"{said}; above the usual, it weighs most: " + ", ".join(f"{_feature_words(n)} {features[n]:.2f}" for n in top)
+
+
+def _feature_words(name: str) -> str:
+    if name in SIGNAL_WORDS:
+        return SIGNAL_WORDS[name]
+    if name == BOILERPLATE_SHARE:
+        return "its share of boilerplate"
+    kind, _, statistic = name.partition(".")
+    return f"the {FEATURE_WORDS.get(statistic, statistic)} {kind} probability"
 
 
 def _rule(content: list[SentenceScore], threshold: float, top_share: float, min_top: int) -> tuple[float, str]:

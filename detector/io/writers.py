@@ -30,6 +30,7 @@ CSV_FIELDS = [
     "id",
     "verdict",
     "score",
+    "verdict_reason",
     "sentences_total",
     "sentences_flagged",
     "content_sentences",
@@ -128,6 +129,7 @@ class CsvWriter(_Stream):
             "id": report.id,
             "verdict": report.verdict,
             "score": "" if report.score is None else f"{report.score:.4f}",
+            "verdict_reason": report.verdict_reason or "",
             "sentences_total": report.sentences_total,
             "sentences_flagged": report.sentences_flagged,
             "content_sentences": report.content_sentences,
@@ -189,6 +191,8 @@ class TextWriter(_Stream):
             f"{title}{report.verdict} (score {report.score:.2f}, {report.sentences_flagged} of "
             f"{report.sentences_total} sentences flagged at {report.threshold:.2f})\n"
         )
+        if report.verdict_reason:
+            out.write(f"   why: {report.verdict_reason}\n")
         if report.low_confidence:
             out.write("   too short for the learned scores: spun and machine translated are not judged\n")
         if report.skipped_sentences:

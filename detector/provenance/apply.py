@@ -100,5 +100,11 @@ def _decide(report: DocumentReport, sources: list[SourceMatch], config: VerdictC
         kind = REWRITE_SPUN if rewritten[REWRITE_SPUN] >= rewritten[TRANSLATED] else TRANSLATED
         report.verdict = VERDICT_SPUN if kind == REWRITE_SPUN else VERDICT_MACHINE_TRANSLATED
         report.score = max(report.score or 0.0, strength[kind])
+        how = "with words swapped" if kind == REWRITE_SPUN else "as a round trip through another language rewrites"
+        share = rewritten[REWRITE_SPUN] + rewritten[TRANSLATED]
+        report.verdict_reason = f"{share:.0%} of its sentences restate another document's, mostly {how} (provenance)"
     elif len(copied[VERBATIM]) / comparable >= config.document_share:
         report.verdict = VERDICT_SYNDICATED
+        report.verdict_reason = (
+            f"{len(copied[VERBATIM]) / comparable:.0%} of its sentences are another document's word for word (provenance)"
+        )

@@ -22,6 +22,7 @@ function clearPanes() {
   state.report = null;
   $("summary").hidden = true;
   $("verdict").textContent = "";
+  $("verdict-reason").textContent = "";
   $("language-note").hidden = true;
   $("counts").replaceChildren();
   $("sources").replaceChildren();
@@ -97,6 +98,7 @@ async function rejudge() {
   if (!state.report || !state.text) return;
   const at = state.threshold;
   $("verdict").textContent = "Verdict: updating…";
+  $("verdict-reason").textContent = "";
   try {
     const data = await requestReport(state.text, at);
     if (state.report && state.threshold === at) {
@@ -136,6 +138,7 @@ function renderSummary() {
   verdict.textContent = r.score === null
     ? `Verdict: ${r.verdict} (${languageName(r)}: not scored)`
     : `Verdict: ${r.verdict} (document score ${r.score.toFixed(2)})`;
+  $("verdict-reason").textContent = r.verdict_reason ? `Why: ${r.verdict_reason}` : "";
   $("low-confidence").hidden = !r.low_confidence;
   renderLanguageNote(r);
   const counts = $("counts");
