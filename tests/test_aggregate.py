@@ -147,3 +147,35 @@ def test_a_head_verdict_names_the_features_that_weighed_most_above_the_usual():
     assert mt.reason.endswith("it weighs most: the mean machine_translated probability 0.80")  # spun.top is low, so not named
     low = summarise([sentence(i, machine_translated=0.2) for i in range(10)], 0.5, head=head)
     assert low.verdict == "clean" and low.reason == f"the document head gives 1 - P(clean) {low.score:.2f}, under its bar 0.50"
+
+
+def test_a_short_document_needs_the_head_to_clear_a_higher_bar():
+    from dataclasses import replace
+
+    n = len(feature_names())
+    weights = [0.0] * n
+    weights[feature_names().index("machine_translated.mean")] = 20.0
+    head = DocumentHead(
+        ("clean", "machine_translated"), (tuple([0.0] * n), tuple(weights)), (0.0, -10.0), threshold=0.6, short_bars=((3, 0.99), (9, 0.5))
+    )
+    assert head.bar(2) == 0.99 and head.bar(3) == 0.99 and head.bar(4) == 0.6  # never under the threshold
+    assert head.bar(10) == head.bar(None) == 0.6
+    assert DocumentHead.from_dict(head.to_dict()) == head
+    assert DocumentHead.from_dict({k: v for k, v in head.to_dict().items() if k != "short_bars"}).short_bars == ()  # older heads
+    three = [sentence(i, machine_translated=0.7) for i in range(3)]  # 1 - P(clean) about 0.98
+    short = summarise(three, 0.5, head=head)
+    assert short.verdict == "clean" and short.reason.endswith("under its bar 0.99 for a document this short")
+    assert summarise(three, 0.5, head=replace(head, short_bars=())).verdict == "machine_translated"
+    longer = summarise([sentence(i, machine_translated=0.7) for i in range(12)], 0.5, head=head)
+    assert longer.verdict == "machine_translated" and "for a document this short" not in longer.reason
+
+
+def test_the_head_does_not_judge_a_document_too_short_for_learned_scores():
+    n = len(feature_names())
+    weights = [0.0] * n
+    weights[feature_names().index("machine_translated.mean")] = 20.0
+    head = DocumentHead(("clean", "machine_translated"), (tuple([0.0] * n), tuple(weights)), (0.0, -10.0))
+    lone = sentence(0, machine_translated=0.9)
+    lone.learned = False
+    summary = summarise([lone], 0.5, head=head)
+    assert summary.verdict == "clean" and summary.reason.startswith("too short for the learned scores")

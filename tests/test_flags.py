@@ -101,6 +101,10 @@ def test_a_document_too_short_for_learned_scores_says_so_and_flags_only_evidence
     assert again.low_confidence and not again.sentences[0].learned
     two = detector.score("The council met on Tuesday. It approved the budget.")
     assert not two.low_confidence and all(s.learned for s in two.sentences)
+    # the head's bar for a document of three content sentences or fewer (training/fit_short_bars.py)
+    assert two.verdict == "clean" and two.verdict_reason.endswith("for a document this short")
+    bars = dict(detector.document_head.short_bars)
+    assert bars and all(b >= detector.document_head.threshold for b in bars.values()) and bars[3] >= bars[9]
 
 
 def wordless_lines_in(seed_003: str) -> str:

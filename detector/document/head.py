@@ -32,6 +32,10 @@ class DocumentHead:
     # The names of the features it reads, in order (detector.document.features.feature_names);
     # empty for heads saved before features had names, which are checked by count alone.
     features: tuple[str, ...] = ()
+    # Higher bars for short documents: ((most content sentences, bar), ...), shortest first. The
+    # threshold is fitted on documents of 10-30 lines; a mean of fewer sentences swings wider, and
+    # 2-3 line human texts were called non-clean 25% of the time at it (training/fit_short_bars.py).
+    short_bars: tuple[tuple[int, float], ...] = ()
 
     FILENAME: ClassVar[str] = "document_head.json"
     MT_CHECK_FILENAME: ClassVar[str] = "document_head_mt_check.json"  # the head used with --mt-check
@@ -47,6 +51,7 @@ class DocumentHead:
             tuple(data.get("scale", ())),
             float(data.get("threshold", 0.5)),
             tuple(data.get("features", ())),
+            tuple((int(n), float(b)) for n, b in data.get("short_bars", ())),
         )
 
     def to_dict(self) -> dict:
@@ -58,6 +63,7 @@ class DocumentHead:
             "scale": list(self.scale),
             "threshold": self.threshold,
             "features": list(self.features),
+            "short_bars": [list(x) for x in self.short_bars],
         }
 
     def save(self, directory: str | os.PathLike, filename: str = FILENAME) -> Path:
@@ -101,11 +107,20 @@ class DocumentHead:
         """The document score the threshold reads: 1 - P(clean)."""
         return not_clean(self.probabilities(features))
 
-    def decide(self, features: Sequence[float]) -> tuple[float, str]:
-        """Score (1 - P(clean)) and verdict: clean under the threshold, else the likelier artifact class."""
+    def bar(self, content_sentences: int | None = None) -> float:
+        """The bar on 1 - P(clean) for a document of this many content sentences (None: the threshold)."""
+        if content_sentences is not None:
+            for most, bar in self.short_bars:
+                if content_sentences <= most:
+                    return max(bar, self.threshold)
+        return self.threshold
+
+    def decide(self, features: Sequence[float], content_sentences: int | None = None) -> tuple[float, str]:
+        """Score (1 - P(clean)) and verdict: clean under the bar for the document's length, else the
+        likelier artifact class."""
         probs = self.probabilities(features)
         score = not_clean(probs)
-        if score < self.threshold:
+        if score < self.bar(content_sentences):
             return score, VERDICT_CLEAN
         return score, max((c for c in probs if c != VERDICT_CLEAN), key=probs.get)
 

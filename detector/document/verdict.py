@@ -80,12 +80,17 @@ def summarise(
     if not content:
         return DocumentSummary(0.0, VERDICT_CLEAN, counts, shares, flagged, 0, "no content sentence: every sentence is boilerplate")
     score, verdict = _rule(content, threshold, top_share, min_top)
-    if head is not None and verdict != VERDICT_SPUN:
+    # the head reads learned probabilities: not for a document too short for them (document/confidence.py)
+    if head is not None and verdict != VERDICT_SPUN and any(s.learned for s in content):
         view = sentences if head_view is None else head_view
         features = document_features(view, threshold, top_share, min_top, roundtrip, document_mt)
-        score, verdict = head.decide(features)
-        return DocumentSummary(score, verdict, counts, shares, flagged, len(content), head_reason(head, features, score, verdict))
-    return DocumentSummary(score, verdict, counts, shares, flagged, len(content), _rule_reason(score, verdict, threshold, counts))
+        score, verdict = head.decide(features, len(content))
+        reason = head_reason(head, features, score, verdict, head.bar(len(content)))
+        return DocumentSummary(score, verdict, counts, shares, flagged, len(content), reason)
+    reason = _rule_reason(score, verdict, threshold, counts)
+    if not any(s.learned for s in content):
+        reason = f"too short for the learned scores, only evidence counts: {reason}"
+    return DocumentSummary(score, verdict, counts, shares, flagged, len(content), reason)
 
 
 def _rule_reason(score: float, verdict: str, threshold: float, counts: dict[str, int]) -> str:
@@ -103,19 +108,23 @@ FEATURE_WORDS = {MEAN: "mean", TOP: "most suspect tenth's"}
 SIGNAL_WORDS = {DOCUMENT_MT: "the lexical MT scorer's reading of the whole text", ROUNDTRIP: "its round-trip similarity"}
 
 
-def head_reason(head: DocumentHead, features: DocumentFeatures, score: float, verdict: str, listed: int = 2) -> str:
+def head_reason(head: DocumentHead, features: DocumentFeatures, score: float, verdict: str, bar: float, listed: int = 2) -> str:
     """The head's call; for an artifact class, the features that pushed it there most by being
     higher than on the validation documents it was fitted on, each with its value. (A feature that
     pushes by being low, or a clean call's pushes, would read backwards: the features move together,
     so the fit gives some of them negative weights.)"""
     if verdict == VERDICT_CLEAN:
-        return f"the document head gives 1 - P(clean) {score:.2f}, under its bar {head.threshold:.2f}"
-    said = f"the document head gives 1 - P(clean) {score:.2f} (bar {head.threshold:.2f})"
+        return f"the document head gives 1 - P(clean) {score:.2f}, under its bar {bar:.2f}{_length_note(head, bar)}"
+    said = f"the document head gives 1 - P(clean) {score:.2f} (bar {bar:.2f}{_length_note(head, bar)})"
     pushes = [(name, w) for (name, w), z in zip(head.contributions(features, verdict), head.standardised(features)) if w > 0 and z > 0]
     top = [name for name, _ in sorted(pushes, key=lambda nw: -nw[1])][:listed]
     if not top:
         return said
     return f"{said}; above the usual, it weighs most: " + ", ".join(f"{_feature_words(n)} {features[n]:.2f}" for n in top)
+
+
+def _length_note(head: DocumentHead, bar: float) -> str:
+    return " for a document this short" if bar > head.threshold else ""
 
 
 def _feature_words(name: str) -> str:
