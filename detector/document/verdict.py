@@ -65,7 +65,9 @@ def summarise(
     rule finds spun stays spun: the rule sees the deterministic evidence (reworded captions,
     garbled lists), which the head's validation documents rarely show. `head_view`: the sentences
     with the probabilities the head was fitted on, where they differ from the reported ones (the
-    language model's stack moves spun; the head never saw it). Default: `sentences`.
+    language model's stack moves spun; the head never saw it). Default: `sentences`. A document
+    of few content sentences must clear the head's higher bar for its length (`DocumentHead.bar`);
+    one too short for learned scores is not given to the head at all.
     """
     content = content_sentences(sentences, threshold)
     flags = {s.index: set(s.flagged_types(threshold)) for s in sentences}
