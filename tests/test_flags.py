@@ -3,6 +3,8 @@ sample of the golden documents."""
 
 from __future__ import annotations
 
+import re
+
 import golden
 import pytest
 
@@ -71,7 +73,6 @@ def test_the_lexical_explanation_adds_up_to_the_scorer_logit():
 
 def test_the_text_output_names_a_type_and_a_reason_for_every_mark(seed_reports):
     import io
-    import re
 
     from detector.io.writers import TextWriter
 
@@ -151,7 +152,8 @@ def test_every_verdict_says_why_in_every_output(detector, seed_reports):
     assert DocumentReport.from_dict(spun.to_dict()).verdict_reason == spun.verdict_reason
     text = io.StringIO()
     TextWriter(text).write(spun)
-    assert f"   why: {spun.verdict_reason}\n" in text.getvalue()
+    why = re.search(r"^   why: (.*?)\n(?!        )", text.getvalue(), flags=re.M | re.S)
+    assert why and " ".join(why.group(1).split()) == spun.verdict_reason  # wrapped to the width, indented
     table = io.StringIO()
     CsvWriter(table).write(spun)
     assert next(csv.DictReader(io.StringIO(table.getvalue())))["verdict_reason"] == spun.verdict_reason

@@ -192,7 +192,7 @@ class TextWriter(_Stream):
             f"{report.sentences_total} sentences flagged at {report.threshold:.2f})\n"
         )
         if report.verdict_reason:
-            out.write(f"   why: {report.verdict_reason}\n")
+            out.write(textwrap.fill(f"   why: {report.verdict_reason}", self.width, subsequent_indent="        ") + "\n")
         if report.low_confidence:
             out.write("   too short for the learned scores: spun and machine translated are not judged\n")
         if report.skipped_sentences:
