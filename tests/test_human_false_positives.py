@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from detector.labels import ARTIFACT_TYPES
-from training.human_false_positives import lm_targets, measure, pooled, render, seed_flags, targets
+from training.human_false_positives import SHORT_CUTS, lm_targets, measure, measure_short, pooled, render, render_short, seed_flags, targets
 
 LIST = "Australia, Canada, Britain, and Canada are not sending representatives to the Olympics."
 
@@ -49,3 +49,18 @@ def test_the_flag_rate_targets_read_all_human_sentences_as_one():
     everything = pooled({"a": group(287, 1), "b": group(1713, 0)})
     assert everything["sentences"] == 2000 and everything["flags"]["duplicate"] == 1
     assert everything["flags_per_1000"]["duplicate"] == 0.5
+
+
+def test_short_texts_are_the_documents_first_lines_counted_by_content_sentences(baseline_detector, seeds):
+    def lines(text: str) -> str:  # a line a sentence, as WMT's documents are
+        return "\n".join(line for line in text.splitlines() if len(line.split()) > 5)
+
+    documents = [("a", "wmt18 human", lines(seeds["000"])), ("b", "wmt18 human-translation", lines(seeds["004"]))]
+    short = measure_short(baseline_detector, documents)
+    assert set(short) == {"wmt18 human", "wmt18 human-translation"}
+    for row in short.values():
+        assert set(row) <= {"1-3", "4-6", "7-9"} and sum(cell["documents"] for cell in row.values()) <= len(SHORT_CUTS)
+        assert all(0.0 <= cell["not_clean_share"] <= 1.0 for cell in row.values())
+    assert short["wmt18 human"]["1-3"]["documents"] >= 1  # the first two lines
+    lines = render_short(short)
+    assert lines[0] == "## Short texts" and any(line.startswith("| wmt18 human |") for line in lines)

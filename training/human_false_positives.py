@@ -12,7 +12,9 @@ machine translated, documents called anything but clean, and calibration on thes
 (with every label 0, the expected calibration error is the mean probability). With `--lm`, the
 same documents are scored again with the language model reading every sentence (as `serve --lm`
 does), and the share of sentences the improbable-words finder gives evidence for is reported
-against issue 22's target.
+against issue 22's target. Short texts too: each document cut to its first 2, 4, 6 and 8 lines,
+the share called anything but clean by how many content sentences it has (the document head's
+bars for short documents, `training/fit_short_bars.py`, were fitted on validation data).
 """
 
 from __future__ import annotations
@@ -27,6 +29,7 @@ from pathlib import Path
 import numpy as np
 
 from detector import Detector, TextRecord
+from detector.document.features import content_sentences
 from detector.evidence.improbable_words import RULE as LM_RULE
 from detector.labels import ARTIFACT_TYPES, EVIDENCE_TYPES, LEARNED_TYPES, MACHINE_TRANSLATED, SPUN, VERDICT_CLEAN
 
@@ -91,6 +94,46 @@ def measure(detector: Detector, documents: list[tuple[str, str, str]]) -> dict:
             "ece": {t: float(np.mean(g["probs"][t])) for t in ARTIFACT_TYPES},
         }
     return out
+
+
+SHORT_CUTS = (2, 4, 6, 8)  # lines a document is cut to for the short-text rows
+SHORT_BUCKETS = ((1, 3), (4, 6), (7, 9))  # content sentences, as the head's bars group them
+
+
+def measure_short(detector: Detector, documents: list[tuple[str, str, str]]) -> dict:
+    """Per group and span of content sentences: the documents' first lines (SHORT_CUTS) as short
+    texts, and the share of them called anything but clean."""
+    cuts = [(f"{i}:{k}", g, "\n".join(text.split("\n")[:k])) for i, g, text in documents for k in SHORT_CUTS]
+    groups = {i: g for i, g, _ in cuts}
+    counted: dict[str, dict[str, list[int]]] = defaultdict(lambda: defaultdict(lambda: [0, 0]))
+    for _, report in detector.score_many(TextRecord(id=i, text=t) for i, _, t in cuts):
+        n = len(content_sentences(report.sentences, report.threshold))
+        span = next((f"{lo}-{hi}" for lo, hi in SHORT_BUCKETS if lo <= n <= hi), None)
+        if span is not None:
+            cell = counted[groups[report.id]][span]
+            cell[0] += 1
+            cell[1] += report.verdict != VERDICT_CLEAN
+    return {
+        g: {span: {"documents": d, "not_clean_share": bad / d} for span, (d, bad) in sorted(spans.items())}
+        for g, spans in sorted(counted.items())
+    }
+
+
+def render_short(short: dict) -> list[str]:
+    spans = [f"{lo}-{hi}" for lo, hi in SHORT_BUCKETS]
+    lines = [
+        "## Short texts",
+        "",
+        "Each document cut to its first " + ", ".join(map(str, SHORT_CUTS)) + " lines; the share called anything but clean"
+        " (documents in brackets), by content sentences. The targets above are for article-length documents.",
+        "",
+        "| | " + " | ".join(f"{s} sentences" for s in spans) + " |",
+        "|---|" + "---|" * len(spans),
+    ]
+    for g, row in short.items():
+        cells = [f"{row[s]['not_clean_share']:.3f} ({row[s]['documents']})" if s in row else "" for s in spans]
+        lines.append(f"| {g} | " + " | ".join(cells) + " |")
+    return lines + [""]
 
 
 def _has_lm_evidence(sentence) -> bool:
@@ -181,6 +224,8 @@ def render(result: dict) -> list[str]:
         "Boilerplate flags are counted but have no target: scraped debris is reported, and WMT lines hold little of it.",
         "",
     ]
+    if result.get("short"):
+        lines += render_short(result["short"])
     if result.get("lm") is not None:
         lines += render_lm(result["lm"])
     return lines
@@ -305,6 +350,7 @@ def main() -> None:
     documents = human_documents(config, args.blocks, args.split)
     detector = Detector.from_pretrained(args.model)
     groups = measure(detector, documents)
+    short = measure_short(detector, documents)
     seeds = seed_flags(detector)
     lm = None
     if args.lm:
@@ -319,6 +365,7 @@ def main() -> None:
         "blocks": args.blocks,
         "split": args.split,
         "groups": groups,
+        "short": short,
         "seeds": seeds,
         "targets": targets(groups, seeds),
         "lm": lm,
