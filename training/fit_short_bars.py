@@ -38,6 +38,7 @@ from .train import bounded_threshold
 ROOT = Path(__file__).resolve().parents[1]
 CUTS = tuple(range(2, 11))  # lines a block is cut to (10: the whole block, where the threshold applies)
 BUCKETS = (3, 6, 9)  # most content sentences of each bar; from 10 on, the threshold
+SPANS = {most: f"{low + 1}-{most}" for low, most in zip((0, *BUCKETS), BUCKETS)}  # "1-3", "4-6", "7-9"
 
 
 @dataclass
@@ -64,12 +65,15 @@ def short_documents(detector, config: TrainConfig, mt_blocks: int) -> list[Short
     head, threshold = detector.document_head, detector.config.threshold
     out = []
     for (_, report), (_, half, block, k) in zip(detector.score_many(t for t, *_ in texts), texts):
-        content = content_sentences(report.sentences, threshold)
         features = document_features(report.sentences, threshold, document_mt=detector.document_mt_logit(report.sentences, threshold))
         probs = head.probabilities(features)
         likelier = max((c for c in probs if c != VERDICT_CLEAN), key=probs.get)
-        learned = any(s.learned for s in content)
-        out.append(ShortDocument(half, block.generator, not block.machine_translated, k, len(content), learned, not_clean(probs), likelier))
+        learned = any(s.learned for s in content_sentences(report.sentences, threshold))
+        out.append(
+            ShortDocument(
+                half, block.generator, not block.machine_translated, k, report.content_sentences, learned, not_clean(probs), likelier
+            )
+        )
     return out
 
 
@@ -136,12 +140,10 @@ def report_lines(result: dict) -> list[str]:
             "| content sentences | documents | " + " | ".join(columns) + " |",
             "|---|---:|" + "---:|" * len(columns),
         ]
-        low = 0
         for most, row in table.items():
-            span = f"{low + 1}-{most}" if most != "null" and most is not None else f"{low + 1} or more"
+            span = SPANS.get(most, f"{BUCKETS[-1] + 1} or more")
             cells = [str(row.get(c, 0)) if c in counts else f"{row.get(c, float('nan')):.3f}" for c in columns]
             lines.append(f"| {span} | {row['documents']} | " + " | ".join(cells) + " |")
-            low = int(most) if most not in (None, "null") else low
         lines.append("")
     return lines
 

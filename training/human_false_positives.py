@@ -29,12 +29,12 @@ from pathlib import Path
 import numpy as np
 
 from detector import Detector, TextRecord
-from detector.document.features import content_sentences
 from detector.evidence.improbable_words import RULE as LM_RULE
 from detector.labels import ARTIFACT_TYPES, EVIDENCE_TYPES, LEARNED_TYPES, MACHINE_TRANSLATED, SPUN, VERDICT_CLEAN
 
 from .config import TrainConfig
 from .documents import join_blocks
+from .fit_short_bars import SPANS, bucket
 from .sources import TEST, TRAIN, VALIDATION, all_blocks
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -97,7 +97,6 @@ def measure(detector: Detector, documents: list[tuple[str, str, str]]) -> dict:
 
 
 SHORT_CUTS = (2, 4, 6, 8)  # lines a document is cut to for the short-text rows
-SHORT_BUCKETS = ((1, 3), (4, 6), (7, 9))  # content sentences, as the head's bars group them
 
 
 def measure_short(detector: Detector, documents: list[tuple[str, str, str]]) -> dict:
@@ -107,8 +106,8 @@ def measure_short(detector: Detector, documents: list[tuple[str, str, str]]) -> 
     groups = {i: g for i, g, _ in cuts}
     counted: dict[str, dict[str, list[int]]] = defaultdict(lambda: defaultdict(lambda: [0, 0]))
     for _, report in detector.score_many(TextRecord(id=i, text=t) for i, _, t in cuts):
-        n = len(content_sentences(report.sentences, report.threshold))
-        span = next((f"{lo}-{hi}" for lo, hi in SHORT_BUCKETS if lo <= n <= hi), None)
+        n = report.content_sentences  # grouped as the head's bars for short documents are
+        span = SPANS.get(bucket(n)) if n else None
         if span is not None:
             cell = counted[groups[report.id]][span]
             cell[0] += 1
@@ -120,7 +119,7 @@ def measure_short(detector: Detector, documents: list[tuple[str, str, str]]) -> 
 
 
 def render_short(short: dict) -> list[str]:
-    spans = [f"{lo}-{hi}" for lo, hi in SHORT_BUCKETS]
+    spans = list(SPANS.values())
     lines = [
         "## Short texts",
         "",

@@ -95,13 +95,14 @@ class DocumentHead:
         """The features as the weights read them: (f - center) / scale, where the head standardises."""
         return [(f - c) / s for f, c, s in zip(features, self.center, self.scale)] if self.center else list(features)
 
-    def contributions(self, features: Sequence[float], toward: str) -> list[tuple[str, float]]:
-        """Per feature, what it adds to the logit of `toward` over clean's (standardised value x
-        the difference of the two classes' weights): which features made the call."""
+    def contributions(self, features: Sequence[float], toward: str) -> list[tuple[str, float, float]]:
+        """Per feature: its name, its standardised value, and what it adds to the logit of `toward`
+        over clean's (that value x the difference of the two classes' weights): which features made
+        the call, and whether by standing above or below the usual."""
         names = tuple(getattr(features, "names", None) or self.features or range(len(features)))
         values = self.standardised(features)
         a, b = self.coef[self.classes.index(toward)], self.coef[self.classes.index(VERDICT_CLEAN)]
-        return [(str(n), (wa - wb) * v) for n, wa, wb, v in zip(names, a, b, values)]
+        return [(str(n), v, (wa - wb) * v) for n, wa, wb, v in zip(names, a, b, values)]
 
     def score(self, features: Sequence[float]) -> float:
         """The document score the threshold reads: 1 - P(clean)."""

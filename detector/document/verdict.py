@@ -82,15 +82,16 @@ def summarise(
     if not content:
         return DocumentSummary(0.0, VERDICT_CLEAN, counts, shares, flagged, 0, "no content sentence: every sentence is boilerplate")
     score, verdict = _rule(content, threshold, top_share, min_top)
-    # the head reads learned probabilities: not for a document too short for them (document/confidence.py)
-    if head is not None and verdict != VERDICT_SPUN and any(s.learned for s in content):
+    judged = any(s.learned for s in content)  # else too short for learned scores (document/confidence.py)
+    # the head reads learned probabilities: not for a document too short for them
+    if head is not None and verdict != VERDICT_SPUN and judged:
         view = sentences if head_view is None else head_view
         features = document_features(view, threshold, top_share, min_top, roundtrip, document_mt)
         score, verdict = head.decide(features, len(content))
         reason = head_reason(head, features, score, verdict, head.bar(len(content)))
         return DocumentSummary(score, verdict, counts, shares, flagged, len(content), reason)
     reason = _rule_reason(score, verdict, threshold, counts)
-    if not any(s.learned for s in content):
+    if not judged:
         reason = f"too short for the learned scores, only evidence counts: {reason}"
     return DocumentSummary(score, verdict, counts, shares, flagged, len(content), reason)
 
@@ -118,7 +119,7 @@ def head_reason(head: DocumentHead, features: DocumentFeatures, score: float, ve
     if verdict == VERDICT_CLEAN:
         return f"the document head gives 1 - P(clean) {score:.2f}, under its bar {bar:.2f}{_length_note(head, bar)}"
     said = f"the document head gives 1 - P(clean) {score:.2f} (bar {bar:.2f}{_length_note(head, bar)})"
-    pushes = [(name, w) for (name, w), z in zip(head.contributions(features, verdict), head.standardised(features)) if w > 0 and z > 0]
+    pushes = [(name, push) for name, z, push in head.contributions(features, verdict) if push > 0 and z > 0]
     top = [name for name, _ in sorted(pushes, key=lambda nw: -nw[1])][:listed]
     if not top:
         return said
