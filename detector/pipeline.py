@@ -33,6 +33,7 @@ from detector.io.html import looks_like_html, segment_html
 from detector.io.records import TextRecord
 from detector.labels import ARTIFACT_TYPES, SPUN, VERDICT_UNSUPPORTED_LANGUAGE
 from detector.report import DocumentReport, SentenceScore
+from detector.scored import ScoredCache, ScoredDocument
 from detector.scoring.context_check import ContextCheck
 from detector.scoring.encoder import SentenceEncoder
 from detector.scoring.model_folder import ModelFolder
@@ -87,6 +88,10 @@ class DetectorConfig:
     # Make each report's provenance fingerprint as its group is scored (`--provenance` sets it):
     # the sentences the duplicate finder embedded are not embedded again for it.
     fingerprints: bool = False
+    # `Detector.score` keeps this many documents scored up to their reports (scored.py), so the
+    # same input again (the editor's slider; with the LM, its first answer without the LM's
+    # reading, then with it) only makes its report anew. `serve` sets it; 0: off.
+    score_cache: int = 0
 
 
 LM_MODES = ("candidates", "all")
@@ -131,6 +136,7 @@ class Detector:
         self.document_head = document_head
         self.mt_check_head = mt_check_head
         self.lm_finder = lm_finder  # an ImprobableWordsFinder with the model's LMStack, when config.lm
+        self.scored_cache = ScoredCache(self.config.score_cache)
         self.reference = None
         if self.config.reference is not None:
             from detector.provenance.reference import ReferenceIndex
@@ -215,10 +221,23 @@ class Detector:
         html: bool | None = None,
         threshold: float | None = None,
         published: str | None = None,
+        lm: bool = True,
     ) -> DocumentReport:
         """Score one document; raises `InputError` when the input is not a scorable article.
-        `published`: its ISO 8601 date, which provenance's direction weighs."""
-        return self.score_documents([self.to_document(text_or_html, html)], [id], threshold, [published])[0]
+        `published`: its ISO 8601 date, which provenance's direction weighs. `lm=False`: without
+        the language model's reading (the editor's quick first answer). With `score_cache`, an
+        input scored lately is not scored again: only its report is made anew (scored.py)."""
+        key = (text_or_html, html)
+        threshold = self.config.threshold if threshold is None else threshold
+        with getattr(self.encoder, "remembering", nullcontext)():
+            scored = self.scored_cache.get(key) or self._scored([self.to_document(text_or_html, html)])[0]
+            if lm and not scored.read:
+                self._read([scored], [id], threshold)
+            self.scored_cache.put(key, scored)
+            report = self._reports([scored], [id], threshold, [published], lm)[0]
+        if self.reference is not None:
+            self.link_sources([report], reference=self.reference, within=False)
+        return report
 
     def score_document(self, doc: Document, id: str | None = None, threshold: float | None = None) -> DocumentReport:
         """Score one segmented document."""
@@ -234,32 +253,70 @@ class Detector:
         """Score segmented documents together: one classifier pass, one duplicate-embedding pass,
         one round-trip call for all of them. `published`: each one's date (ISO 8601) where known."""
         threshold = self.config.threshold if threshold is None else threshold
-        languages = [find_languages(d) if self.config.language_check else None for d in docs]
-        scored = [i for i, found in enumerate(languages) if found is None or found.supported]
-        english = [english_part(docs[i], languages[i]) if languages[i] else docs[i] for i in scored]
-        probabilities = self.scorer.score(english)
         # The duplicate finder's vectors serve the fingerprints too (an encoder that cannot remember embeds again).
         with getattr(self.encoder, "remembering", nullcontext)():
-            findings = find_many(english, self.finders)
-            checks = self._mt_checks(english)
-            sourced = self._sourced(english, [ids[i] for i in scored], probabilities, findings, checks, threshold)
-            readings = self._lm_readings(english, probabilities, sourced)
-            reports: list[DocumentReport | None] = [None] * len(docs)
-            for i, *parts, reading in zip(scored, english, [ids[i] for i in scored], probabilities, findings, checks, readings):
-                reports[i] = self._report(*parts, threshold, reading)
-                reports[i].language = languages[i].to_dict() if languages[i] else None
-            for i, report in enumerate(reports):
-                if report is None:
-                    reports[i] = self._unsupported(docs[i], ids[i], languages[i], threshold)
-                given = parse_date(published[i]) if published else None  # the record's date, else the page's own
-                reports[i].published = given if given is not None else docs[i].published
-            if self.config.fingerprints or self.reference is not None:
-                from detector.provenance.fingerprint import fingerprints
-
-                for report, fp in zip(reports, fingerprints(reports, self.encoder)):
-                    report.fingerprint = fp
+            scored = self._scored(docs)
+            self._read(scored, ids, threshold)
+            reports = self._reports(scored, ids, threshold, published)
         if self.reference is not None:
             self.link_sources(reports, reference=self.reference, within=False)
+        return reports
+
+    def _scored(self, docs: Sequence[Document]) -> list[ScoredDocument]:
+        """Each document scored up to its report, the English ones together: their languages, the
+        classifier's probabilities, the finders' evidence and the MT check."""
+        scored = [ScoredDocument(doc) for doc in docs]
+        for item in scored:
+            item.language = find_languages(item.doc) if self.config.language_check else None
+            if item.language is None or item.language.supported:
+                item.english = english_part(item.doc, item.language) if item.language else item.doc
+        english = [item for item in scored if item.english is not None]
+        texts = [item.english for item in english]
+        for item, probabilities, findings, check in zip(
+            english, self.scorer.score(texts), find_many(texts, self.finders), self._mt_checks(texts)
+        ):
+            item.probabilities, item.findings, item.check = probabilities, findings, check
+        return scored
+
+    def _read(self, scored: Sequence[ScoredDocument], ids: Sequence[str | None], threshold: float) -> None:
+        """The language model's reading of the scored documents it has not read, in one pass (in place)."""
+        todo = [(item, id) for item, id in zip(scored, ids) if item.english is not None and not item.read]
+        if self.lm_finder is None or not todo:
+            return
+        docs = [item.english for item, _ in todo]
+        probabilities = [item.probabilities for item, _ in todo]
+        sourced = self._sourced(
+            docs, [id for _, id in todo], probabilities, [item.findings for item, _ in todo], [item.check for item, _ in todo], threshold
+        )
+        for (item, _), reading in zip(todo, self._lm_readings(docs, probabilities, sourced)):
+            item.reading, item.read = reading, True
+
+    def _reports(
+        self,
+        scored: Sequence[ScoredDocument],
+        ids: Sequence[str | None],
+        threshold: float,
+        published: Sequence[str | None] | None = None,
+        lm: bool = True,
+    ) -> list[DocumentReport]:
+        """The reports of scored documents at `threshold` (`lm=False`: leaving out the language
+        model's reading), with their fingerprints where asked for."""
+        reports = []
+        for i, (item, id) in enumerate(zip(scored, ids)):
+            if item.english is None:
+                report = self._unsupported(item.doc, id, item.language, threshold)
+            else:
+                reading = item.reading if lm else None
+                report = self._report(item.english, id, item.probabilities, item.findings, item.check, threshold, reading)
+                report.language = item.language.to_dict() if item.language else None
+            given = parse_date(published[i]) if published else None  # the record's date, else the page's own
+            report.published = given if given is not None else item.doc.published
+            reports.append(report)
+        if self.config.fingerprints or self.reference is not None:
+            from detector.provenance.fingerprint import fingerprints
+
+            for report, fp in zip(reports, fingerprints(reports, self.encoder)):
+                report.fingerprint = fp
         return reports
 
     def _lm_readings(

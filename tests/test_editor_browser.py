@@ -437,6 +437,30 @@ def test_the_word_improbability_layer_shows_the_lm_reading_and_toggles(page, ser
         page.goto(server)
 
 
+def test_with_the_lm_the_page_answers_first_without_its_reading_then_with_it(page, server, lm_server, seeds):
+    """`serve --lm`: the article is shown, highlighted, as soon as the classifier and the finders
+    have read it (marked as waiting for the language model); the LM's report then takes its place."""
+    page.goto(lm_server)
+    try:
+        page.wait_for_function("state.lm === true")
+        page.evaluate("document.body.dataset.state = 'idle'")
+        page.fill("#article", seeds["000"])
+        page.click("#score")
+        page.wait_for_selector("body[data-state=reading], body[data-state=error]", timeout=60_000)
+        assert page.get_attribute("body", "data-state") == "reading", page.text_content("#status")
+        assert "the language model is reading" in page.text_content("#status")
+        assert page.locator("#view .sentence.flagged").count() > 0 and page.locator("#view .lm-word").count() == 0
+        assert page.evaluate("state.report.sentences.every(s => !s.lm_words)")
+        assert page.is_enabled("#score")  # a new article need not wait for the language model
+        page.wait_for_selector("body[data-state=scored], body[data-state=error]", timeout=125_000)
+        assert page.get_attribute("body", "data-state") == "scored", page.text_content("#status")
+        assert "and the language model" in page.text_content("#status")
+        assert page.evaluate("state.report.sentences.some(s => s.lm_words)") and page.locator("#view .lm-word").count() > 0
+        assert not page.errors
+    finally:
+        page.goto(server)
+
+
 def test_without_the_lm_there_is_no_word_layer(page, seeds):
     load_seed(page, "000")
     assert not page.locator("#heat-toggle").is_visible() and page.locator("#view .lm-word").count() == 0

@@ -176,6 +176,7 @@ def test_serve_starts_the_fast_way_unless_told_otherwise(monkeypatch):
     # fp32 under ONNX Runtime: the batch's scores exactly (benchmarks/runtime_agreement.md), faster than torch
     assert (seen[0]["runtime"], seen[0]["int8"]) == ("onnxruntime", None)
     assert (seen[1]["runtime"], seen[1]["int8"]) == ("torch", True)
+    assert seen[0]["score_cache"] == cli.SERVE_SCORE_CACHE > 0  # the slider asks for the article again
 
 
 def test_onnx_int8_leaves_the_duplicate_finders_encoder_fp32(cache_dir):

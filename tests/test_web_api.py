@@ -21,6 +21,19 @@ def test_score_returns_the_cli_report_with_text(client, seeds):
     assert set(data["sentences"][0]) >= {"start", "end", "text", "score", "labels", "evidence"}
 
 
+def test_info_says_the_model_and_whether_a_language_model_reads(client):
+    info = client.get("/api/info").json()
+    assert info["model"] == "evidence-baseline-v0" and info["lm"] is False and info["version"]
+
+
+def test_lm_false_asks_for_the_report_without_the_language_models_reading(client, seeds):
+    quick = client.post("/api/score", json={"text": seeds["004"], "lm": False})
+    assert quick.status_code == 200
+    assert quick.json() == client.post("/api/score", json={"text": seeds["004"]}).json()  # no LM here: the same report
+    bad = client.post("/api/score", json={"text": seeds["004"], "lm": "sometimes"})
+    assert bad.status_code == 422 and bad.json()["detail"][0]["loc"] == ["body", "lm"]
+
+
 def test_html_and_threshold(client):
     html = "<article><p>Australia, Canada, Britain, and Canada are not sending representatives.</p></article>"
     data = client.post("/api/score", json={"html": html, "threshold": 0.95}).json()

@@ -47,6 +47,9 @@ def test_workers_score_as_the_detector_does_and_side_by_side(pool, baseline_dete
     assert [r["verdict"] for r in reports] == [e["verdict"] for e in expected]
     assert [r["score"] for r in reports] == pytest.approx([e["score"] for e in expected], abs=1e-6)
     assert pool.model_name == "evidence-baseline-v0" and len(set(pool.pids())) == 2
+    assert pool.reads_with_lm is False
+    quick = asyncio.run(pool.score({**_request(seeds["004"]), "lm": False}))  # the editor's first ask under --lm
+    assert quick["score"] == pytest.approx(expected[4]["score"], abs=1e-6)
 
 
 def test_input_errors_come_back_as_input_errors(pool):

@@ -450,6 +450,9 @@ def filter_documents(
         typer.echo(f"kept {kept}, dropped {dropped} ({failed} could not be scored)", err=True)
 
 
+SERVE_SCORE_CACHE = 16  # articles each scoring process keeps scored (DetectorConfig.score_cache)
+
+
 @app.command()
 def serve(
     host: str = typer.Option("127.0.0.1", help="Interface to bind (localhost by default)."),
@@ -482,6 +485,7 @@ def serve(
     from detector.apps.web import create_app
 
     options = with_lm(detector_options(None, max_chars, int8, runtime, max_length, mt_check), lm, lm_model, "all", lm_runtime)
+    options["score_cache"] = SERVE_SCORE_CACHE  # the page asks for an article again as its slider moves
     if reference is not None:
         options["reference"] = str(reference.resolve())  # Ray actors and workers may start elsewhere
         open_reference(reference, None)  # a missing or damaged index is one error line, not a worker's crash

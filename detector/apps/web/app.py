@@ -41,6 +41,11 @@ class ScoreRequest(BaseModel):
     published: str | None = Field(
         None, max_length=64, description="its publication date, ISO 8601: with --reference, direction weighs it against the originals'"
     )
+    lm: bool = Field(
+        True,
+        description="false: answer without the language model's reading (serve --lm), in a fraction of the time; "
+        "the page asks so first, then for the whole report",
+    )
 
 
 def _safe_input(value):
@@ -75,6 +80,7 @@ def _thread_scorer(detector: Detector, timeout_s: float | None):
             html=request["html"],
             threshold=request["threshold"],
             published=request.get("published"),
+            lm=request.get("lm", True),
             timeout_s=timeout_s,
         )
         return report.to_dict(include_text=True)
@@ -130,10 +136,19 @@ def create_app(
         """Score one article; the report has the same fields as a `detector score` JSONL record."""
         try:
             text, html = TextRecord(text=body.text, html=body.html).input()
-            return await score_report({"input": text, "html": html, "threshold": body.threshold, "published": body.published})
+            return await score_report(
+                {"input": text, "html": html, "threshold": body.threshold, "published": body.published, "lm": body.lm}
+            )
         except InputError as exc:
             status = 413 if exc.code == "too_large" else 422
             raise HTTPException(status, {"code": exc.code, "message": exc.message}) from exc
+
+    @app.get("/api/info")
+    def info() -> dict:
+        """The model the server scores with, and whether a language model reads with it (`serve --lm`)."""
+        if isinstance(detector, WorkerPool):
+            return {"model": detector.model_name, "lm": detector.reads_with_lm, "version": __version__}
+        return {"model": detector.name, "lm": detector.lm_finder is not None, "version": __version__}
 
     @app.get("/api/examples")
     def list_examples() -> list[str]:

@@ -70,7 +70,7 @@ def _serve_requests(conn, model: str | None, options: dict, threads: int, max_re
     from detector.pipeline import Detector
 
     detector = Detector.from_pretrained(model, **options)
-    conn.send(("ready", {"model": detector.name, "rss_mb": rss_mb()}))
+    conn.send(("ready", {"model": detector.name, "lm": detector.lm_finder is not None, "rss_mb": rss_mb()}))
     served = 0
     while True:
         try:
@@ -81,7 +81,11 @@ def _serve_requests(conn, model: str | None, options: dict, threads: int, max_re
             return
         try:
             report = detector.score(
-                request["input"], html=request.get("html"), threshold=request.get("threshold"), published=request.get("published")
+                request["input"],
+                html=request.get("html"),
+                threshold=request.get("threshold"),
+                published=request.get("published"),
+                lm=request.get("lm", True),
             )
             answer = ("ok", report.to_dict(include_text=True))
         except InputError as exc:
@@ -168,6 +172,11 @@ class WorkerPool:
     @property
     def model_name(self) -> str:
         return self._workers[0].info.get("model", "") if self._workers else ""
+
+    @property
+    def reads_with_lm(self) -> bool:
+        """Whether the workers' model reads with a language model (`serve --lm`)."""
+        return bool(self._workers and self._workers[0].info.get("lm"))
 
     def pids(self) -> list[int]:
         return [w.process.pid for w in self._workers]

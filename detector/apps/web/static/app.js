@@ -2,7 +2,9 @@
 "use strict";
 
 const TYPES = ["spun", "machine_translated", "duplicate", "garbled_list", "broken_punctuation", "boilerplate"];
-const state = { report: null, threshold: 0.5, enabled: new Set(TYPES), focusIndex: -1, heat: true };
+// `lm`: the server reads with a language model (`serve --lm`, from /api/info); `lmRead`: the
+// report on screen has its reading; `run`: which Score click the answers on their way belong to.
+const state = { report: null, threshold: 0.5, enabled: new Set(TYPES), focusIndex: -1, heat: true, lm: false, lmRead: false, run: 0 };
 const $ = (id) => document.getElementById(id);
 
 function el(tag, attrs = {}, text = null) {
@@ -38,9 +40,10 @@ function showError(message, retry) {
   $("retry").hidden = !retry;
 }
 
-// POST one article (and the threshold to judge it at); the parsed report, or an Error whose
-// message is for the user and whose `retry` says whether trying again may help.
-async function requestReport(text, threshold) {
+// POST one article (and the threshold to judge it at; `lm` false: without the language model's
+// reading); the parsed report, or an Error whose message is for the user and whose `retry` says
+// whether trying again may help.
+async function requestReport(text, threshold, lm) {
   const controller = new AbortController();
   const timer = setTimeout(() => controller.abort(), TIMEOUT_MS());
   let response;
@@ -48,7 +51,7 @@ async function requestReport(text, threshold) {
     response = await fetch("/api/score", {
       method: "POST",
       headers: { "Content-Type": "application/json" },
-      body: JSON.stringify(threshold === undefined ? { text } : { text, threshold }),
+      body: JSON.stringify({ text, ...(threshold === undefined ? {} : { threshold }), ...(lm === undefined ? {} : { lm }) }),
       signal: controller.signal,
     });
   } catch (err) {
@@ -68,28 +71,69 @@ async function requestReport(text, threshold) {
   return data;
 }
 
+// With a language model on the server the article is asked for twice: first without its reading
+// (a quick answer, marked as such), then with it; the second replaces the first if no new Score
+// click came in between.
 async function score() {
   const text = $("article").value;
   if (!text.trim()) { showError("Nothing to score: paste an article first.", false); return; }
+  const run = ++state.run;
   clearPanes();
   $("retry").hidden = true;
   $("score").disabled = true;
   setStatus("Scoring…");
   document.body.dataset.state = "scoring";
   try {
-    const data = await requestReport(text);
-    state.report = data;
-    state.text = text;
-    state.threshold = data.threshold;
-    $("threshold").value = String(data.threshold);
-    setStatus(`Scored ${data.sentences_total} sentences with ${data.model}.`);
-    render();
+    const data = await requestReport(text, undefined, state.lm ? false : undefined);
+    if (run !== state.run) return;
+    show(data, text, false);
+    if (state.lm) {
+      setStatus(`Scored ${data.sentences_total} sentences with ${data.model}; the language model is reading them (its word layer and spun scores follow)…`);
+      document.body.dataset.state = "reading";
+    } else {
+      setStatus(`Scored ${data.sentences_total} sentences with ${data.model}.`);
+      document.body.dataset.state = "scored";
+    }
+  } catch (err) {
+    if (run === state.run) showError(err.message, err.retry);
+    return;
+  } finally {
+    if (run === state.run) $("score").disabled = false;
+  }
+  if (state.lm) await readWithLm(text, run);
+}
+
+// The report with the language model's reading, in place of the quick one (the slider kept where
+// the user left it, the verdict asked for there).
+async function readWithLm(text, run) {
+  try {
+    const data = await requestReport(text, undefined, true);
+    if (run !== state.run) return;
+    const at = state.threshold;
+    show(data, text, true);
+    setStatus(`Scored ${data.sentences_total} sentences with ${data.model} and the language model.`);
+    if (at !== data.threshold) {
+      state.threshold = at;
+      $("threshold").value = String(at);
+      render();
+      await rejudge();
+    }
     document.body.dataset.state = "scored";
   } catch (err) {
-    showError(err.message, err.retry);
-  } finally {
-    $("score").disabled = false;
+    if (run !== state.run) return;
+    setStatus(`Scored without the language model: its reading failed (${err.message}).`);
+    $("retry").hidden = !err.retry;
+    document.body.dataset.state = "scored";
   }
+}
+
+function show(data, text, lmRead) {
+  state.report = data;
+  state.text = text;
+  state.lmRead = lmRead;
+  state.threshold = data.threshold;
+  $("threshold").value = String(data.threshold);
+  render();
 }
 
 // The slider re-applies the flag rule at once; the verdict, which the document head gives, is the
@@ -97,11 +141,12 @@ async function score() {
 async function rejudge() {
   if (!state.report || !state.text) return;
   const at = state.threshold;
+  const asked = state.report; // an answer for a report since replaced (a new score, the LM's reading) is dropped
   $("verdict").textContent = "Verdict: updating…";
   $("verdict-reason").textContent = "";
   try {
-    const data = await requestReport(state.text, at);
-    if (state.report && state.threshold === at) {
+    const data = await requestReport(state.text, at, state.lm ? state.lmRead : undefined);
+    if (state.report === asked && state.threshold === at) {
       state.report = { ...data, threshold: state.report.threshold };
       document.body.dataset.verdictAt = String(at);
       renderSummary();
@@ -363,6 +408,15 @@ function moveFocus(step) {
   flagged[next].scrollIntoView({ block: "nearest" });
 }
 
+async function loadInfo() {
+  try {
+    const response = await fetch("/api/info");
+    if (response.ok) state.lm = Boolean((await response.json()).lm);
+  } catch (err) {
+    state.lm = false; // the first Score says what is wrong with the server
+  }
+}
+
 async function loadExamples() {
   const response = await fetch("/api/examples");
   const names = await response.json();
@@ -404,6 +458,7 @@ function reportJson() { return JSON.stringify(shownReport(), null, 2); }
 
 document.addEventListener("DOMContentLoaded", () => {
   buildFilters();
+  loadInfo();
   loadExamples();
   $("score").addEventListener("click", score);
   $("examples").addEventListener("change", (e) => loadExample(e.target.value));
