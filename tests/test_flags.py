@@ -71,6 +71,21 @@ def test_the_lexical_explanation_adds_up_to_the_scorer_logit():
         assert explanation.mostly_context == (explanation.context > max(explanation.own, 0.0))
 
 
+def test_the_lexical_explanation_names_words_not_punctuation():
+    import zlib
+
+    import numpy as np
+
+    from detector.scoring.lexical_mt import LexicalConfig, LexicalMTScorer
+
+    config = LexicalConfig(hash_bits=12, context=False)
+    weights = np.zeros(1 << 12)
+    for gram, weight in ((".", 5.0), ("the budget", 1.0), ("It", 0.5), (",", 4.0), ("last .", 3.0)):
+        weights[zlib.crc32(("w" + gram).encode("utf-8")) & ((1 << 12) - 1)] = weight
+    explanation = LexicalMTScorer(config, weights, 0.0).explain(["It approved the budget, at last."], 0, 0)
+    assert [g for g, _ in explanation.ngrams] == ["the budget", "It"]
+
+
 def test_the_text_output_names_a_type_and_a_reason_for_every_mark(seed_reports):
     import io
 
