@@ -44,6 +44,34 @@ def test_captions_extracted_once_each_and_marked():
         assert doc.text[s.start : s.end] == s.text
 
 
+def test_preformatted_blocks_are_left_out_unless_they_are_the_page():
+    listing = "<pre><code>" + "\n".join(f"hi number {i} from the spawned thread!" for i in range(1, 6)) * 2 + "</code></pre>"
+    page = ARTICLE.replace("<p>Russia rejects", listing + " The text after the listing stays.<p>Russia rejects")
+    text = extract_html(page).text
+    assert "hi number" not in text and "hailed Russia's model relations" in text and "Russia rejects the allegations" in text
+    assert "The text after the listing stays." in text
+    release = (
+        "<html><body><pre>" + "\n".join(["Press release: the council approved the budget on Tuesday evening."] * 3) + "</pre></body></html>"
+    )
+    assert "the council approved the budget" in extract_html(release).text
+
+
+def test_line_breaks_in_the_pages_source_are_not_line_breaks_in_its_text():
+    """A browser shows a paragraph's source line breaks as spaces; trafilatura kept them where the
+    paragraph has inline code, and each source line became a line of its own ("If", "The")."""
+    paragraph = (
+        "<p>The other arm handles the case where we get an <code>Err</code> value. In this example, we call the\n"
+        "<code>panic!</code> function. If\nthere is no file named <em>hello.txt</em> in our directory and we run this\ncode, "
+        "we see the output of the <code>panic!</code> function.</p>"
+    )
+    page = ARTICLE.replace("<p>Russia rejects", paragraph + "<p>Russia rejects")
+    lines = extract_html(page).text.splitlines()
+    assert any(line.startswith("The other arm handles") and line.endswith("of the panic! function.") for line in lines), lines
+    assert "If" not in lines
+    fragment = "<div><pre>first line\nsecond line</pre><p>one\ntwo</p></div>"  # read block by block: <pre> keeps its lines
+    assert extract_html(fragment).text.splitlines() == ["first line", "second line", "one two"]
+
+
 def test_tiny_fragment_falls_back_to_block_text():
     doc = segment_html("<div><p>First short line.</p><p>Second short line.</p><script>evil()</script></div>")
     assert [s.text for s in doc.sentences] == ["First short line.", "Second short line."]

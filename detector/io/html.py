@@ -8,6 +8,7 @@ Pages nested deeper than libxml2 builds trees are read by the streaming reader (
 
 from __future__ import annotations
 
+import copy
 import re
 from dataclasses import dataclass, field
 
@@ -45,6 +46,7 @@ _BLOCK_TAGS = {
     "th",
 }
 _SPACES = re.compile(r"[ \t\u00a0]+")
+_HTML_SPACES = re.compile(r"[ \t\n\r\f]+")  # HTML's whitespace (a no-break space is text)
 
 
 @dataclass
@@ -114,6 +116,7 @@ def _fallback_text(tree) -> str:
         return ""
     for bad in tree.xpath("//script | //style | //noscript | //template"):
         bad.drop_tree()
+    _rendered_whitespace(tree)
     parts: list[str] = []
     for el in tree.iter():
         if not isinstance(el.tag, str):
@@ -132,6 +135,47 @@ def _fallback_text(tree) -> str:
     return "\n".join(line for line in lines if line)
 
 
+def _rendered_whitespace(tree) -> None:
+    """Each run of spaces and line breaks in the page's text made one space, as a browser shows it
+    (in place; <pre> and <textarea> keep theirs). trafilatura keeps the source's line breaks in a
+    paragraph with inline <code>, and a line break ends a line here: "... call the panic! macro. If"
+    / "there's no file ..." made lines "If" and "The" that were then flagged as repeated lines."""
+    kept = {e for block in tree.iter("pre", "textarea") for e in block.iter()}
+    for el in tree.iter():
+        try:
+            if el.text and isinstance(el.tag, str) and el not in kept:
+                el.text = _HTML_SPACES.sub(" ", el.text)
+            if el.tail and el.getparent() not in kept:
+                el.tail = _HTML_SPACES.sub(" ", el.tail)
+        except ValueError:
+            continue  # lxml refuses to set text with control characters it parsed: left as it was
+
+
+def _article_text(tree) -> str | None:
+    """trafilatura's article text of the page as rendered, preformatted blocks left out where the
+    page has other text.
+
+    A <pre> holds code, program output or an ASCII table, not prose: a tech story's listing of
+    "hi number 1 from the main thread!" lines gave 22 duplicate flags and made the page `spun`. A
+    page whose text is all in <pre> (a plain-text press release) keeps it.
+    """
+    rendered = copy.deepcopy(tree)
+    _rendered_whitespace(rendered)
+    pages = [rendered]
+    if rendered.find(".//pre") is not None:
+        trimmed = copy.deepcopy(rendered)
+        for pre in list(trimmed.iter("pre")):
+            pre.drop_tree()  # its tail, the text after it, stays
+        pages.insert(0, trimmed)
+    for page in pages:
+        body = trafilatura.extract(
+            lxml.html.tostring(page, encoding="unicode"), include_comments=False, include_tables=True, favor_recall=True
+        )
+        if body:
+            return body
+    return None
+
+
 def extract_html(html: str) -> ExtractedHTML:
     """The article text of an HTML page with its captions appended after the body."""
     try:
@@ -139,7 +183,7 @@ def extract_html(html: str) -> ExtractedHTML:
     except _TooDeep:
         text, ranges = extract_streamed(html)
         return ExtractedHTML(text=text, caption_ranges=ranges)  # too deep to parse: no date either
-    body = trafilatura.extract(html, include_comments=False, include_tables=True, favor_recall=True) if tree is not None else None
+    body = _article_text(tree) if tree is not None else None
     if not body:
         body = _fallback_text(_parse(html))  # a fresh tree: the fallback drops scripts from it
     body_lines = {_normalise(line) for line in body.splitlines()}
