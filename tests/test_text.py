@@ -49,6 +49,22 @@ def test_abbreviations_do_not_split():
     assert len(doc.sentences) == 2
 
 
+def test_an_exclamation_or_question_mark_before_a_lowercase_word_ends_no_sentence():
+    def texts(text):
+        return [s.text for s in segment(text).sentences]
+
+    assert texts("He appeared on Jeopardy! last year and won. Then he lost.") == [
+        "He appeared on Jeopardy! last year and won.",
+        "Then he lost.",
+    ]
+    assert texts("“Get out!” she shouted. Was it fair? The court will say.") == [
+        "“Get out!” she shouted.",
+        "Was it fair?",
+        "The court will say.",
+    ]
+    assert texts("The star of Kto Ya? wrapped the cops around his finger.") == ["The star of Kto Ya? wrapped the cops around his finger."]
+
+
 def test_very_long_line_is_cut_into_bounded_sentences():
     text = ("word " * 3000).strip()  # 15,000 characters, no punctuation
     doc = segment(text)

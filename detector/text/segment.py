@@ -97,16 +97,25 @@ def _cut_long(text: str, start: int, end: int, limit: int) -> Iterator[tuple[int
         yield start, end
 
 
+# a "!" or "?" closing a span (its quote or bracket after it): sentencex ends a sentence there even
+# when the next word is lowercase, which no new sentence starts with (Jeopardy!, Yahoo!, Kto Ya?)
+_EXCLAIMED = re.compile(r"[!?][\"”’')\]]*$")
+
+
 def sentence_spans(text: str, start: int = 0, end: int | None = None, language: str = "en") -> list[tuple[int, int]]:
     """Sentence (start, end) offsets inside `text[start:end]`, whitespace trimmed, never empty."""
     end = len(text) if end is None else end
     chunk = text[start:end]
-    spans: list[tuple[int, int]] = []
+    joined: list[tuple[int, int]] = []
     for bound in sentencex.get_sentence_boundaries(language, chunk):
         s, e = _strip_span(text, start + bound["start_index"], start + bound["end_index"])
-        if e > s:
-            spans.extend(_cut_long(text, s, e, MAX_SENTENCE_CHARS))
-    return spans
+        if e <= s:
+            continue
+        if joined and _EXCLAIMED.search(text, joined[-1][0], joined[-1][1]) and text[s].islower():
+            joined[-1] = (joined[-1][0], e)  # "He appeared on Jeopardy! last year", "“Go!” she said"
+        else:
+            joined.append((s, e))
+    return [span for s, e in joined for span in _cut_long(text, s, e, MAX_SENTENCE_CHARS)]
 
 
 def segment(
