@@ -65,6 +65,16 @@ def test_an_exclamation_or_question_mark_before_a_lowercase_word_ends_no_sentenc
     assert texts("The star of Kto Ya? wrapped the cops around his finger.") == ["The star of Kto Ya? wrapped the cops around his finger."]
 
 
+def test_a_list_items_number_stays_with_its_item():
+    def texts(text):
+        return [s.text for s in segment(text).sentences]
+
+    assert texts("1. The council met on Tuesday. It approved the budget.") == ["1. The council met on Tuesday.", "It approved the budget."]
+    assert texts("- 1.4. Installation\n12. Arsenal beat Chelsea 2-1.") == ["- 1.4. Installation", "12. Arsenal beat Chelsea 2-1."]
+    assert texts("The score was 3. Then it rained.") == ["The score was 3.", "Then it rained."]  # not at the line's start
+    assert texts("2023. That was the year.") == ["2023.", "That was the year."]  # a year is no item number
+
+
 def test_very_long_line_is_cut_into_bounded_sentences():
     text = ("word " * 3000).strip()  # 15,000 characters, no punctuation
     doc = segment(text)

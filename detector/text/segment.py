@@ -100,6 +100,8 @@ def _cut_long(text: str, start: int, end: int, limit: int) -> Iterator[tuple[int
 # a "!" or "?" closing a span (its quote or bracket after it): sentencex ends a sentence there even
 # when the next word is lowercase, which no new sentence starts with (Jeopardy!, Yahoo!, Kto Ya?)
 _EXCLAIMED = re.compile(r"[!?][\"”’')\]]*$")
+# a list item's number opening its line ("1.", "12.", "- 1.4."), which sentencex makes a sentence
+_LIST_NUMBER = re.compile(r"(?:[-*•·]\s*)?\d{1,3}(?:\.\d{1,3})*[.)]")
 
 
 def sentence_spans(text: str, start: int = 0, end: int | None = None, language: str = "en") -> list[tuple[int, int]]:
@@ -113,6 +115,8 @@ def sentence_spans(text: str, start: int = 0, end: int | None = None, language: 
             continue
         if joined and _EXCLAIMED.search(text, joined[-1][0], joined[-1][1]) and text[s].islower():
             joined[-1] = (joined[-1][0], e)  # "He appeared on Jeopardy! last year", "“Go!” she said"
+        elif len(joined) == 1 and _LIST_NUMBER.fullmatch(text, *joined[0]):
+            joined[-1] = (joined[-1][0], e)  # "1. The council met on Tuesday.", "- 1.4. Installation"
         else:
             joined.append((s, e))
     return [span for s, e in joined for span in _cut_long(text, s, e, MAX_SENTENCE_CHARS)]
