@@ -45,3 +45,6 @@ VERDICTS: tuple[str, ...] = (
     VERDICT_UNSUPPORTED_LANGUAGE,
     VERDICT_ERROR,
 )
+# How a verdict's reason opens when the learned types judged no sentence of the document (too
+# short for them, document/confidence.py): the text output then needs no line of its own saying so.
+TOO_SHORT_REASON = "too short for the learned scores (spun and machine translated are not judged), only evidence counts"

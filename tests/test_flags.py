@@ -104,7 +104,10 @@ def test_the_text_output_names_a_type_and_a_reason_for_every_mark(seed_reports):
 
 
 def test_a_document_too_short_for_learned_scores_says_so_and_flags_only_evidence(detector):
+    import io
+
     from detector.document.confidence import MIN_LEARNED_SENTENCES
+    from detector.io.writers import TextWriter
     from detector.report import DocumentReport
 
     assert MIN_LEARNED_SENTENCES == 2  # picked on validation data: research/short-texts.md
@@ -115,6 +118,9 @@ def test_a_document_too_short_for_learned_scores_says_so_and_flags_only_evidence
     assert listed.low_confidence and listed.sentences[0].flagged_types(listed.threshold) == ["garbled_list"]  # evidence still flags
     again = DocumentReport.from_dict(lone.to_dict())
     assert again.low_confidence and not again.sentences[0].learned
+    text = io.StringIO()
+    TextWriter(text).write(lone)  # said once, in the why: line
+    assert text.getvalue().count("too short for the learned scores") == 1 and "are not judged" in text.getvalue()
     two = detector.score("The council met on Tuesday. It approved the budget.")
     assert not two.low_confidence and all(s.learned for s in two.sentences)
     # the head's bar for a document of three content sentences or fewer (training/fit_short_bars.py)

@@ -30,6 +30,7 @@ from detector.labels import (
     BOILERPLATE,
     MACHINE_TRANSLATED,
     SPINNER_TYPES,
+    TOO_SHORT_REASON,
     VERDICT_CLEAN,
     VERDICT_MACHINE_TRANSLATED,
     VERDICT_SPUN,
@@ -92,7 +93,7 @@ def summarise(
         return DocumentSummary(score, verdict, counts, shares, flagged, len(content), reason)
     reason = _rule_reason(score, verdict, threshold, counts)
     if not judged:
-        reason = f"too short for the learned scores, only evidence counts: {reason}"
+        reason = f"{TOO_SHORT_REASON}: {reason}"
     return DocumentSummary(score, verdict, counts, shares, flagged, len(content), reason)
 
 

@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import Iterable, Iterator, Protocol, TextIO
 
 from detector.io.records import TextRecord
-from detector.labels import ARTIFACT_TYPES
+from detector.labels import ARTIFACT_TYPES, TOO_SHORT_REASON
 from detector.report import DocumentReport
 from detector.version import FORMAT_VERSION
 
@@ -193,7 +193,7 @@ class TextWriter(_Stream):
         )
         if report.verdict_reason:
             out.write(textwrap.fill(f"   why: {report.verdict_reason}", self.width, subsequent_indent="        ") + "\n")
-        if report.low_confidence:
+        if report.low_confidence and not (report.verdict_reason or "").startswith(TOO_SHORT_REASON):
             out.write("   too short for the learned scores: spun and machine translated are not judged\n")
         if report.skipped_sentences:
             out.write(f"   {report.skipped_sentences} sentences in other languages not scored\n")
