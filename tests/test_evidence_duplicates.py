@@ -229,3 +229,14 @@ def test_a_sentence_without_a_word_in_a_restated_line_is_not_flagged(finder):
     flagged = {doc.sentences[i].text for i, evs in findings.items() if any(e.type == DUPLICATE for e in evs)}
     assert any(t.startswith("C++ source code for preprocessing") for t in flagged), flagged
     assert not any(t.strip(". ") == "" for t in flagged), flagged
+
+
+def test_a_repeat_says_whether_it_repeats_a_line_or_a_sentence(baseline_detector):
+    report = baseline_detector.score(
+        "Call the macro now. It fails here.\nSome other text follows on this line. Call the macro now.\nA line alone here.\nA line alone here."
+    )
+    messages = [e.message for s in report.sentences for e in s.evidence if e.rule in ("exact_repeat", "repeated_line")]
+    assert messages == [
+        "repeats an earlier sentence word for word: “Call the macro now.”",
+        "repeats an earlier line word for word: “A line alone here.”",
+    ]

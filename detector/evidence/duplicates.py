@@ -151,6 +151,12 @@ def _state_other_numbers(a: str, b: str) -> bool:
     return bool(na - nb) and bool(nb - na)
 
 
+def _unit_name(doc: Document, repeat: Sentence, original: Sentence) -> str:
+    """Say "line" where both are whole lines (a scraped page's repeated furniture), else "sentence"."""
+    whole = all(len(doc.paragraph_sentences(s.paragraph)) == 1 for s in (repeat, original))
+    return "line" if whole else "sentence"
+
+
 def _quote(text: str, limit: int = 80) -> str:
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
@@ -181,7 +187,7 @@ class DuplicateFinder(EvidenceFinder):
                 Evidence(
                     type=BOILERPLATE if headline_like else DUPLICATE,
                     rule="repeated_line" if headline_like else "exact_repeat",
-                    message=f"repeats an earlier line word for word: “{_quote(original.text)}”",
+                    message=f"repeats an earlier {_unit_name(doc, s, original)} word for word: “{_quote(original.text)}”",
                     confidence=0.9 if headline_like else 0.95,
                     related=(Span.of(doc, original.start, original.end),),
                 ),
