@@ -36,6 +36,33 @@ def _counting(monkeypatch, owner, attribute: str) -> list:
     return calls
 
 
+def test_the_cache_hands_out_copies_and_drops_the_least_recently_used():
+    import numpy as np
+
+    from detector.evidence.base import Evidence
+    from detector.scored import ScoredCache, ScoredDocument
+    from detector.scoring.sentence_scorer import SentenceProbabilities
+    from detector.text.segment import segment
+
+    doc = segment("One sentence here. Another one there.")
+    item = ScoredDocument(doc, english=doc, probabilities=SentenceProbabilities.zeros(2), findings={0: []})
+    cache = ScoredCache(2)
+    cache.put("a", item)
+    item.probabilities.probs[0, 0] = 1.0  # what building a report does to the caller's copy
+    item.findings[0].append(Evidence("duplicate", "exact_repeat", "x", 0.9))
+    got = cache.get("a")
+    assert np.all(got.probabilities.probs == 0) and got.findings == {0: []}
+    got.probabilities.probs[1, 1] = 1.0
+    assert np.all(cache.get("a").probabilities.probs == 0)
+    cache.put("b", item)
+    cache.get("a")  # "a" used last: "b" goes first
+    cache.put("c", item)
+    assert cache.get("b") is None and cache.get("a") is not None and len(cache) == 2
+    off = ScoredCache(0)
+    off.put("a", item)
+    assert off.get("a") is None
+
+
 @pytest.mark.slow  # scores the seeds a dozen times
 def test_an_input_scored_lately_is_not_scored_again_and_reports_alike(detector, seeds, monkeypatch):
     cached = _cached(detector, size=2)
