@@ -56,6 +56,7 @@ from training.fit_lm_stack import (  # noqa: E402
     classifier_spun,
     features,
     scored_words,
+    spun_pairs,
     stack_inputs,
 )
 
@@ -148,11 +149,9 @@ def line_max(per_row, key: str) -> np.ndarray:
 
 
 def paired_share(rows, score: np.ndarray, kind: str) -> float:
-    """Share of `kind` lines scoring above the human line they were spun from."""
-    # a spun line's original is the human line with the same preceding lines and neighbours
-    by_place = {(r["before"], r["around"]): s for r, s in zip(rows, score) if r["kind"] == "human"}
-    pairs = [(s, by_place[(r["before"], r["around"])]) for r, s in zip(rows, score) if r["kind"] == kind]
-    return float(np.mean([x > y for x, y in pairs])) if pairs else float("nan")
+    """Share of `kind` lines scoring above the human line they were spun from (ties count nothing)."""
+    pairs = spun_pairs(rows, kind)
+    return float(np.mean([score[a] > score[b] for a, b in pairs])) if pairs else float("nan")
 
 
 def main() -> None:

@@ -201,16 +201,19 @@ def measures(rows, scored, spun_cls: np.ndarray, stack: LMStack, threshold: floa
     return out
 
 
+def spun_pairs(rows, kind: str) -> list[tuple[int, int]]:
+    """(spun line, its human original) row indices for the lines of `kind`: a spun line's original
+    is the human line with the same preceding lines and neighbours."""
+    original = {(r["before"], r["around"]): k for k, r in enumerate(rows) if r["kind"] == "human"}
+    return [(k, original[(r["before"], r["around"])]) for k, r in enumerate(rows) if r["kind"] == kind]
+
+
 def paired(rows, spun_cls: np.ndarray, stacked: np.ndarray) -> dict:
     """Per spinner, the share of spun lines that score above their own human original: the
     classifier alone and stacked with the LM (ties count half)."""
     out = {}
-    original = {}
-    for k, r in enumerate(rows):
-        if r["kind"] == "human":
-            original[(r["before"], r["around"])] = k
     for kind in KINDS[1:]:
-        pairs = [(k, original[(r["before"], r["around"])]) for k, r in enumerate(rows) if r["kind"] == kind]
+        pairs = spun_pairs(rows, kind)
         out[kind] = {
             name: float(np.mean([(x[a] > x[b]) + 0.5 * (x[a] == x[b]) for a, b in pairs]))
             for name, x in (("classifier", spun_cls), ("stacked", stacked))

@@ -159,21 +159,21 @@ def _article_text(tree) -> str | None:
     "hi number 1 from the main thread!" lines gave 22 duplicate flags and made the page `spun`. A
     page whose text is all in <pre> (a plain-text press release) keeps it.
     """
-    rendered = copy.deepcopy(tree)
+    rendered = copy.deepcopy(tree)  # the caller reads its captions from `tree` as it was
     _rendered_whitespace(rendered)
-    pages = [rendered]
-    if rendered.find(".//pre") is not None:
-        trimmed = copy.deepcopy(rendered)
-        for pre in list(trimmed.iter("pre")):
+    whole = lxml.html.tostring(rendered, encoding="unicode")
+    preformatted = list(rendered.iter("pre"))
+    if preformatted:
+        for pre in preformatted:
             pre.drop_tree()  # its tail, the text after it, stays
-        pages.insert(0, trimmed)
-    for page in pages:
-        body = trafilatura.extract(
-            lxml.html.tostring(page, encoding="unicode"), include_comments=False, include_tables=True, favor_recall=True
-        )
+        body = _trafilatura_text(lxml.html.tostring(rendered, encoding="unicode"))
         if body:
             return body
-    return None
+    return _trafilatura_text(whole)
+
+
+def _trafilatura_text(html: str) -> str | None:
+    return trafilatura.extract(html, include_comments=False, include_tables=True, favor_recall=True)
 
 
 def extract_html(html: str) -> ExtractedHTML:

@@ -32,11 +32,11 @@ from typing import Iterable, Iterator, Sequence
 import numpy as np
 
 from detector.scoring.ngram_hashing import char_ngram_hashes
+from detector.text.words import WORD
 
 LEXICAL_NAME = "lexical_mt.safetensors"
 DOCUMENT_LEXICAL_NAME = "lexical_mt_document.safetensors"  # the document-level scorer
 _TOKEN = re.compile(r"\w+|[^\w\s]")
-_WORD = re.compile(r"[^\W_]")  # a letter or a digit
 
 
 @dataclass(frozen=True)
@@ -399,7 +399,7 @@ class LexicalMTScorer:
         scored = [(g, float(self.weights[zlib.crc32(("w" + g).encode("utf-8")) & mask]) * v / norm) for g, v in values.items()]
         # named as words: an n-gram with a punctuation token ("." weighs toward MT in some sentences;
         # "options ." and "non -" are the tokeniser's) tells a reader nothing
-        named = (x for x in scored if x[1] > 0 and all(_WORD.search(token) for token in x[0].split(" ")))
+        named = (x for x in scored if x[1] > 0 and all(WORD.search(token) for token in x[0].split(" ")))
         strongest = sorted(named, key=lambda x: -x[1])[:top]
         return MTExplanation(tuple((g, round(w, 4)) for g, w in strongest), own, context)
 
