@@ -48,6 +48,22 @@ def test_dateline_source_and_call_to_action(seeds):
 
 
 @pytest.mark.parametrize(
+    ("line", "rule"),
+    [
+        ("Media playback is unsupported on your device", "media_player"),
+        ("Media playback is not supported on this device", "media_player"),
+        ("Your browser does not support the video tag.", "media_player"),
+        ("This video is no longer available.", "media_player"),
+        ("To play this video you need to enable JavaScript in your browser.", "media_player"),
+        ("2 November 2014 Last updated at 17:20 GMT", "dateline"),
+        ("Updated 2 May 2021, 10:30 GMT", "dateline"),
+    ],
+)
+def test_player_notices_and_updated_datelines(line, rule):
+    assert flagged(f"{line}\nThe minister said the talks went well.") == {line: rule}
+
+
+@pytest.mark.parametrize(
     "text",
     [
         "Russian President Vladimir Putin Hails Model Relations With China\nPutin spoke with Xi on Wednesday. It went well.",
@@ -55,6 +71,8 @@ def test_dateline_source_and_call_to_action(seeds):
         "The match starts at 10:00 on Sunday, organisers said.",
         "Close to 1,000 people attended the rally.",
         "In 2021-12 the figures were revised, the ministry said.",
+        "Media playback on this device is fine, he said.",
+        "The video is not available in Russia, the company said.",
     ],
 )
 def test_article_text_is_not_boilerplate(text):

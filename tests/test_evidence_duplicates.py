@@ -189,6 +189,13 @@ def test_exact_repeat_of_a_story_sentence_is_a_duplicate(finder):
     assert findings[2][0].related[0].start == 0
 
 
+def test_a_repeated_player_notice_is_boilerplate_not_a_duplicate(finder):
+    notice = "Media playback is not supported on this device"
+    doc = segment(f"{notice}\nThe manager said the side had lost its way this season.\n{notice}")
+    findings = finder.find(doc)
+    assert [(e.type, e.rule) for e in findings[2]] == [(BOILERPLATE, "repeated_line")]
+
+
 def test_only_units_in_a_lexically_plausible_pair_are_embedded(finder):
     """Sentences on one story share names, not most content words: none of them costs an embedding."""
     text = (

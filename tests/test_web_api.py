@@ -159,3 +159,13 @@ def test_the_connection_stays_usable_after_a_bad_request(baseline_detector):
             assert response.status == status and response.read()
     finally:
         next(server, None)
+
+
+def test_the_page_recognises_the_too_short_reason():
+    """app.js hides its own too-short hint where the verdict's reason says it: the same words."""
+    from pathlib import Path
+
+    from detector.labels import TOO_SHORT_REASON
+
+    script = (Path(create_app.__code__.co_filename).parent / "static" / "app.js").read_text(encoding="utf-8")
+    assert f'startsWith("{TOO_SHORT_REASON.split(" (")[0]}")' in script

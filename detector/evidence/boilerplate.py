@@ -17,12 +17,22 @@ _TEMPLATE = re.compile(r"\{\{[#^/!>&]?\s*[\w.\-]+\s*\}\}|\{%.*?%\}|<%.*?%>|\$\{[
 _TEASER = re.compile(r"\s[-–—|]\s*$")
 _SEPARATOR = re.compile(r"^[-–—|•·*=_~]+$")
 _PLAYER = re.compile(r"^(?:\d{1,2}:)?\d{1,2}:\d{2}(?:\s*/\s*(?:\d{1,2}:)?\d{1,2}:\d{2})?$")
+# What an embedded player leaves in the page's text when it cannot play ("Media playback is
+# unsupported on your device", "Your browser does not support the video tag."): whole lines only.
+_PLAYER_NOTICE = re.compile(
+    r"^(?:media playback is (?:not supported|unsupported) on (?:this|your) device"
+    r"|your browser does not support (?:the )?(?:html5 )?(?:video|audio)(?: tag| element| playback)?"
+    r"|(?:this|the) (?:video|audio|media) (?:is (?:not|no longer) available|cannot be played|can ?not be played|could not be (?:loaded|played))"
+    r"|(?:to (?:play|watch) this (?:video|audio|content),? )?(?:you need to |please )?enable javascript(?: in your browser)?(?: to (?:play|watch|view) this (?:video|audio|content))?)"
+    r"[.!]?$",
+    re.IGNORECASE,
+)
 _MONTH = r"(?:jan|feb|mar|apr|may|jun|jul|aug|sep|sept|oct|nov|dec)[a-z]*\.?"
 _DAY = r"(?:mon|tue|tues|wed|thu|thur|thurs|fri|sat|sun)[a-z]*\.?"
 _DATE_LINE = re.compile(
     rf"^(?:(?:published|updated|posted|date|last updated)\s*:?\s*)?(?:{_DAY},?\s+)?"
     rf"(?:\d{{4}}-\d{{2}}-\d{{2}}(?:[ T]\d{{2}}:\d{{2}}(?::\d{{2}})?)?|{_MONTH}\s+\d{{1,2}},?\s+\d{{4}}|\d{{1,2}}\s+{_MONTH},?\s+\d{{4}})"
-    rf"(?:,?\s+\d{{1,2}}:\d{{2}}\s*(?:am|pm)?(?:\s*[A-Z]{{2,4}})?)?$",
+    rf"(?:,?\s+(?:(?:last\s+)?updated(?:\s+at)?\s+)?\d{{1,2}}:\d{{2}}\s*(?:am|pm)?(?:\s*[A-Z]{{2,4}})?)?$",
     re.IGNORECASE,
 )
 _URL_LINE = re.compile(r"^(?:(?:source|sources|via|link|read more)\s*:\s*)?(?:https?://|www\.)\S+$", re.IGNORECASE)
@@ -98,28 +108,32 @@ def _line_key(text: str) -> str:
     return " ".join(text.lower().split()).strip(" :·•|")
 
 
+def line_rule(text: str) -> tuple[str, str, float] | None:
+    """The rule a whole line of page debris matches, as (rule, message, confidence), or None."""
+    key = _line_key(text)
+    if _TEMPLATE.search(text) and len(_TEMPLATE.sub("", text).strip()) < 3:
+        return "template_tag", "unrendered template tag", 0.95
+    if _TEMPLATE.search(text):
+        return "template_tag", "contains an unrendered template tag", 0.8
+    if key in UI_LINES:
+        return "page_furniture", f"page furniture: “{text.strip()}”", 0.9
+    if _PLAYER.match(key):
+        return "media_player", "media-player time display", 0.9
+    if _PLAYER_NOTICE.match(key):
+        return "media_player", "a media player's notice, not article text", 0.9
+    if _DATE_LINE.match(key):
+        return "dateline", "a date on a line of its own (masthead or byline)", 0.8
+    if _URL_LINE.match(text.strip()):
+        return "url_line", "a bare link or source line", FLAGGING_CONFIDENCE
+    if _SEPARATOR.match(key):
+        return "separator", "a separator line", FLAGGING_CONFIDENCE
+    if _TEASER.search(text) and is_title_case(text):
+        return "teaser", "ad or link teaser (a headline ending in a dash)", FLAGGING_CONFIDENCE
+    return None
+
+
 class BoilerplateFinder(EvidenceFinder):
     name = "boilerplate"
-
-    def _line_rule(self, text: str) -> tuple[str, str, float] | None:
-        key = _line_key(text)
-        if _TEMPLATE.search(text) and len(_TEMPLATE.sub("", text).strip()) < 3:
-            return "template_tag", "unrendered template tag", 0.95
-        if _TEMPLATE.search(text):
-            return "template_tag", "contains an unrendered template tag", 0.8
-        if key in UI_LINES:
-            return "page_furniture", f"page furniture: “{text.strip()}”", 0.9
-        if _PLAYER.match(key):
-            return "media_player", "media-player time display", 0.9
-        if _DATE_LINE.match(key):
-            return "dateline", "a date on a line of its own (masthead or byline)", 0.8
-        if _URL_LINE.match(text.strip()):
-            return "url_line", "a bare link or source line", FLAGGING_CONFIDENCE
-        if _SEPARATOR.match(key):
-            return "separator", "a separator line", FLAGGING_CONFIDENCE
-        if _TEASER.search(text) and is_title_case(text):
-            return "teaser", "ad or link teaser (a headline ending in a dash)", FLAGGING_CONFIDENCE
-        return None
 
     def _masthead(self, doc: Document, rules: list) -> None:
         """Short lines above a dateline at the top of the page are the site's masthead and tagline."""
@@ -133,7 +147,7 @@ class BoilerplateFinder(EvidenceFinder):
     def find(self, doc: Document) -> Findings:
         findings: Findings = {}
         texts = [doc.text[p.start : p.end] for p in doc.paragraphs]
-        rules = [self._line_rule(t) for t in texts]
+        rules = [line_rule(t) for t in texts]
         self._masthead(doc, rules)
         in_link_list = False
         for n, (p, text) in enumerate(zip(doc.paragraphs, texts)):

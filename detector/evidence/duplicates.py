@@ -5,7 +5,7 @@ reworded copy when the base encoder's embeddings are close, the two are of simil
 headline and the lead that expands it are not a copy), they share content words (the lexical
 check that keeps generic sentences on one topic apart), and they do not each state a number the
 other lacks (parallel sentences of different facts). Exact repeats are reported too: a repeated
-sentence of the story is a duplicate, a repeated short or headline-style line is boilerplate, and a
+sentence of the story is a duplicate, a repeated short, headline-style or debris line is boilerplate, and a
 title that the paragraph below it repeats (a review or a story opening with its own headline) is
 neither.
 """
@@ -20,6 +20,7 @@ from typing import Sequence
 import numpy as np
 
 from detector.evidence.base import Evidence, EvidenceFinder, Findings, Span, add
+from detector.evidence.boilerplate import line_rule
 from detector.labels import BOILERPLATE, DUPLICATE
 from detector.text.segment import Document, Sentence
 from detector.text.words import content_stems, is_title_case, normalise, words
@@ -180,7 +181,7 @@ class DuplicateFinder(EvidenceFinder):
             original = doc.sentences[first_seen[key]]
             if _is_title_restated(doc, original, s):
                 continue
-            headline_like = len(words(s.text)) < 6 or is_title_case(s.text)
+            headline_like = len(words(s.text)) < 6 or is_title_case(s.text) or line_rule(s.text) is not None
             add(
                 findings,
                 s.index,

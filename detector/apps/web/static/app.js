@@ -184,7 +184,9 @@ function renderSummary() {
     ? `Verdict: ${r.verdict} (${languageName(r)}: not scored)`
     : `Verdict: ${r.verdict} (document score ${r.score.toFixed(2)})`;
   $("verdict-reason").textContent = r.verdict_reason ? `Why: ${r.verdict_reason}` : "";
-  $("low-confidence").hidden = !r.low_confidence;
+  // the reason may say it already (labels.TOO_SHORT_REASON, as the text output checks): say it once
+  const saysTooShort = (r.verdict_reason || "").startsWith("too short for the learned scores");
+  $("low-confidence").hidden = !r.low_confidence || saysTooShort;
   renderLanguageNote(r);
   const counts = $("counts");
   counts.replaceChildren();
