@@ -49,3 +49,17 @@ def test_bars_bound_the_clean_documents_of_each_length_and_never_go_under_the_th
     }
     text = "\n".join(report_lines(result))
     assert "| 1-3 |" in text and "| 10 or more |" in text and "## check half" in text
+
+
+def test_documents_the_head_does_not_judge_fit_nothing_and_keep_the_fallback_bars():
+    """With --mt-check, a document with no round-tripped sentence is judged by the default head."""
+    head = DocumentHead(("clean", "machine_translated"), ((0.0,), (1.0,)), (0.0, 0.0), threshold=0.8)
+    fallback = DocumentHead(("clean", "machine_translated"), ((0.0,), (1.0,)), (0.0, 0.0), threshold=0.8, short_bars=((9, 0.99),))
+    judged = _docs(np.random.default_rng(0))
+    unjudged = [ShortDocument(d.half, d.generator, d.clean, d.lines, d.content, d.learned, 0.95, d.likelier, judged=False) for d in judged]
+    config = TrainConfig(max_document_fpr=0.1)
+    assert fit_bars(head, judged + unjudged, config).short_bars == fit_bars(head, judged, config).short_bars
+    fitted = fit_bars(head, judged, config)
+    alone = rates(unjudged, fitted, 0, fallback)  # every score 0.95: under the fallback's 0.99 up to 9 sentences
+    assert all(alone[most]["human called anything but clean, bars"] == 0.0 for most in BUCKETS)
+    assert alone[None]["human called anything but clean, bars"] == 1.0  # from 10 on: the threshold, 0.8

@@ -41,3 +41,14 @@ def test_the_card_states_the_bounds_the_document_threshold_was_picked_under():
     for generator, fpr in fit.get("bounds", {}).get("max_document_fpr_by_generator", {}).items():
         name = {"human": "native English", "human-translation": "human-translated"}[generator]
         assert f", {fpr:.0%} of the {name} ones)" in card
+
+
+def test_the_card_states_each_heads_bars_for_short_documents():
+    config, training, report = _shipped()
+    card = model_card(config, training, report)
+    for head, source in (("document_head", "reports/short-documents.md"), ("document_head_roundtrip", "reports/short-documents-mt-check.md")):
+        most, bar = config[head]["short_bars"][0]
+        assert f"1 - P(clean) >= {bar:.3f} up to {most} content sentences" in card.replace("\n  ", " ")
+        assert f"`{source}`" in card.replace("\n  ", " ")
+    config = {**config, "document_head_roundtrip": {**config["document_head_roundtrip"], "short_bars": []}}
+    assert "short-documents-mt-check" not in model_card(config, training, report)

@@ -1,6 +1,7 @@
 """Fit the document head's bars for short documents (validation data only), and check them.
 
     python -m training.fit_short_bars [--model detector/models/default] [--write] [--report reports/short-documents]
+    python -m training.fit_short_bars --mt-check --write   # the head `--mt-check` uses (round trips cached)
 
 The head's threshold on 1 - P(clean) is fitted on validation documents of 10 to 30 lines
 (`document_blocks`). Cut to their first 2-9 lines, clean validation blocks were called something
@@ -13,7 +14,9 @@ the bars are fitted on one half, each the lowest that keeps that half's clean do
 length within the release config's bounds (`max_document_fpr` for all clean ones, and each
 generator's own, as the threshold itself is fitted), never under the threshold; the other half
 checks them. `--write` saves the head with its bars into the model folder (its document_head.json,
-nothing else).
+nothing else). With `--mt-check` the same is done for the head that reads the round-trip
+similarity (document_head_mt_check.json); a document with no sentence the round trip can read is
+judged by the default head, as `detector score --mt-check` judges it, and fits nothing here.
 """
 
 from __future__ import annotations
@@ -51,9 +54,10 @@ class ShortDocument:
     learned: bool  # long enough for learned scores (document/confidence.py)
     score: float  # the head's 1 - P(clean)
     likelier: str  # the head's likelier artifact class
+    judged: bool = True  # by the head being fitted (with --mt-check: some sentence was round-tripped)
 
 
-def short_documents(detector, config: TrainConfig, mt_blocks: int) -> list[ShortDocument]:
+def short_documents(detector, config: TrainConfig, mt_blocks: int, mt_check: bool = False) -> list[ShortDocument]:
     corpus = config.corpus
     blocks = [b for b in all_blocks(corpus.data_dir, corpus.block_lines, corpus.validation_share) if b.split == VALIDATION]
     blocks = [b for b in blocks if len(b.lines) >= max(CUTS)]  # every cut of a block, so the lengths compare
@@ -62,16 +66,28 @@ def short_documents(detector, config: TrainConfig, mt_blocks: int) -> list[Short
     mt = mt[:: max(1, len(mt) // mt_blocks)][:mt_blocks]
     chosen = [(i % 2, b) for group in (clean, mt) for i, b in enumerate(group)]
     texts = [("\n".join(b.lines[:k]), half, b, k) for half, b in chosen for k in CUTS]
-    head, threshold = detector.document_head, detector.config.threshold
+    threshold = detector.config.threshold
     out = []
     for (_, report), (_, half, block, k) in zip(detector.score_many(t for t, *_ in texts), texts):
-        features = document_features(report.sentences, threshold, document_mt=detector.document_mt_logit(report.sentences, threshold))
+        similarity = (report.mt_check or {}).get("similarity")
+        judged = not mt_check or similarity is not None
+        head = detector.mt_check_head if mt_check and judged else detector.document_head
+        document_mt = detector.document_mt_logit(report.sentences, threshold)
+        features = document_features(report.sentences, threshold, roundtrip=similarity if judged else None, document_mt=document_mt)
         probs = head.probabilities(features)
         likelier = max((c for c in probs if c != VERDICT_CLEAN), key=probs.get)
         learned = any(s.learned for s in content_sentences(report.sentences, threshold))
         out.append(
             ShortDocument(
-                half, block.generator, not block.machine_translated, k, report.content_sentences, learned, not_clean(probs), likelier
+                half,
+                block.generator,
+                not block.machine_translated,
+                k,
+                report.content_sentences,
+                learned,
+                not_clean(probs),
+                likelier,
+                judged,
             )
         )
     return out
@@ -84,7 +100,7 @@ def bucket(content: int) -> int | None:
 def fit_bars(head: DocumentHead, docs: list[ShortDocument], config: TrainConfig) -> DocumentHead:
     bars = []
     for most in BUCKETS:
-        group = [d for d in docs if d.half == 0 and d.learned and bucket(d.content) == most]
+        group = [d for d in docs if d.half == 0 and d.learned and d.judged and bucket(d.content) == most]
         scores = np.array([d.score for d in group])
         clean = np.array([d.clean for d in group])
         generators = np.array([d.generator for d in group])
@@ -93,10 +109,17 @@ def fit_bars(head: DocumentHead, docs: list[ShortDocument], config: TrainConfig)
     return replace(head, short_bars=tuple(bars))
 
 
-def rates(docs: list[ShortDocument], head: DocumentHead, half: int) -> dict:
+def rates(docs: list[ShortDocument], head: DocumentHead, half: int, fallback: DocumentHead | None = None) -> dict:
     """Per bucket, in one half: clean documents called anything but clean per clean generator, and
     machine-translated ones called MT, at the threshold alone and at the bars (a document too short
-    for learned scores: never by the head)."""
+    for learned scores: never by the head). A document the head does not judge (`judged` False) is
+    held to `fallback`'s bars, as the detector holds it."""
+    fallback = fallback or head
+
+    def bar(d: ShortDocument, bars: bool) -> float:
+        judge = head if d.judged else fallback
+        return judge.bar(d.content) if bars else judge.threshold
+
     out = {}
     for most in (*BUCKETS, None):  # None: 10 content sentences or more, the threshold's own
         group = [d for d in docs if d.half == half and bucket(d.content) == most]
@@ -108,7 +131,7 @@ def rates(docs: list[ShortDocument], head: DocumentHead, half: int) -> dict:
         for g in sorted({d.generator for d in group if d.clean}):
             row[f"{g} documents"] = sum(d.clean and d.generator == g for d in group)
         row["machine translated documents"] = sum(not d.clean for d in group)
-        for name, bar_of in (("threshold", lambda d: head.threshold), ("bars", lambda d: head.bar(d.content))):
+        for name, bar_of in (("threshold", lambda d: bar(d, False)), ("bars", lambda d: bar(d, True))):
             for g in sorted({d.generator for d in group if d.clean}):
                 clean = [d for d in group if d.clean and d.generator == g]
                 row[f"{g} called anything but clean, {name}"] = float(np.mean([called(d, bar_of(d)) for d in clean]))
@@ -122,7 +145,8 @@ def rates(docs: list[ShortDocument], head: DocumentHead, half: int) -> dict:
 
 def report_lines(result: dict) -> list[str]:
     lines = [
-        "# Short documents: the document head's bars by length",
+        "# Short documents: the document head's bars by length"
+        + (" (the head `--mt-check` uses)" if result.get("head") == "document_head_mt_check" else ""),
         "",
         f"- command: `{result['command']}`; date: {result['date']}; model: {result['model']}",
         f"- validation blocks cut to their first {CUTS[0]}-{CUTS[-1]} lines and scored as documents; blocks split in"
@@ -153,31 +177,41 @@ def main() -> None:
     parser.add_argument("--model", default=str(ROOT / "detector" / "models" / "default"))
     parser.add_argument("--config", default=str(ROOT / "configs" / "release.yaml"))
     parser.add_argument("--mt-blocks", type=int, default=160, help="machine-translated validation blocks (all clean ones are used)")
+    parser.add_argument("--mt-check", action="store_true", help="fit the bars of the head that `--mt-check` uses")
     parser.add_argument("--write", action="store_true", help="save the head with its bars into the model folder")
-    parser.add_argument("--report", default=str(ROOT / "reports" / "short-documents"))
+    parser.add_argument("--report", help="default: reports/short-documents, or reports/short-documents-mt-check")
     args = parser.parse_args()
     from detector import Detector
 
     config = TrainConfig.from_yaml(args.config)
-    detector = Detector.from_pretrained(args.model)
-    head = replace(detector.document_head, short_bars=())
-    detector.document_head = head
-    docs = short_documents(detector, config, args.mt_blocks)
+    report = args.report or str(ROOT / "reports" / ("short-documents-mt-check" if args.mt_check else "short-documents"))
+    if args.mt_check:
+        from detector.scoring.mt_check import MarianRoundTrip
+
+        detector = Detector.from_pretrained(args.model, mt_check=True)
+        detector.roundtrip = MarianRoundTrip(config.corpus.cache_dir)  # the round trips training made, and new ones, kept
+        head = detector.mt_check_head = replace(detector.mt_check_head, short_bars=())
+    else:
+        detector = Detector.from_pretrained(args.model)
+        head = detector.document_head = replace(detector.document_head, short_bars=())
+    docs = short_documents(detector, config, args.mt_blocks, args.mt_check)
     fitted = fit_bars(head, docs, config)
+    fallback = detector.document_head if args.mt_check else None
     result = {
         "command": "python -m training.fit_short_bars " + " ".join(sys.argv[1:]),
         "date": f"{datetime.now(timezone.utc):%Y-%m-%d %H:%M UTC}",
         "model": detector.name,
         "threshold": head.threshold,
         "short_bars": [list(x) for x in fitted.short_bars],
-        "fit": rates(docs, fitted, 0),
-        "check": rates(docs, fitted, 1),
+        "head": "document_head_mt_check" if args.mt_check else "document_head",
+        "fit": rates(docs, fitted, 0, fallback),
+        "check": rates(docs, fitted, 1, fallback),
     }
-    Path(args.report).with_suffix(".json").write_text(json.dumps(result, indent=2) + "\n", encoding="utf-8")
-    Path(args.report).with_suffix(".md").write_text("\n".join(report_lines(result)), encoding="utf-8")
+    Path(report).with_suffix(".json").write_text(json.dumps(result, indent=2) + "\n", encoding="utf-8")
+    Path(report).with_suffix(".md").write_text("\n".join(report_lines(result)), encoding="utf-8")
     print("\n".join(report_lines(result)))
     if args.write:
-        save_head(args.model, "document_head", fitted)
+        save_head(args.model, result["head"], fitted)
         print(f"wrote the head with its bars into {args.model}")
 
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 import argparse
 import json
 import shutil
+import textwrap
 from dataclasses import replace
 from pathlib import Path
 
@@ -25,6 +26,19 @@ from .evaluate import _f, _se
 
 MAX_SHIPPED_MB = 25
 CLEAN_GENERATOR_NAMES = {"human": "native English", "human-translation": "human-translated"}
+
+
+def _short_bars_line(head: dict, report: str) -> str:
+    """The card's sentence on a head's bars for short documents (training/fit_short_bars.py), if fitted."""
+    bars = head.get("short_bars") or []
+    if not bars:
+        return ""
+    spans = ", ".join(f"{bar:.3f} up to {most}" + (" content sentences" if n == 0 else "") for n, (most, bar) in enumerate(bars))
+    text = (
+        f"Shorter documents need more: 1 - P(clean) >= {spans} (`short_bars`, fitted on half of the validation blocks"
+        f" cut to 2-10 lines, checked on the other half: `{report}`); under two content sentences the head does not judge at all."
+    )
+    return "\n" + textwrap.fill(text, 100, initial_indent="  ", subsequent_indent="  ")
 
 
 def model_card(config: dict, training: dict, report: dict) -> str:
@@ -97,6 +111,7 @@ def model_card(config: dict, training: dict, report: dict) -> str:
     mt_line = (
         "\n- With `--mt-check`, a second document head adds the mean en->pt->en round-trip similarity of up to"
         f"\n  12 sentences as a feature (`detector/scoring/mt_check.py`), flagging at 1 - P(clean) >= {rt.get('threshold', 0.5):.3f}."
+        + _short_bars_line(rt, "reports/short-documents-mt-check.md")
         if rt
         else ""
     )
@@ -117,7 +132,7 @@ base. The delta is stored in float16 and loaded as float32.
 - Document verdicts: a logistic regression over per-type sentence-score statistics
   (`detector/document/`), fitted on validation documents, flags a document at
   1 - P(clean) >= {head.get("threshold", 0.5):.3f} ({document_bounds});
-  a document the top-decile rule finds spun (evidence such as reworded captions) stays spun.{document_lexical_line}{mt_line}
+  a document the top-decile rule finds spun (evidence such as reworded captions) stays spun.{document_lexical_line}{_short_bars_line(head, "reports/short-documents.md")}{mt_line}
 
 ## Intended use
 
