@@ -189,6 +189,25 @@ def test_exact_repeat_of_a_story_sentence_is_a_duplicate(finder):
     assert findings[2][0].related[0].start == 0
 
 
+@pytest.mark.parametrize(
+    ("first", "second"),
+    [
+        (
+            "Experts say there are signs that online sales are leveling off after new figures showed a small rise.",
+            "But experts say there are now signs that online sales are leveling off after new figures showed a small rise.",
+        ),
+        ("Am I bad for the industry, she asked the panel?", "Am I that bad for the industry, she asked the panel?"),
+    ],
+)
+def test_a_restatement_with_words_added_is_not_a_reworded_copy(finder, first, second):
+    """A writer restates a point with words added ("But now ..."); a spinner changes words."""
+    doc = segment(f"{first}\nThe company declined to comment on the figures.\n{second}")
+    assert not any(e.rule == "reworded_copy" for found in finder.find(doc).values() for e in found)
+    changed = second.replace("leveling off", "levelling out").replace("bad for", "harmful to")
+    doc = segment(f"{first}\nThe company declined to comment on the figures.\n{changed}")
+    assert any(e.rule == "reworded_copy" for found in finder.find(doc).values() for e in found)
+
+
 def test_a_repeated_player_notice_is_boilerplate_not_a_duplicate(finder):
     notice = "Media playback is not supported on this device"
     doc = segment(f"{notice}\nThe manager said the side had lost its way this season.\n{notice}")

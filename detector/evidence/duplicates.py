@@ -3,11 +3,12 @@
 Spinners copy an image caption and print a reworded copy of it next to the original. A pair is a
 reworded copy when the base encoder's embeddings are close, the two are of similar length (a
 headline and the lead that expands it are not a copy), they share content words (the lexical
-check that keeps generic sentences on one topic apart), and they do not each state a number the
-other lacks (parallel sentences of different facts). Exact repeats are reported too: a repeated
-sentence of the story is a duplicate, a repeated short, headline-style or debris line is boilerplate, and a
-title that the paragraph below it repeats (a review or a story opening with its own headline) is
-neither.
+check that keeps generic sentences on one topic apart), they do not each state a number the other
+lacks (parallel sentences of different facts), and neither is the other with words added (a
+writer's restatement; a spinner changes words). Exact repeats are reported too: a repeated
+sentence of the story is a duplicate, a repeated short, headline-style or debris line is
+boilerplate, and a title that the paragraph below it repeats (a review or a story opening with its
+own headline) is neither.
 """
 
 from __future__ import annotations
@@ -133,6 +134,19 @@ def _same_field(a: str, b: str) -> bool:
     return max(len(words(fa.group(2))), len(words(fb.group(2)))) <= FIELD_VALUE_WORDS
 
 
+def _only_added_to(a: str, b: str) -> bool:
+    """One passage is the other with words added and none changed: every word of the shorter, in
+    order, in the longer ("Experts say there are signs ..." / "But experts say there are now signs
+    ..."; "Am I bad for the industry?" / "Am I that bad ..."). A writer restates a point that way,
+    a lead with its attribution added; a spinner or a round trip changes words instead."""
+    wa, wb = [w.lower() for w in words(a)], [w.lower() for w in words(b)]
+    shorter, longer = (wa, wb) if len(wa) <= len(wb) else (wb, wa)
+    if len(shorter) == len(longer):
+        return False
+    rest = iter(longer)
+    return all(w in rest for w in shorter)  # a subsequence: `in` consumes the iterator up to each match
+
+
 _NUMBER = re.compile(r"\d+(?:[.,:]\d+)*")
 
 
@@ -224,7 +238,12 @@ class DuplicateFinder(EvidenceFinder):
                 continue
             first, second = (i, j) if units[i].start < units[j].start else (j, i)
             a, b = units[first], units[second]
-            if _is_news_restatement(doc, a, b, n_words[second]) or _same_field(a.text, b.text) or _state_other_numbers(a.text, b.text):
+            if (
+                _is_news_restatement(doc, a, b, n_words[second])
+                or _same_field(a.text, b.text)
+                or _state_other_numbers(a.text, b.text)
+                or _only_added_to(a.text, b.text)
+            ):
                 continue
             pairs.append((i, j))
         return pairs
