@@ -28,7 +28,7 @@ from detector.evidence import default_finders, find_many
 from detector.evidence.base import Findings
 from detector.evidence.swapped_words import swapped_words
 from detector.io.dates import parse_date
-from detector.io.decode import DEFAULT_MAX_CHARS, check_text, decode_bytes, without_surrogates
+from detector.io.decode import DEFAULT_MAX_CHARS, check_text, decode_bytes, mend_mojibake, without_surrogates
 from detector.io.html import looks_like_html, segment_html
 from detector.io.records import TextRecord
 from detector.labels import ARTIFACT_TYPES, SPUN, VERDICT_UNSUPPORTED_LANGUAGE
@@ -194,13 +194,14 @@ class Detector:
             raise InputError("bad_type", f"expected text or bytes, got {type(text).__name__}")
         text, surrogates = without_surrogates(text)
         check_text(text, self.config.max_chars)
+        text, mojibake = mend_mojibake(text)
         if html if html is not None else looks_like_html(text):
             doc = segment_html(text, self.config.language)
             if not doc.sentences:
                 raise InputError("empty", "the HTML has no readable text; nothing to score")
         else:
             doc = segment(text, language=self.config.language)
-        doc.encoding, doc.replaced_bytes = encoding, replaced + surrogates
+        doc.encoding, doc.replaced_bytes, doc.mojibake_mended = encoding, replaced + surrogates, mojibake
         return doc
 
     def record_document(self, record: TextRecord) -> Document:
@@ -372,6 +373,7 @@ class Detector:
             model=self.name,
             encoding=doc.encoding,
             replaced_bytes=doc.replaced_bytes,
+            mojibake_mended=doc.mojibake_mended,
             language=found.to_dict(),
         )
 
@@ -508,6 +510,7 @@ class Detector:
             low_confidence=short,
             encoding=doc.encoding,
             replaced_bytes=doc.replaced_bytes,
+            mojibake_mended=doc.mojibake_mended,
         )
 
 

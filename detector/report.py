@@ -130,6 +130,7 @@ class DocumentReport:
     # how many undecodable bytes or lone surrogates were replaced by U+FFFD.
     encoding: str | None = None
     replaced_bytes: int = 0
+    mojibake_mended: int = 0  # characters mended in mis-decoded lines; then the record carries `text`
     # The languages found (text/language.py): {"language", "english_share", "skipped_sentences",
     # "skipped": [[start, end, language], ...]}: paragraphs not scored. None with the check off.
     language: dict | None = None
@@ -152,7 +153,8 @@ class DocumentReport:
         return (self.language or {}).get("skipped_sentences", 0)
 
     def to_dict(self, include_text: bool | None = None) -> dict:
-        """The JSONL record. The text is included for HTML input (offsets index the extracted text)."""
+        """The JSONL record. The text is included for HTML input (offsets index the extracted text) and
+        for text with mended mojibake (offsets index the mended text)."""
         data = {
             "format_version": FORMAT_VERSION,
             "id": self.id,
@@ -173,7 +175,9 @@ class DocumentReport:
             "language": self.language,
             "sentences": [s.to_dict(self.threshold) for s in self.sentences],
         }
-        if include_text if include_text is not None else self.source == "html":
+        if self.mojibake_mended:
+            data["mojibake_mended"] = self.mojibake_mended
+        if include_text if include_text is not None else (self.source == "html" or self.mojibake_mended > 0):
             data["text"] = self.text
         if self.error is not None:
             data["error"] = self.error
@@ -210,6 +214,7 @@ class DocumentReport:
             low_confidence=data.get("low_confidence", False),
             encoding=data.get("encoding"),
             replaced_bytes=data.get("replaced_bytes", 0),
+            mojibake_mended=data.get("mojibake_mended", 0),
             language=data.get("language"),
             sources=[SourceMatch.from_dict(m) for m in data["sources"]] if data.get("sources") is not None else None,
             published=data.get("published"),

@@ -7,7 +7,7 @@ from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
 from detector.errors import InputError
-from detector.io.decode import DecodedText, check_text, decode_bytes, without_surrogates
+from detector.io.decode import DecodedText, check_text, decode_bytes, mend_mojibake, without_surrogates
 from detector.io.readers import read_jsonl
 from detector.io.records import TextRecord
 
@@ -76,6 +76,32 @@ def test_utf8_bom_with_bad_bytes_is_counted():
 def test_lone_surrogates_are_replaced_and_counted():
     assert without_surrogates("a\ud800b\udfffc") == ("a\ufffdb\ufffdc", 2)
     assert without_surrogates("plain") == ("plain", 0)
+
+
+def test_mojibake_is_mended_line_by_line_and_counted():
+    """A scraper that read UTF-8 as Windows-1252 left "â€™" for "’" (BBC text in XSum's sample)."""
+    scraped = "Portugalâ€™s bailout: â‚¬78bn (Â£57bn).\nCalvià Town Hall, Wasenstraße, a naïve café.\n"
+    mended, count = mend_mojibake(scraped)
+    assert mended == "Portugal’s bailout: €78bn (£57bn).\nCalvià Town Hall, Wasenstraße, a naïve café.\n"
+    assert count == 3  # ’ € £: the second line's letters were right and stay as written
+    for text in ("plain ASCII text", "Calvià Town Hall, Wasenstraße, “quoted” — naïve café"):
+        assert mend_mojibake(text) == (text, 0)
+    assert mend_mojibake("Ã©tÃ©") == ("été", 2)
+
+
+def test_a_mojibake_copy_scores_as_its_original_and_carries_its_mended_text(detector, seeds):
+    import ftfy.bad_codecs  # noqa: F401  (registers "sloppy-windows-1252", as browsers decode it)
+
+    mojibake = seeds["002"].encode("utf-8").decode("sloppy-windows-1252")
+    original, mended = detector.score(seeds["002"]), detector.score(mojibake)
+    assert mended.mojibake_mended == sum(1 for ch in seeds["002"] if ord(ch) > 127)
+    assert mended.text == seeds["002"] and (mended.verdict, mended.score) == (original.verdict, original.score)
+    assert [s.flagged_types(mended.threshold) for s in mended.sentences] == [
+        s.flagged_types(original.threshold) for s in original.sentences
+    ]
+    record = mended.to_dict()
+    assert record["mojibake_mended"] == mended.mojibake_mended and record["text"] == seeds["002"]  # offsets index it
+    assert "mojibake_mended" not in original.to_dict() and "text" not in original.to_dict()
 
 
 def test_seed_with_nine_bad_bytes_keeps_its_verdict(detector, seeds):

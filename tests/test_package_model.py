@@ -46,7 +46,10 @@ def test_the_card_states_the_bounds_the_document_threshold_was_picked_under():
 def test_the_card_states_each_heads_bars_for_short_documents():
     config, training, report = _shipped()
     card = model_card(config, training, report)
-    for head, source in (("document_head", "reports/short-documents.md"), ("document_head_roundtrip", "reports/short-documents-mt-check.md")):
+    for head, source in (
+        ("document_head", "reports/short-documents.md"),
+        ("document_head_roundtrip", "reports/short-documents-mt-check.md"),
+    ):
         most, bar = config[head]["short_bars"][0]
         assert f"1 - P(clean) >= {bar:.3f} up to {most} content sentences" in card.replace("\n  ", " ")
         assert f"`{source}`" in card.replace("\n  ", " ")

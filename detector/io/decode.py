@@ -3,7 +3,9 @@
 Decoding keeps UTF-8 whenever the bytes are UTF-8 with a few bad bytes: a scraped page with one
 stray byte is still a UTF-8 page, and decoding it whole as a legacy code page garbles every curly
 quote ("wasnâ€™t") and can flip the verdict. A legacy code page is chosen only when the bytes hold
-no valid multi-byte UTF-8 sequence at all, or far more bad bytes than good sequences.
+no valid multi-byte UTF-8 sequence at all, or far more bad bytes than good sequences. Text that
+was mis-decoded before it reached us (a scraper that read UTF-8 as Windows-1252 and saved the
+result: "â€™" for "’", "Â£57bn") is mended line by line with ftfy, the field's tool for it.
 
 Every refusal is an `InputError` with a short machine-readable `code` and a message that says what
 to do, so batch jobs can write it into the record's output line and go on.
@@ -54,6 +56,29 @@ def _control_share(text: str) -> float:
         return 0.0
     bad = sum(1 for ch in sample if (ord(ch) < 32 and ch not in "\t\n\r\f\v") or 0x7F <= ord(ch) < 0xA0)
     return bad / len(sample)
+
+
+def mend_mojibake(text: str) -> tuple[str, int]:
+    """The text with mis-decoded lines mended (ftfy's `fix_encoding`: only mojibake, quotes and
+    everything else as written), and how many characters the mending made. A scraper's mojibake
+    turns every curly quote and dash into two or three letters, which the classifier reads as
+    broken text and the punctuation finder as stray quotes. Line by line, so one garbled line does
+    not decide the rest; ftfy leaves a line alone unless it is clearly mojibake (no line of the WMT
+    data changes)."""
+    if _NON_ASCII.search(text) is None:
+        return text, 0
+    from ftfy import fix_encoding
+
+    lines = text.split("\n")
+    mended = 0
+    for n, line in enumerate(lines):
+        if _NON_ASCII.search(line) is None:
+            continue
+        fixed = fix_encoding(line)
+        if fixed != line:
+            lines[n] = fixed
+            mended += len(_NON_ASCII.findall(fixed)) or 1
+    return ("\n".join(lines), mended) if mended else (text, 0)
 
 
 def without_surrogates(text: str) -> tuple[str, int]:

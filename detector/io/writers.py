@@ -38,6 +38,7 @@ CSV_FIELDS = [
     "low_confidence",
     "encoding",
     "replaced_bytes",
+    "mojibake_mended",
     "language",
     "english_share",
     "skipped_sentences",
@@ -139,6 +140,7 @@ class CsvWriter(_Stream):
             "low_confidence": int(report.low_confidence),
             "encoding": report.encoding or "",
             "replaced_bytes": report.replaced_bytes,
+            "mojibake_mended": report.mojibake_mended,
             "language": (report.language or {}).get("language", ""),
             "english_share": (report.language or {}).get("english_share", ""),
             "skipped_sentences": report.skipped_sentences,
@@ -199,6 +201,8 @@ class TextWriter(_Stream):
             out.write(f"   {report.skipped_sentences} sentences in other languages not scored\n")
         if report.replaced_bytes:
             out.write(f"   {report.replaced_bytes} undecodable bytes replaced by \ufffd (read as {report.encoding or 'text'})\n")
+        if report.mojibake_mended:
+            out.write(f"   {report.mojibake_mended} mis-decoded characters mended (mojibake such as “â€™” for “’”)\n")
         counts = ", ".join(f"{t} {n}" for t, n in report.counts.items() if n)
         if counts:
             out.write(f"   {counts}\n")

@@ -53,6 +53,7 @@ class Document:
     # string) and how many undecodable bytes or lone surrogates became U+FFFD.
     encoding: str | None = None
     replaced_bytes: int = 0
+    mojibake_mended: int = 0  # characters mended in mis-decoded lines (io/decode.py: mend_mojibake)
     published: str | None = None  # the publication date an HTML page's markup states (io/html.py)
     _by_paragraph: dict[int, list[Sentence]] | None = field(default=None, repr=False, compare=False)
     _indexed: int = field(default=-1, repr=False, compare=False)
