@@ -328,6 +328,19 @@ def test_the_verdict_and_the_download_follow_the_slider(page, model_server, serv
         page.goto(server)
 
 
+def test_mended_mojibake_is_said_and_the_article_shown_mended(page, model_server, server):
+    try:
+        page.goto(model_server)
+        _score_text(page, "Portugalâ€™s bailout was â‚¬78bn, officials said on Monday.\nThe talks went on for weeks.")
+        assert page.locator("#mojibake").is_visible() and "2 mis-decoded characters mended" in page.text_content("#mojibake")
+        assert "Portugal’s bailout was €78bn" in page.text_content("#view")
+        _score_text(page, "The council met on Tuesday. It approved the budget.")
+        assert page.locator("#mojibake").is_hidden()
+        assert not page.errors
+    finally:
+        page.goto(server)
+
+
 def test_a_document_too_short_for_learned_scores_says_so_on_the_page(page, model_server, server):
     try:
         page.goto(model_server)

@@ -188,6 +188,10 @@ function renderSummary() {
   const saysTooShort = (r.verdict_reason || "").startsWith("too short for the learned scores");
   $("low-confidence").hidden = !r.low_confidence || saysTooShort;
   renderLanguageNote(r);
+  $("mojibake").hidden = !r.mojibake_mended;  // the article is shown as mended, which the offsets index
+  $("mojibake").textContent = r.mojibake_mended
+    ? `${r.mojibake_mended} mis-decoded characters mended (mojibake such as “â€™” for “’”); shown as mended.`
+    : "";
   const counts = $("counts");
   counts.replaceChildren();
   counts.append(`${flagged.length} of ${r.sentences_total} sentences flagged at ${state.threshold.toFixed(2)}: `);
