@@ -179,3 +179,18 @@ def test_the_head_does_not_judge_a_document_too_short_for_learned_scores():
     lone.learned = False
     summary = summarise([lone], 0.5, head=head)
     assert summary.verdict == "clean" and summary.reason.startswith("too short for the learned scores")
+
+
+def test_a_call_with_no_sentence_flagged_for_it_names_the_likeliest_sentence():
+    """The head adds up middling probabilities that no highlight shows: the reason says where to look."""
+    from detector.document.verdict import _unflagged_note
+
+    def sentence(i, text, spun, mt=0.1):
+        return SentenceScore(i, 0, 1, text, max(spun, mt), {"spun": spun, "machine_translated": mt})
+
+    content = [sentence(0, "The win keeps them two points behind the leaders.", 0.69), sentence(1, "He shot into an empty net.", 0.44)]
+    note = _unflagged_note(content, {0: set(), 1: set()}, "spun")
+    assert note == "; no sentence is flagged spun, the likeliest: “The win keeps them two points behind the leaders.” (spun 0.69)"
+    assert _unflagged_note(content, {0: set(), 1: {"duplicate"}}, "spun") == ""  # a flag of the spun family explains it
+    assert "machine_translated 0.10" in _unflagged_note(content, {0: set(), 1: set()}, "machine_translated")
+    assert _unflagged_note(content, {0: set(), 1: set()}, "clean") == ""

@@ -30,6 +30,7 @@ from detector.labels import (
     BOILERPLATE,
     MACHINE_TRANSLATED,
     SPINNER_TYPES,
+    SPUN,
     TOO_SHORT_REASON,
     VERDICT_CLEAN,
     VERDICT_MACHINE_TRANSLATED,
@@ -89,7 +90,7 @@ def summarise(
         view = sentences if head_view is None else head_view
         features = document_features(view, threshold, top_share, min_top, roundtrip, document_mt)
         score, verdict = head.decide(features, len(content))
-        reason = head_reason(head, features, score, verdict, head.bar(len(content)))
+        reason = head_reason(head, features, score, verdict, head.bar(len(content))) + _unflagged_note(content, flags, verdict)
         return DocumentSummary(score, verdict, counts, shares, flagged, len(content), reason)
     reason = _rule_reason(score, verdict, threshold, counts)
     if not judged:
@@ -125,6 +126,20 @@ def head_reason(head: DocumentHead, features: DocumentFeatures, score: float, ve
     if not top:
         return said
     return f"{said}; above the usual, it weighs most: " + ", ".join(f"{_feature_words(n)} {features[n]:.2f}" for n in top)
+
+
+def _unflagged_note(content: list[SentenceScore], flags: dict[int, set[str]], verdict: str) -> str:
+    """Where the head calls a document spun or machine translated with no sentence flagged for it,
+    the sentence that points that way most, so the reader has somewhere to look: the head adds up
+    many middling probabilities, which no highlight shows."""
+    family = SPINNER_TYPES if verdict == VERDICT_SPUN else (MACHINE_TRANSLATED,) if verdict == VERDICT_MACHINE_TRANSLATED else ()
+    kind = SPUN if verdict == VERDICT_SPUN else MACHINE_TRANSLATED
+    judged = [s for s in content if s.learned]
+    if not family or not judged or any(flags[s.index] & set(family) for s in content):
+        return ""
+    top = max(judged, key=lambda s: s.labels.get(kind, 0.0))
+    text = top.text if len(top.text) <= 70 else top.text[:69] + "…"
+    return f"; no sentence is flagged {kind}, the likeliest: “{text}” ({kind} {top.labels.get(kind, 0.0):.2f})"
 
 
 def _length_note(head: DocumentHead, bar: float) -> str:
