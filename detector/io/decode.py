@@ -59,12 +59,12 @@ def _control_share(text: str) -> float:
 
 
 def mend_mojibake(text: str) -> tuple[str, int]:
-    """The text with mis-decoded lines mended (ftfy's `fix_encoding`: only mojibake, quotes and
-    everything else as written), and how many characters the mending made. A scraper's mojibake
-    turns every curly quote and dash into two or three letters, which the classifier reads as
-    broken text and the punctuation finder as stray quotes. Line by line, so one garbled line does
-    not decide the rest; ftfy leaves a line alone unless it is clearly mojibake (no line of the WMT
-    data changes)."""
+    """The text with mis-decoded lines mended (ftfy's `fix_encoding`, which mends mojibake and
+    nothing else: quotes and the rest stay as written), and how many characters the mending made
+    (the non-ASCII characters of the mended lines). A scraper's mojibake turns every curly quote
+    and dash into two or three letters, which the classifier reads as broken text and the
+    punctuation finder as stray quotes. Line by line, so one garbled line does not decide the rest;
+    ftfy leaves a line alone unless it is clearly mojibake (no line of the WMT data changes)."""
     if _NON_ASCII.search(text) is None:
         return text, 0
     from ftfy import fix_encoding
