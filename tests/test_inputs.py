@@ -84,7 +84,7 @@ def test_mojibake_is_mended_line_by_line_and_counted():
     mended, count = mend_mojibake(scraped)
     assert mended == "Portugal’s bailout: €78bn (£57bn).\nCalvià Town Hall, Wasenstraße, a naïve café.\n"
     assert count == 3  # ’ € £: the second line's letters were right and stay as written
-    for text in ("plain ASCII text", "Calvià Town Hall, Wasenstraße, “quoted” — naïve café"):
+    for text in ("plain ASCII text", "Calvià Town Hall, Wasenstraße, “quoted” — naïve café", "SÃO PAULO (Reuters) -", "Путин заявил."):
         assert mend_mojibake(text) == (text, 0)
     assert mend_mojibake("Ã©tÃ©") == ("été", 2)
 
