@@ -57,6 +57,9 @@ def test_dateline_source_and_call_to_action(seeds):
         ("To play this video you need to enable JavaScript in your browser.", "media_player"),
         ("2 November 2014 Last updated at 17:20 GMT", "dateline"),
         ("Updated 2 May 2021, 10:30 GMT", "dateline"),
+        ("10:32 GMT", "dateline"),  # a live page's timestamps
+        ("Posted at 10:15", "dateline"),
+        ("9.41am", "dateline"),
     ],
 )
 def test_player_notices_and_updated_datelines(line, rule):
@@ -73,6 +76,7 @@ def test_player_notices_and_updated_datelines(line, rule):
         "In 2021-12 the figures were revised, the ministry said.",
         "Media playback on this device is fine, he said.",
         "The video is not available in Russia, the company said.",
+        "The 10:15 train to Portsmouth was cancelled.",
     ],
 )
 def test_article_text_is_not_boilerplate(text):

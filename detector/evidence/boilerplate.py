@@ -27,6 +27,14 @@ _PLAYER_NOTICE = re.compile(
     r"[.!]?$",
     re.IGNORECASE,
 )
+# A time alone on its line: a live page's or a byline's timestamp ("10:32 GMT", "Posted at 10:15",
+# "9.41am"); a bare "10:15" is _PLAYER's, which a player's clock and a live page share.
+_ZONE = r"(?:gmt|bst|utc|cet|cest|et|est|edt|ct|cst|cdt|pt|pst|pdt|ist|jst|aest|msk)"
+_TIME_LINE = re.compile(
+    r"^(?:(?:posted|updated|published|last updated)(?:\s+at|\s*:)?\s+)?"
+    rf"(?:\d{{1,2}}:\d{{2}}\s*(?:am|pm)?(?:\s*{_ZONE})?|\d{{1,2}}\.\d{{2}}\s*(?:am|pm)(?:\s*{_ZONE})?)$",
+    re.IGNORECASE,
+)
 _MONTH = r"(?:jan|feb|mar|apr|may|jun|jul|aug|sep|sept|oct|nov|dec)[a-z]*\.?"
 _DAY = r"(?:mon|tue|tues|wed|thu|thur|thurs|fri|sat|sun)[a-z]*\.?"
 _DATE_LINE = re.compile(
@@ -118,11 +126,13 @@ def line_rule(text: str) -> tuple[str, str, float] | None:
     if key in UI_LINES:
         return "page_furniture", f"page furniture: “{text.strip()}”", 0.9
     if _PLAYER.match(key):
-        return "media_player", "media-player time display", 0.9
+        return "media_player", "a time display alone on its line (a media player's clock or a live page's timestamp)", 0.9
     if _PLAYER_NOTICE.match(key):
         return "media_player", "a media player's notice, not article text", 0.9
     if _DATE_LINE.match(key):
         return "dateline", "a date on a line of its own (masthead or byline)", 0.8
+    if _TIME_LINE.match(key):
+        return "dateline", "a time on a line of its own (a byline's or a live page's timestamp)", 0.8
     if _URL_LINE.match(text.strip()):
         return "url_line", "a bare link or source line", FLAGGING_CONFIDENCE
     if _SEPARATOR.match(key):
