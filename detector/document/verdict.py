@@ -37,6 +37,7 @@ from detector.labels import (
     VERDICT_SPUN,
 )
 from detector.report import SentenceScore
+from detector.text.words import excerpt
 
 
 @dataclass(frozen=True)
@@ -138,8 +139,7 @@ def _unflagged_note(content: list[SentenceScore], flags: dict[int, set[str]], ve
     if not family or not judged or any(flags[s.index] & set(family) for s in content):
         return ""
     top = max(judged, key=lambda s: s.labels.get(kind, 0.0))
-    text = top.text if len(top.text) <= 70 else top.text[:69] + "…"
-    return f"; no sentence is flagged {kind}, the likeliest: “{text}” ({kind} {top.labels.get(kind, 0.0):.2f})"
+    return f"; no sentence is flagged {kind}, the likeliest: “{excerpt(top.text, 70)}” ({kind} {top.labels.get(kind, 0.0):.2f})"
 
 
 def _length_note(head: DocumentHead, bar: float) -> str:

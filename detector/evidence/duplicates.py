@@ -24,7 +24,7 @@ from detector.evidence.base import Evidence, EvidenceFinder, Findings, Span, add
 from detector.evidence.boilerplate import line_rule
 from detector.labels import BOILERPLATE, DUPLICATE
 from detector.text.segment import Document, Sentence
-from detector.text.words import content_stems, is_title_case, normalise, words
+from detector.text.words import content_stems, excerpt, is_title_case, normalise, words
 
 
 @dataclass
@@ -172,10 +172,6 @@ def _unit_name(doc: Document, repeat: Sentence, original: Sentence) -> str:
     return "line" if whole else "sentence"
 
 
-def _quote(text: str, limit: int = 80) -> str:
-    return text if len(text) <= limit else text[: limit - 1] + "…"
-
-
 class DuplicateFinder(EvidenceFinder):
     name = "duplicates"
 
@@ -202,7 +198,7 @@ class DuplicateFinder(EvidenceFinder):
                 Evidence(
                     type=BOILERPLATE if headline_like else DUPLICATE,
                     rule="repeated_line" if headline_like else "exact_repeat",
-                    message=f"repeats an earlier {_unit_name(doc, s, original)} word for word: “{_quote(original.text)}”",
+                    message=f"repeats an earlier {_unit_name(doc, s, original)} word for word: “{excerpt(original.text)}”",
                     confidence=0.9 if headline_like else 0.95,
                     related=(Span.of(doc, original.start, original.end),),
                 ),
@@ -282,7 +278,7 @@ class DuplicateFinder(EvidenceFinder):
                 evidence = Evidence(
                     type=DUPLICATE,
                     rule="reworded_copy",
-                    message=f"{verb} another passage in other words (cosine {cos:.2f}): “{_quote(other.text)}”",
+                    message=f"{verb} another passage in other words (cosine {cos:.2f}): “{excerpt(other.text)}”",
                     confidence=confidence,
                     related=(Span.of(doc, other.start, other.end),),
                 )

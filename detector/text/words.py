@@ -51,3 +51,8 @@ def is_title_case(text: str) -> bool:
     if len(long_words) < 3:
         return False
     return sum(w[0].isupper() for w in long_words) / len(long_words) >= 0.8
+
+
+def excerpt(text: str, limit: int = 80) -> str:
+    """`text` cut to at most `limit` characters, an ellipsis marking the cut: a passage quoted in a reason."""
+    return text if len(text) <= limit else text[: limit - 1] + "…"
