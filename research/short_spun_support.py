@@ -25,13 +25,11 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from detector import Detector  # noqa: E402
-from detector.document.features import content_sentences, document_features  # noqa: E402
-from detector.document.head import not_clean  # noqa: E402
-from detector.labels import SPUN, VERDICT_CLEAN  # noqa: E402
+from detector.labels import SPUN  # noqa: E402
 from training.config import TrainConfig  # noqa: E402
 from training.corpus import CorpusBuilder  # noqa: E402
 from training.documents import spun_documents  # noqa: E402
-from training.fit_short_bars import BUCKETS, CUTS, SPANS, bucket  # noqa: E402
+from training.fit_short_bars import BUCKETS, CUTS, SPANS, bucket, head_call  # noqa: E402
 from training.sources import VALIDATION  # noqa: E402
 
 SUPPORT_BARS = (0.0, 0.3, 0.5, 0.7, None)  # None: a sentence flagged spun at the threshold
@@ -39,19 +37,15 @@ SUPPORT_BARS = (0.0, 0.3, 0.5, 0.7, None)  # None: a sentence flagged spun at th
 
 def scored(detector, texts: list[tuple[str, str]]) -> list[dict]:
     """(group, text) -> the head's call on each, and its sentences' strongest spun probability."""
-    head, threshold = detector.document_head, detector.config.threshold
     rows = []
     for (_, report), (group, _) in zip(detector.score_many(t for _, t in texts), texts):
-        features = document_features(report.sentences, threshold, document_mt=detector.document_mt_logit(report.sentences, threshold))
-        probs = head.probabilities(features)
-        content = report.content_sentences
-        learned = any(s.learned for s in content_sentences(report.sentences, threshold))
+        call, content = head_call(detector, report), report.content_sentences
         rows.append(
             {
                 "group": group,
                 "content": content,
-                "called": learned and not_clean(probs) >= head.bar(content),
-                "likelier": max((c for c in probs if c != VERDICT_CLEAN), key=probs.get),
+                "called": call.learned and call.score >= call.head.bar(content),
+                "likelier": call.likelier,
                 "max_spun": max((s.labels.get(SPUN, 0.0) for s in report.sentences if s.learned), default=0.0),
             }
         )

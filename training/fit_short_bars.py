@@ -66,17 +66,9 @@ def short_documents(detector, config: TrainConfig, mt_blocks: int, mt_check: boo
     mt = mt[:: max(1, len(mt) // mt_blocks)][:mt_blocks]
     chosen = [(i % 2, b) for group in (clean, mt) for i, b in enumerate(group)]
     texts = [("\n".join(b.lines[:k]), half, b, k) for half, b in chosen for k in CUTS]
-    threshold = detector.config.threshold
     out = []
     for (_, report), (_, half, block, k) in zip(detector.score_many(t for t, *_ in texts), texts):
-        similarity = (report.mt_check or {}).get("similarity")
-        judged = not mt_check or similarity is not None
-        head = detector.mt_check_head if mt_check and judged else detector.document_head
-        document_mt = detector.document_mt_logit(report.sentences, threshold)
-        features = document_features(report.sentences, threshold, roundtrip=similarity if judged else None, document_mt=document_mt)
-        probs = head.probabilities(features)
-        likelier = max((c for c in probs if c != VERDICT_CLEAN), key=probs.get)
-        learned = any(s.learned for s in content_sentences(report.sentences, threshold))
+        call = head_call(detector, report, mt_check)
         out.append(
             ShortDocument(
                 half,
@@ -84,13 +76,40 @@ def short_documents(detector, config: TrainConfig, mt_blocks: int, mt_check: boo
                 not block.machine_translated,
                 k,
                 report.content_sentences,
-                learned,
-                not_clean(probs),
-                likelier,
-                judged,
+                call.learned,
+                call.score,
+                call.likelier,
+                call.judged,
             )
         )
     return out
+
+
+@dataclass(frozen=True)
+class HeadCall:
+    """What a document head makes of a scored document, read from its report."""
+
+    head: DocumentHead  # the head that judges it
+    score: float  # 1 - P(clean)
+    likelier: str  # the likelier artifact class
+    learned: bool  # long enough for learned scores (document/confidence.py)
+    judged: bool  # by the head asked for (with mt_check: some sentence was round-tripped)
+
+
+def head_call(detector, report, mt_check: bool = False) -> HeadCall:
+    """The default head's call on `report`, or with `mt_check` the MT-check head's where the round
+    trip read a sentence (else the default head's, as `detector score --mt-check` judges it)."""
+    threshold = detector.config.threshold
+    similarity = (report.mt_check or {}).get("similarity")
+    judged = not mt_check or similarity is not None
+    head = detector.mt_check_head if mt_check and judged else detector.document_head
+    document_mt = detector.document_mt_logit(report.sentences, threshold)
+    probs = head.probabilities(
+        document_features(report.sentences, threshold, roundtrip=similarity if judged else None, document_mt=document_mt)
+    )
+    likelier = max((c for c in probs if c != VERDICT_CLEAN), key=probs.get)
+    learned = any(s.learned for s in content_sentences(report.sentences, threshold))
+    return HeadCall(head, not_clean(probs), likelier, learned, judged)
 
 
 def bucket(content: int) -> int | None:
