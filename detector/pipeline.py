@@ -28,8 +28,8 @@ from detector.evidence import default_finders, find_many
 from detector.evidence.base import Findings
 from detector.evidence.swapped_words import swapped_words
 from detector.io.dates import parse_date
-from detector.io.decode import DEFAULT_MAX_CHARS, check_text, decode_bytes, mend_mojibake, without_surrogates
-from detector.io.html import looks_like_html, segment_html
+from detector.io.decode import DEFAULT_MAX_CHARS, check_text, decode_bytes, looks_like_html, mend_mojibake, without_surrogates
+from detector.io.html import segment_html
 from detector.io.records import TextRecord
 from detector.labels import ARTIFACT_TYPES, SPUN, VERDICT_UNSUPPORTED_LANGUAGE
 from detector.report import DocumentReport, SentenceScore
@@ -193,12 +193,19 @@ class Detector:
         elif not isinstance(text, str):
             raise InputError("bad_type", f"expected text or bytes, got {type(text).__name__}")
         text, surrogates = without_surrogates(text)
-        check_text(text, self.config.max_chars)
+        is_html = html if html is not None else looks_like_html(text)
+        check_text(text, self.config.max_chars, html=is_html)
         text, mojibake = mend_mojibake(text)
-        if html if html is not None else looks_like_html(text):
+        if is_html:
             doc = segment_html(text, self.config.language)
             if not doc.sentences:
                 raise InputError("empty", "the HTML has no readable text; nothing to score")
+            if len(doc.text) > self.config.max_chars:
+                raise InputError(
+                    "too_large",
+                    f"the page's article text has {len(doc.text):,} characters, over the limit of {self.config.max_chars:,}; "
+                    "split it or raise the limit (--max-chars)",
+                )
         else:
             doc = segment(text, language=self.config.language)
         doc.encoding, doc.replaced_bytes, doc.mojibake_mended = encoding, replaced + surrogates, mojibake

@@ -67,6 +67,29 @@ def test_player_notices_and_updated_datelines(line, rule):
 
 
 @pytest.mark.parametrize(
+    ("line", "rule"),
+    [
+        ("Credit: Riot Games, ONE Esports", "image_credit"),  # a sports site's page (newspaper4k's test pages)
+        ("Screenshot by Kristine Tuting/ONE Esports", "image_credit"),
+        ("David McNew—Getty Images", "image_credit"),
+        ("(Photo by Jane Doe/Getty Images)", "image_credit"),
+        ("Photo credit: Sky Revolutions", "image_credit"),  # WMT23's ru-en reference
+        ("Image copyright Getty Images", "image_credit"),
+        ("| ADD TO CART: US$25 League of Legends Gift Card for NA server |", "shop_link"),
+        ("VIEW PRICE: Funko Pop Games League of Legends Lee Sin", "shop_link"),
+    ],
+)
+def test_picture_credits_and_shop_widgets(line, rule):
+    assert flagged(f"{line}\nThe minister said the talks went well.") == {line: rule}
+
+
+def test_a_teaser_says_which_mark_ends_it():
+    doc = segment("Make Someone's Day: A Gift Card For Gamers |\nThe minister said the talks went well.")
+    (evidence,) = BoilerplateFinder().find(doc)[0]
+    assert evidence.rule == "teaser" and evidence.message == "ad or link teaser (a headline ending in “|”)"
+
+
+@pytest.mark.parametrize(
     "text",
     [
         "Russian President Vladimir Putin Hails Model Relations With China\nPutin spoke with Xi on Wednesday. It went well.",
@@ -77,6 +100,11 @@ def test_player_notices_and_updated_datelines(line, rule):
         "Media playback on this device is fine, he said.",
         "The video is not available in Russia, the company said.",
         "The 10:15 train to Portsmouth was cancelled.",
+        "Photo: Protesters gather outside parliament on Tuesday as police watch.",  # a caption, not a credit
+        "Photos: Following restorations, Egypt inaugurates the Djehuty and Hery tombs",  # a gallery's headline
+        "(Reuters)",  # a story's source
+        "Buy now, pay later schemes are growing, the regulator said.",
+        "Get it done, she said.",
     ],
 )
 def test_article_text_is_not_boilerplate(text):
@@ -88,3 +116,44 @@ def test_evidence_type_and_span(seeds):
     ev = next(iter(BoilerplateFinder().find(doc).values()))[0]
     assert ev.type == BOILERPLATE
     assert doc.text[ev.spans[0].start : ev.spans[0].end] == ev.spans[0].text
+
+
+def test_a_credit_and_a_shop_line_are_flagged_in_the_report(baseline_detector):
+    report = baseline_detector.score(
+        "Credit: Riot Games, ONE Esports\nThe team won the final on Sunday, its fourth title.\nVIEW PRICE: Funko Pop Games Lee Sin"
+    )
+    flags = [s.flagged_types(report.threshold) for s in report.sentences]
+    assert flags == [["boilerplate"], [], ["boilerplate"]]
+
+
+def test_related_links_and_a_list_of_the_sites_other_stories():
+    """TIME's page (newspaper4k's test pages): "Read more:" links in the story and a "More Must-Reads" list."""
+    text = (
+        "Hansen said the crisis will have to be met with geoengineering.\n"
+        "Read more: A Controversial Technology Is Creating an Unprecedented Rift Among Climate Scientists\n"
+        "Related: Manchester United suffer Luke Shaw blow in defeat at PSV\n"
+        "Mann disputes the paper's conclusions.\n"
+        "More Must-Reads From TIME\n"
+        "- The Struggle to Save Lives Inside Gaza’s Hospitals\n"
+        "- Is Using the Snooze Button Bad for You?\n"
+        "- The Best Inventions of 2023"
+    )
+    doc = segment(text)
+    findings = BoilerplateFinder().find(doc)
+    rules = {doc.sentences[i].text: (evs[0].rule, evs[0].confidence) for i, evs in findings.items()}
+    assert rules["Related: Manchester United suffer Luke Shaw blow in defeat at PSV"] == ("related_link", 0.85)
+    assert rules["- Is Using the Snooze Button Bad for You?"] == ("link_list", 0.85)  # a question headline stays in the list
+    assert rules["- The Best Inventions of 2023"] == ("link_list", 0.85)
+    assert "Mann disputes the paper's conclusions." not in rules and len(rules) == 6
+
+
+def test_a_link_list_ends_before_the_captions_and_before_a_line_of_sentences():
+    text = "Most popular\n- The Best Inventions of 2023\nThe rally drew crowds. Organisers said 5,000 came\n- Another Headline Here Today"
+    doc = segment(text)
+    flagged_lines = {doc.sentences[i].paragraph for i in BoilerplateFinder().find(doc)}
+    assert flagged_lines == {0, 1}
+    caption = "The sun rises over an oil field near Lost Hills, California. David McNew—Getty Images"
+    doc = segment(f"Most popular\n- The Best Inventions of 2023\n{caption}", caption_ranges=[(43, 43 + len(caption))])
+    findings = BoilerplateFinder().find(doc)
+    rules = [(doc.sentences[i].text, e[0].rule) for i, e in sorted(findings.items())]
+    assert rules == [("Most popular", "page_furniture"), ("- The Best Inventions of 2023", "link_list")]  # the caption is not

@@ -189,6 +189,15 @@ def test_exact_repeat_of_a_story_sentence_is_a_duplicate(finder):
     assert findings[2][0].related[0].start == 0
 
 
+def test_a_sentence_said_again_in_its_own_paragraph_is_not_flagged(finder):
+    """A court transcript (CNN, newspaper4k's test pages): the justice repeats himself in one paragraph."""
+    said = "I’m not making that point."
+    doc = segment(f"Alito cut her off: “No, {said[0].lower()}{said[1:]} I tried to make it clear. {said} {said} There is a risk, right?”")
+    assert finder.find(doc) == {}
+    on_lines = segment(f"{said}\nAnother line of the story follows here.\n{said}")
+    assert [e.rule for e in finder.find(on_lines)[2]] == ["repeated_line"]  # a repeated line still is
+
+
 @pytest.mark.parametrize(
     ("first", "second"),
     [

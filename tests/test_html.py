@@ -1,6 +1,7 @@
 import pytest
 
-from detector.io.html import extract_html, looks_like_html, segment_html
+from detector.io.decode import looks_like_html
+from detector.io.html import extract_html, segment_html
 from detector.io.html_stream import extract_streamed
 from detector.text.segment import CAPTION
 

@@ -6,9 +6,10 @@ import pytest
 from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
+from detector import Detector
 from detector.errors import InputError
 from detector.io.decode import DecodedText, check_text, decode_bytes, mend_mojibake, without_surrogates
-from detector.io.readers import read_jsonl
+from detector.io.readers import iter_records, read_jsonl
 from detector.io.records import TextRecord
 
 
@@ -51,6 +52,27 @@ def test_too_large_is_refused_with_a_fix():
     assert "--max-chars" in exc.value.message
     with pytest.raises(InputError):
         decode_bytes(b"a" * 1000, max_chars=100)
+
+
+def test_an_html_page_may_carry_its_markup_but_not_a_longer_article(tmp_path):
+    """A news page is mostly markup (CNN's run to 2.5 MB): the page is allowed HTML_MARKUP_ALLOWANCE
+    times max_chars, its article text max_chars itself."""
+    page = "<html><head><script>" + "x" * 3000 + "</script></head><body><p>The council met on Tuesday.</p></body></html>"
+    assert check_text(page, max_chars=1000, html=True) == page
+    assert decode_bytes(page.encode(), max_chars=1000).text == page
+    with pytest.raises(InputError) as exc:
+        check_text(page, max_chars=100, html=True)
+    assert exc.value.code == "too_large" and "20 times --max-chars" in exc.value.message
+    small = Detector.from_pretrained("evidence-baseline", max_chars=1000)
+    assert small.to_document(page).sentences[0].text == "The council met on Tuesday."
+    long_article = "<html><body>" + "".join(f"<p>Item {n}: the council met on Tuesday and voted.</p>" for n in range(60)) + "</body></html>"
+    with pytest.raises(InputError) as exc:
+        small.to_document(long_article)
+    assert exc.value.code == "too_large" and "article text" in exc.value.message
+    (tmp_path / "page.html").write_text(page)
+    (tmp_path / "notes.txt").write_text("word " * 1000)
+    records = {r.id: r for r in iter_records([str(tmp_path)], max_chars=1000)}
+    assert records["page.html"].error is None and records["notes.txt"].error.code == "too_large"
 
 
 def test_utf8_with_a_bad_byte_stays_utf8_and_counts_it():

@@ -10,7 +10,7 @@ import re
 
 from detector.evidence.base import FLAGGING_CONFIDENCE, Evidence, EvidenceFinder, Findings, Span, add
 from detector.labels import BOILERPLATE
-from detector.text.segment import Document
+from detector.text.segment import CAPTION, Document
 from detector.text.words import is_title_case, words
 
 _TEMPLATE = re.compile(r"\{\{[#^/!>&]?\s*[\w.\-]+\s*\}\}|\{%.*?%\}|<%.*?%>|\$\{[\w.]+\}")
@@ -43,6 +43,28 @@ _DATE_LINE = re.compile(
     rf"(?:,?\s+(?:(?:last\s+)?updated(?:\s+at)?\s+)?\d{{1,2}}:\d{{2}}\s*(?:am|pm)?(?:\s*[A-Z]{{2,4}})?)?$",
     re.IGNORECASE,
 )
+# A picture's credit alone on its line ("Credit: Riot Games, ONE Esports", "Photo: AP", "Screenshot
+# by Kristine Tuting/ONE Esports", "(Photo by Jane Doe/Getty Images)", "Image copyright Reuters",
+# "David McNew—Getty Images"): a few words naming who made the picture, no sentence. "Photos: ..."
+# heads a gallery, and "(Reuters)" alone names a story's source: neither is a credit.
+_AGENCY = r"(?:getty images|afp|reuters|ap|ap photo|associated press|epa|shutterstock|alamy|pa media|pa wire|istock|istockphoto|bloomberg)"
+_CREDIT_LINE = re.compile(
+    r"^\(?(?:(?:(?:photo|image|picture|video|graphic|illustration)\s+)?credits?\s*:"
+    r"|(?:photo|image|picture|photograph|illustration|graphic)\s*(?:courtesy(?: of)?)?\s*:"
+    r"|(?:photo|image|picture|screenshot|illustration|graphic|video)s?\s+(?:by|courtesy of|via)\s"
+    r"|image (?:copyright|source)\b"
+    rf"|[\w.' -]{{2,40}}\s*[/—–|]\s*{_AGENCY}\)?$)",
+    re.IGNORECASE,
+)
+CREDIT_MAX_WORDS = 10
+# A shop widget's button text with its product ("ADD TO CART: US$25 Gift Card", "VIEW PRICE: ..."),
+# what affiliate boxes leave in the article's text.
+_SHOP_LINE = re.compile(
+    r"^(?:add to (?:cart|basket|bag)|buy (?:now|it now|on amazon)|shop now|view (?:price|deal|product|offer)"
+    r"|check (?:price|availability)|see (?:price|deal|offer)|get (?:it|the deal|this deal))\b\s*(?:[:!–—-]|$)",
+    re.IGNORECASE,
+)
+SHOP_MAX_WORDS = 16
 _URL_LINE = re.compile(r"^(?:(?:source|sources|via|link|read more)\s*:\s*)?(?:https?://|www\.)\S+$", re.IGNORECASE)
 UI_LINES = {
     "related articles",
@@ -103,6 +125,16 @@ _CALL_TO_ACTION = re.compile(
     r"subscribe (?:to|for|now)\b|download (?:the|our) app\b|also read\b|watch:|read also\b)",
     re.IGNORECASE,
 )
+# A link to another story set in the text: "Read more: <its headline>", "Related: ...", "See also: ...".
+_RELATED_LINK = re.compile(r"^(?:read more|read next|more on this|see also|related)\s*:\s*\S", re.IGNORECASE)
+# A heading over a list of links to the site's other stories ("More Must-Reads From TIME",
+# "More stories from CNN", "Most popular", "Top stories"): a few words, no sentence.
+_LIST_HEADER = re.compile(
+    r"^(?:(?:more|other|related|recommended|popular|latest|top|trending)\b(?=.*\b(?:from|stories|articles|reads|must-reads|news|coverage|videos)\b)"
+    r"|most (?:read|popular|viewed|shared|watched)$|editor'?s? picks$|don'?t miss$|what to read next$)",
+    re.IGNORECASE,
+)
+LIST_HEADER_MAX_WORDS = 6
 _TERMINAL = tuple(".!?…:;")
 _CLOSERS = "\"'”’)]»"
 MASTHEAD_MAX_WORDS = 8
@@ -116,6 +148,11 @@ def _line_key(text: str) -> str:
     return " ".join(text.lower().split()).strip(" :·•|")
 
 
+def _is_list_header(text: str) -> bool:
+    key = _line_key(text)
+    return key in _LIST_HEADERS or (len(words(text)) <= LIST_HEADER_MAX_WORDS and bool(_LIST_HEADER.match(key)))
+
+
 def line_rule(text: str) -> tuple[str, str, float] | None:
     """The rule a whole line of page debris matches, as (rule, message, confidence), or None."""
     key = _line_key(text)
@@ -125,6 +162,8 @@ def line_rule(text: str) -> tuple[str, str, float] | None:
         return "template_tag", "contains an unrendered template tag", 0.8
     if key in UI_LINES:
         return "page_furniture", f"page furniture: “{text.strip()}”", 0.9
+    if _is_list_header(text):
+        return "page_furniture", f"page furniture: a heading over links to other stories (“{text.strip()}”)", 0.9
     if _PLAYER.match(key):
         return "media_player", "a time display alone on its line (a media player's clock or a live page's timestamp)", 0.9
     if _PLAYER_NOTICE.match(key):
@@ -133,12 +172,18 @@ def line_rule(text: str) -> tuple[str, str, float] | None:
         return "dateline", "a date on a line of its own (masthead or byline)", 0.8
     if _TIME_LINE.match(key):
         return "dateline", "a time on a line of its own (a byline's or a live page's timestamp)", 0.8
+    if _CREDIT_LINE.match(key) and len(words(text)) <= CREDIT_MAX_WORDS and not _ends_sentence(text):
+        return "image_credit", "a picture's credit line (photographer or agency), not article text", FLAGGING_CONFIDENCE
+    if _SHOP_LINE.match(key) and len(words(text)) <= SHOP_MAX_WORDS:
+        return "shop_link", "a shop widget's button and product (an affiliate box), not article text", FLAGGING_CONFIDENCE
     if _URL_LINE.match(text.strip()):
         return "url_line", "a bare link or source line", FLAGGING_CONFIDENCE
     if _SEPARATOR.match(key):
         return "separator", "a separator line", FLAGGING_CONFIDENCE
-    if _TEASER.search(text) and is_title_case(text):
-        return "teaser", "ad or link teaser (a headline ending in a dash)", FLAGGING_CONFIDENCE
+    teaser = _TEASER.search(text)
+    if teaser and is_title_case(text):
+        mark = "“|”" if teaser.group().strip() == "|" else "a dash"
+        return "teaser", f"ad or link teaser (a headline ending in {mark})", FLAGGING_CONFIDENCE
     return None
 
 
@@ -162,25 +207,45 @@ class BoilerplateFinder(EvidenceFinder):
         in_link_list = False
         for n, (p, text) in enumerate(zip(doc.paragraphs, texts)):
             rule = rules[n]
-            unpunctuated = not _ends_sentence(text) and len(words(text)) <= 30
+            members = doc.paragraph_sentences(p.index)
+            # a headline: no final stop, or a title-case question ("Is Using the Snooze Button Bad for You?");
+            # not a caption ("... near Lost Hills, California. David McNew—Getty Images"), nor a line with a
+            # sentence ended by a full stop inside it
+            unpunctuated = (
+                p.kind != CAPTION
+                and (not _ends_sentence(text) or (text.rstrip(_CLOSERS).endswith("?") and is_title_case(text)))
+                and len(words(text)) <= 30
+                and not any(s.text.rstrip(_CLOSERS).endswith(".") for s in members[:-1])
+            )
             if rule is None and in_link_list and unpunctuated:
                 rule = ("link_list", "headline in a list of links to other articles", FLAGGING_CONFIDENCE)
             elif rule is None and unpunctuated and is_title_case(text):
                 near = [t for t in texts[max(0, n - 2) : n + 3] if not _ends_sentence(t) and is_title_case(t)]
                 if len(near) >= 3:
                     rule = ("link_list", "one of several headline-style lines in a row (a link list)", 0.75)
-            if _line_key(text) in _LIST_HEADERS:
+            if _is_list_header(text):
                 in_link_list = True
             elif rule is None and not unpunctuated:
                 in_link_list = False
-            members = doc.paragraph_sentences(p.index)
             if rule is not None:
                 name, message, confidence = rule
                 for s in members:
                     add(findings, s.index, Evidence(BOILERPLATE, name, message, confidence, (Span.of(doc, p.start, p.end),)))
                 continue
             for s in members:
-                if _CALL_TO_ACTION.match(s.text):
+                if _RELATED_LINK.match(s.text):
+                    add(
+                        findings,
+                        s.index,
+                        Evidence(
+                            BOILERPLATE,
+                            "related_link",
+                            "a link to another story (“Read more: …”), not article text",
+                            FLAGGING_CONFIDENCE,
+                            (Span.of(doc, s.start, s.end),),
+                        ),
+                    )
+                elif _CALL_TO_ACTION.match(s.text):
                     add(
                         findings,
                         s.index,

@@ -180,6 +180,10 @@ class DuplicateFinder(EvidenceFinder):
         self.config = config or DuplicateConfig()
 
     def _exact_repeats(self, doc: Document, findings: Findings) -> None:
+        """Sentences repeated word for word. Not one repeated inside its own paragraph: that is a
+        speaker or a writer saying it again ("No, I'm not making that point. ... I'm not making that
+        point. I'm not making that point.", a court transcript), where a scraper repeats lines and a
+        mill its captions."""
         first_seen: dict[str, int] = {}
         for s in doc.sentences:
             key = normalise(s.text)
@@ -189,8 +193,8 @@ class DuplicateFinder(EvidenceFinder):
                 first_seen[key] = s.index
                 continue
             original = doc.sentences[first_seen[key]]
-            if _is_title_restated(doc, original, s):
-                continue
+            if _is_title_restated(doc, original, s) or original.paragraph == s.paragraph:
+                continue  # a title its story repeats; a sentence said again in its own paragraph
             headline_like = len(words(s.text)) < 6 or is_title_case(s.text) or line_rule(s.text) is not None
             add(
                 findings,

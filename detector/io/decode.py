@@ -20,6 +20,10 @@ from dataclasses import dataclass
 from detector.errors import InputError
 
 DEFAULT_MAX_CHARS = 1_000_000  # about 150,000 words: far beyond any news article
+# An HTML page may carry this many times `max_chars` of markup: a news page's scripts, styles and
+# navigation run to 20-200 times its article (CNN's pages: 2.5 MB around 15,000 characters of
+# story). Its extracted text is held to `max_chars` itself.
+HTML_MARKUP_ALLOWANCE = 20
 # UTF-8 unless bad bytes pass this share of all bytes AND outnumber the valid multi-byte sequences
 # this many times: corruption of 1% of a UTF-8 file's bytes makes at most ~4% of them bad.
 LEGACY_MIN_BAD_SHARE = 0.05
@@ -88,15 +92,39 @@ def without_surrogates(text: str) -> tuple[str, int]:
     return _SURROGATE.subn("\ufffd", text)
 
 
-def check_text(text: str, max_chars: int = DEFAULT_MAX_CHARS) -> str:
-    """Refuse text that cannot be an article: empty, too long, or mostly control characters."""
+def looks_like_html(text: str) -> bool:
+    """True when the text opens like an HTML document or fragment (a cheap sniff, not a parse)."""
+    head = text[:2048].lstrip().lower()
+    return head.startswith(("<!doctype html", "<html", "<head", "<body", "<article", "<div", "<p>", "<p ")) or bool(
+        re.search(r"<(html|body|article|p|div|figure|figcaption)[\s>]", head)
+    )
+
+
+def char_limit(max_chars: int, html: bool) -> int:
+    """Characters an input may have: `max_chars` of text, or a page's markup allowance for HTML."""
+    return max_chars * HTML_MARKUP_ALLOWANCE if html else max_chars
+
+
+def byte_limit(head: bytes, max_chars: int) -> int:
+    """Bytes a reader may take for an input that begins with `head` (UTF-8: 4 bytes a character)."""
+    return 4 * char_limit(max_chars, looks_like_html(head[:4096].decode("utf-8", errors="replace"))) + 4
+
+
+def _too_large(size: int, unit: str, max_chars: int, html: bool) -> InputError:
+    what = "HTML page" if html else ("document" if unit == "characters" else "file")
+    limit = f"{char_limit(max_chars, html):,} characters"
+    if html:
+        limit += f" ({HTML_MARKUP_ALLOWANCE} times --max-chars, for its markup)"
+    return InputError("too_large", f"the {what} has {size:,} {unit}, over the limit of {limit}; split it or raise the limit (--max-chars)")
+
+
+def check_text(text: str, max_chars: int = DEFAULT_MAX_CHARS, html: bool = False) -> str:
+    """Refuse text that cannot be an article: empty, too long, or mostly control characters.
+    `html`: the text is a page, allowed its markup (`HTML_MARKUP_ALLOWANCE`)."""
     if not text.strip():
         raise InputError("empty", "the document is empty or whitespace only; nothing to score")
-    if len(text) > max_chars:
-        raise InputError(
-            "too_large",
-            f"the document has {len(text):,} characters, over the limit of {max_chars:,}; split it or raise the limit (--max-chars)",
-        )
+    if len(text) > char_limit(max_chars, html):
+        raise _too_large(len(text), "characters", max_chars, html)
     if "\x00" in text[:65536] or _control_share(text) > 0.05:
         raise InputError("binary", "the document looks like binary data, not text; give a text or HTML file")
     return text
@@ -110,7 +138,7 @@ def _with_bom(data: bytes, max_chars: int) -> DecodedText | None:
             else:  # UTF-16/32: bad code units become U+FFFD, counted as such
                 text = data.decode(encoding, errors="replace")
                 bad = text.count("\ufffd")
-            return DecodedText(check_text(text, max_chars), encoding, bad)
+            return DecodedText(check_text(text, max_chars, looks_like_html(text)), encoding, bad)
     return None
 
 
@@ -142,11 +170,8 @@ def decode_bytes(data: bytes, max_chars: int = DEFAULT_MAX_CHARS) -> DecodedText
     code page only on strong evidence (see the module doc). `encoding` says which was used."""
     if not data.strip():
         raise InputError("empty", "the file is empty or whitespace only; nothing to score")
-    if len(data) > 4 * max_chars + 4:
-        raise InputError(
-            "too_large",
-            f"the file has {len(data):,} bytes, over the limit of {max_chars:,} characters; split it or raise the limit (--max-chars)",
-        )
+    if len(data) > byte_limit(data, max_chars):
+        raise _too_large(len(data), "bytes", max_chars, byte_limit(data, max_chars) > 4 * max_chars + 4)
     bom = _with_bom(data, max_chars)
     if bom is not None:
         return bom
@@ -154,6 +179,6 @@ def decode_bytes(data: bytes, max_chars: int = DEFAULT_MAX_CHARS) -> DecodedText
         raise InputError("binary", "the file looks like binary data (it has NUL bytes); give a text or HTML file")
     text, bad, good = decode_utf8_lenient(data)
     if bad == 0 or (good > 0 and not (bad > LEGACY_MIN_BAD_SHARE * len(data) and bad > LEGACY_MIN_BAD_PER_GOOD * good)):
-        return DecodedText(check_text(text, max_chars), "utf-8", bad)
+        return DecodedText(check_text(text, max_chars, looks_like_html(text)), "utf-8", bad)
     text, encoding, replaced = _legacy(data)
-    return DecodedText(check_text(text, max_chars), encoding, replaced)
+    return DecodedText(check_text(text, max_chars, looks_like_html(text)), encoding, replaced)

@@ -67,14 +67,6 @@ def page_date(html: str) -> str | None:
         return None
 
 
-def looks_like_html(text: str) -> bool:
-    """True when the text opens like an HTML document or fragment (a cheap sniff, not a parse)."""
-    head = text[:2048].lstrip().lower()
-    return head.startswith(("<!doctype html", "<html", "<head", "<body", "<article", "<div", "<p>", "<p ")) or bool(
-        re.search(r"<(html|body|article|p|div|figure|figcaption)[\s>]", head)
-    )
-
-
 def _normalise(text: str) -> str:
     return _SPACES.sub(" ", text).strip()
 

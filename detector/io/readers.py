@@ -19,7 +19,7 @@ from typing import BinaryIO, Iterable, Iterator
 
 from detector.errors import InputError
 from detector.io.dates import record_date
-from detector.io.decode import DEFAULT_MAX_CHARS, decode_utf8_lenient
+from detector.io.decode import DEFAULT_MAX_CHARS, HTML_MARKUP_ALLOWANCE, byte_limit, decode_utf8_lenient
 from detector.io.records import TextRecord
 
 JSONL_SUFFIXES = (".jsonl", ".ndjson")
@@ -30,8 +30,14 @@ STDIN = "-"
 def _too_big(size: int, max_chars: int) -> InputError:
     return InputError(
         "too_large",
-        f"the file has {size:,} bytes, over the limit of {max_chars:,} characters; split it or raise --max-chars",
+        f"the file has {size:,} bytes, over the limit of {max_chars:,} characters "
+        f"({HTML_MARKUP_ALLOWANCE} times that for an HTML page); split it or raise --max-chars",
     )
+
+
+def _most_bytes(max_chars: int) -> int:
+    """The most bytes any input may have: an HTML page's, at 4 bytes a character."""
+    return 4 * max_chars * HTML_MARKUP_ALLOWANCE + 4
 
 
 def _plain_name(path: Path) -> str:
@@ -86,8 +92,9 @@ def _record_from_json(line: bytes, where: str) -> TextRecord:
 
 
 def read_jsonl(stream: BinaryIO, name: str, max_chars: int = DEFAULT_MAX_CHARS) -> Iterator[TextRecord]:
-    """One record per non-blank line; `id` defaults to `name:line`."""
-    limit = 4 * max_chars + 1024
+    """One record per non-blank line; `id` defaults to `name:line`. A line may hold a page's HTML,
+    so lines are held to the HTML limit here; the scorer holds text to `max_chars`."""
+    limit = _most_bytes(max_chars) + 1020
     for number, line in enumerate(stream, start=1):
         where = f"{name}:{number}"
         if len(line) > limit:
@@ -98,7 +105,9 @@ def read_jsonl(stream: BinaryIO, name: str, max_chars: int = DEFAULT_MAX_CHARS) 
 
 
 def read_file(path: Path, rid: str, max_chars: int = DEFAULT_MAX_CHARS) -> Iterator[TextRecord]:
-    limit = 4 * max_chars + 4
+    """One record for a document file (the limit is the HTML one when the file opens as HTML), or
+    one per line of a JSONL file."""
+    limit = _most_bytes(max_chars)
     try:
         if is_jsonl(path):
             with open_binary(path) as stream:
@@ -111,7 +120,7 @@ def read_file(path: Path, rid: str, max_chars: int = DEFAULT_MAX_CHARS) -> Itera
             return
         with open_binary(path) as stream:
             data = stream.read(limit + 1)  # bounded: a small .gz can inflate to gigabytes
-        if len(data) > limit:
+        if len(data) > byte_limit(data, max_chars):
             yield TextRecord(id=rid, error=_too_big(len(data), max_chars))
             return
         yield TextRecord(id=rid, text=data)
@@ -144,11 +153,10 @@ def iter_records(paths: Iterable[str], max_chars: int = DEFAULT_MAX_CHARS, stdin
 
 
 def read_stdin(stream: BinaryIO, max_chars: int = DEFAULT_MAX_CHARS) -> Iterator[TextRecord]:
-    head = stream.read(4 * max_chars + 5)
-    if len(head) > 4 * max_chars + 4 and not head.lstrip().startswith(b"{"):
-        message = (
-            f"stdin has more than {4 * max_chars + 4:,} bytes, over the limit of {max_chars:,} characters; split it or raise --max-chars"
-        )
+    head = stream.read(_most_bytes(max_chars) + 1)
+    limit = byte_limit(head, max_chars)
+    if len(head) > limit and not head.lstrip().startswith(b"{"):
+        message = f"stdin has more than {limit:,} bytes, over the limit of {max_chars:,} characters; split it or raise --max-chars"
         yield TextRecord(id=STDIN, error=InputError("too_large", message))
         return
     first = head.lstrip().split(b"\n", 1)[0]
