@@ -69,7 +69,9 @@ SERVE_INT8 = typer.Option(
 )
 SERVE_RUNTIME = typer.Option(Runtime.onnxruntime, help="Where the classifier runs: onnxruntime (the editor's default) or torch.")
 MODEL = typer.Option(None, help="A model folder, or a shipped model: default, evidence-baseline.")
-MAX_CHARS = typer.Option(DEFAULT_MAX_CHARS, help="Refuse documents longer than this many characters.")
+MAX_CHARS = typer.Option(
+    DEFAULT_MAX_CHARS, help="Refuse articles longer than this many characters (an HTML page may carry 20 times that in markup)."
+)
 QUIET = typer.Option(False, "--quiet", "-q", help="No progress bar.")
 MT_CHECK = typer.Option(
     False,
