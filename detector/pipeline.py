@@ -195,9 +195,9 @@ class Detector:
         text, surrogates = without_surrogates(text)
         is_html = html if html is not None else looks_like_html(text)
         check_text(text, self.config.max_chars, html=is_html)
-        text, mojibake = mend_mojibake(text)
-        if is_html:
+        if is_html:  # mended as extracted: the count is the article's, not the page's
             doc = segment_html(text, self.config.language)
+            mojibake = doc.mojibake_mended
             if not doc.sentences:
                 raise InputError("empty", "the HTML has no readable text; nothing to score")
             if len(doc.text) > self.config.max_chars:
@@ -207,6 +207,7 @@ class Detector:
                     "split it or raise the limit (--max-chars)",
                 )
         else:
+            text, mojibake = mend_mojibake(text)
             doc = segment(text, language=self.config.language)
         doc.encoding, doc.replaced_bytes, doc.mojibake_mended = encoding, replaced + surrogates, mojibake
         return doc

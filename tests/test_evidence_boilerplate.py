@@ -77,9 +77,15 @@ def test_player_notices_and_updated_datelines(line, rule):
         ("Image copyright Getty Images", "image_credit"),
         ("| ADD TO CART: US$25 League of Legends Gift Card for NA server |", "shop_link"),
         ("VIEW PRICE: Funko Pop Games League of Legends Lee Sin", "shop_link"),
+        ("™ & © 2013 Cable News Network, Inc., a Time Warner Company", "copyright"),
+        ("Copyright © 2023 Deutsche Welle: All contents of this article are protected by copyright law.", "copyright"),
+        ("CNN’s Christine Romans and Emily Jane Fox contributed to this report", "byline"),
+        ("Reporting By Yasmeen Abutaleb; Editing by Christian Plumb", "byline"),
+        ("Write to Alejandro de la Garza at alejandro.delagarza@time.com", "contact_line"),
+        ("Email us your stories and comments at haveyoursay@bbc.co.uk", "contact_line"),
     ],
 )
-def test_picture_credits_and_shop_widgets(line, rule):
+def test_credits_notices_and_shop_widgets(line, rule):
     assert flagged(f"{line}\nThe minister said the talks went well.") == {line: rule}
 
 
@@ -105,6 +111,10 @@ def test_a_teaser_says_which_mark_ends_it():
         "(Reuters)",  # a story's source
         "Buy now, pay later schemes are growing, the regulator said.",
         "Get it done, she said.",
+        "© Alamy One of just a few publicly available photos of the director, from his testimony in 2007",
+        "The firm said all rights reserved by the contract were waived last year, and he agreed.",
+        "Copyright law in the EU is changing fast, the commission said.",
+        "He contributed to the report on climate change published in 2019 by the panel.",
     ],
 )
 def test_article_text_is_not_boilerplate(text):
@@ -157,3 +167,11 @@ def test_a_link_list_ends_before_the_captions_and_before_a_line_of_sentences():
     findings = BoilerplateFinder().find(doc)
     rules = [(doc.sentences[i].text, e[0].rule) for i, e in sorted(findings.items())]
     assert rules == [("Most popular", "page_furniture"), ("- The Best Inventions of 2023", "link_list")]  # the caption is not
+
+
+def test_every_sentence_of_a_copyright_line_is_flagged():
+    doc = segment(
+        "The minister said the talks went well.\n™ & © 2013 Cable News Network, Inc., a Time Warner Company. All rights reserved."
+    )
+    findings = BoilerplateFinder().find(doc)
+    assert sorted(findings) == [1, 2] and {findings[i][0].rule for i in findings} == {"copyright"}

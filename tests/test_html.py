@@ -1,7 +1,7 @@
 import pytest
 
 from detector.io.decode import looks_like_html
-from detector.io.html import extract_html, segment_html
+from detector.io.html import _mended, extract_html, segment_html
 from detector.io.html_stream import extract_streamed
 from detector.text.segment import CAPTION
 
@@ -126,3 +126,33 @@ def test_a_page_s_stated_publication_date_reaches_the_report(baseline_detector):
     # a date in the running text is not guessed at
     undated = f"<html><body><article><p>Published on 5 March 2023.</p>{body}</article></body></html>"
     assert baseline_detector.score(undated, html=True).published is None
+
+
+def test_mojibake_is_mended_in_the_article_and_counted_there_only():
+    garbled = "It wasnâ€™t the cafÃ©, she said."
+    story = "".join(
+        f"<p>Paragraph {n} of the story: the council met on Tuesday and approved the budget for next year after a long debate.</p>"
+        for n in range(6)
+    )
+    page = (
+        "<html><body><nav><ul><li><a href='/'>Homeâ€™s menu Ã©tÃ©</a></li><li><a href='/b'>Sport</a></li></ul></nav>"
+        f"<article><h1>Council approves budget</h1><p>{garbled} The vote was close.</p>{story}</article></body></html>"
+    )
+    extracted = extract_html(page)
+    assert "It wasn’t the café, she said." in extracted.text and "â€" not in extracted.text
+    assert extracted.mojibake_mended == 2 and segment_html(page).mojibake_mended == 2  # ’ and é: not the menu's
+
+
+def test_captions_are_mended_apart_and_their_ranges_moved():
+    text = "Body wasnâ€™t here.\n\nThe mayorâ€™s office\nA plain caption"
+    ranges = [(len("Body wasnâ€™t here.\n\n"), len("Body wasnâ€™t here.\n\nThe mayorâ€™s office")), (len(text) - 15, len(text))]
+    mended, moved, count = _mended(text, ranges)
+    assert [mended[a:b] for a, b in moved] == ["The mayor’s office", "A plain caption"] and count == 2
+
+
+def test_a_caption_the_extractor_kept_inside_a_line_is_not_appended_again():
+    page = (
+        "<html><body><article><p>The council met on Tuesday and approved the budget for next year.</p>"
+        "<figure><img src='x.jpg'><figcaption>The mayor’s office on Tuesday</figcaption></figure></article></body></html>"
+    )
+    assert extract_html(page).text.count("The mayor’s office on Tuesday") == 1

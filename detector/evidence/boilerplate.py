@@ -57,6 +57,19 @@ _CREDIT_LINE = re.compile(
     re.IGNORECASE,
 )
 CREDIT_MAX_WORDS = 10
+# A copyright notice ("™ & © 2013 Cable News Network, Inc. All rights reserved.") and the lines that
+# credit the story's reporters ("CNN's Christine Romans contributed to this report", "Reporting by
+# Jane Doe; Editing by John Roe") or give an address ("Write to Jane Doe at jane.doe@time.com",
+# "Email us your stories at haveyoursay@bbc.co.uk"): the page's, not the story's.
+_COPYRIGHT_LINE = re.compile(
+    r"^(?:™\s*&\s*)?(?:©|\(c\)|copyright)\s*(?:©\s*)?\d{4}\b|\ball rights reserved\.?$|^©.*\bcopyright\b", re.IGNORECASE
+)  # "© Alamy: One of few photos of ..." is a caption with its credit, not a notice
+_BYLINE = re.compile(
+    r"^(?:.{0,120}\bcontributed (?:to )?(?:this|the) (?:report|story|article)|(?:additional )?reporting by\b.{0,160})[.;]?$",
+    re.IGNORECASE,
+)
+_CONTACT_LINE = re.compile(r"^(?:write to|contact|e-?mail) .{0,60}\bat \S+@\S+\.\w+\.?$", re.IGNORECASE)
+NOTICE_MAX_WORDS = 30
 # A shop widget's button text with its product ("ADD TO CART: US$25 Gift Card", "VIEW PRICE: ..."),
 # what affiliate boxes leave in the article's text.
 _SHOP_LINE = re.compile(
@@ -174,6 +187,12 @@ def line_rule(text: str) -> tuple[str, str, float] | None:
         return "dateline", "a time on a line of its own (a byline's or a live page's timestamp)", 0.8
     if _CREDIT_LINE.match(key) and len(words(text)) <= CREDIT_MAX_WORDS and not _ends_sentence(text):
         return "image_credit", "a picture's credit line (photographer or agency), not article text", FLAGGING_CONFIDENCE
+    if _COPYRIGHT_LINE.search(key) and len(words(text)) <= NOTICE_MAX_WORDS:
+        return "copyright", "a copyright notice, not article text", FLAGGING_CONFIDENCE
+    if _BYLINE.match(key) and len(words(text)) <= NOTICE_MAX_WORDS:
+        return "byline", "a line crediting the story's reporters (a byline), not article text", FLAGGING_CONFIDENCE
+    if _CONTACT_LINE.match(key) and len(words(text)) <= NOTICE_MAX_WORDS:
+        return "contact_line", "an address to write to (“Write to … at …”), not article text", FLAGGING_CONFIDENCE
     if _SHOP_LINE.match(key) and len(words(text)) <= SHOP_MAX_WORDS:
         return "shop_link", "a shop widget's button and product (an affiliate box), not article text", FLAGGING_CONFIDENCE
     if _URL_LINE.match(text.strip()):

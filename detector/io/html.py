@@ -16,6 +16,7 @@ import lxml.html
 import trafilatura
 from lxml import etree
 
+from detector.io.decode import mend_mojibake
 from detector.io.html_stream import extract_streamed
 from detector.text.segment import Document, segment
 
@@ -54,6 +55,7 @@ class ExtractedHTML:
     text: str
     caption_ranges: list[tuple[int, int]] = field(default_factory=list)
     published: str | None = None  # the page's publication date (YYYY-MM-DD) from its markup
+    mojibake_mended: int = 0  # characters of mis-decoded text mended in the article and its captions
 
 
 def page_date(html: str) -> str | None:
@@ -168,30 +170,48 @@ def _trafilatura_text(html: str) -> str | None:
     return trafilatura.extract(html, include_comments=False, include_tables=True, favor_recall=True)
 
 
+def _mended(text: str, ranges: list[tuple[int, int]]) -> tuple[str, list[tuple[int, int]], int]:
+    """`text` with its mojibake mended (decode.py), the body and each caption apart, the caption
+    ranges moved to match, and how many characters were mended. Mending the extracted text rather
+    than the page counts only what the reader sees, not a garbled menu or script."""
+    parts, moved, mended, at = [], [], 0, 0
+    for start, end in ranges:
+        gap, in_gap = mend_mojibake(text[at:start])
+        caption, in_caption = mend_mojibake(text[start:end])
+        parts.append(gap)
+        begin = sum(len(p) for p in parts)
+        parts.append(caption)
+        moved.append((begin, begin + len(caption)))
+        mended, at = mended + in_gap + in_caption, end
+    tail, in_tail = mend_mojibake(text[at:])
+    return "".join(parts) + tail, moved, mended + in_tail
+
+
 def extract_html(html: str) -> ExtractedHTML:
-    """The article text of an HTML page with its captions appended after the body."""
+    """The article text of an HTML page with its captions appended after the body, mojibake mended."""
     try:
         tree = _parse(html)
     except _TooDeep:
-        text, ranges = extract_streamed(html)
-        return ExtractedHTML(text=text, caption_ranges=ranges)  # too deep to parse: no date either
+        text, ranges, mended = _mended(*extract_streamed(html))
+        return ExtractedHTML(text=text, caption_ranges=ranges, mojibake_mended=mended)  # too deep to parse: no date either
     body = _article_text(tree) if tree is not None else None
     if not body:
         body = _fallback_text(_parse(html))  # a fresh tree: the fallback drops scripts from it
-    body_lines = {_normalise(line) for line in body.splitlines()}
+    read = "\n".join(_normalise(line) for line in body.splitlines())  # captions the extractor kept, on a line or in one
     text = body.rstrip()
     ranges: list[tuple[int, int]] = []
     for caption in _captions(tree):
-        if caption in body_lines:
+        if caption in read:
             continue  # the extractor kept this caption in the body already
         text += "\n\n" if not ranges else "\n"
         ranges.append((len(text), len(text) + len(caption)))
         text += caption
-    return ExtractedHTML(text=text, caption_ranges=ranges, published=page_date(html) if tree is not None else None)
+    text, ranges, mended = _mended(text, ranges)
+    return ExtractedHTML(text=text, caption_ranges=ranges, published=page_date(html) if tree is not None else None, mojibake_mended=mended)
 
 
 def segment_html(html: str, language: str = "en") -> Document:
     extracted = extract_html(html)
     doc = segment(extracted.text, source="html", caption_ranges=extracted.caption_ranges, language=language)
-    doc.published = extracted.published
+    doc.published, doc.mojibake_mended = extracted.published, extracted.mojibake_mended
     return doc
