@@ -467,8 +467,14 @@ def test_with_the_lm_the_page_answers_first_without_its_reading_then_with_it(pag
         assert page.locator("#view .sentence.flagged").count() > 0 and page.locator("#view .lm-word").count() == 0
         assert page.evaluate("state.report.sentences.every(s => !s.lm_words)")
         assert page.is_enabled("#score")  # a new article need not wait for the language model
+        # the slider moved while the LM reads: its report is drawn once, at the slider's threshold
+        page.evaluate(
+            "drawnAt = []; const draw = render; window.render = () => { drawnAt.push(state.threshold); draw(); };"
+            "$('threshold').value = '0.6'; $('threshold').dispatchEvent(new Event('input'))"
+        )
         page.wait_for_selector("body[data-state=scored], body[data-state=error]", timeout=125_000)
         assert page.get_attribute("body", "data-state") == "scored", page.text_content("#status")
+        assert set(page.evaluate("drawnAt")) == {0.6} and page.input_value("#threshold") == "0.6"
         assert "and the language model" in page.text_content("#status")
         assert page.evaluate("state.report.sentences.some(s => s.lm_words)") and page.locator("#view .lm-word").count() > 0
         assert not page.errors

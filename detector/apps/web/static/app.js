@@ -110,15 +110,10 @@ async function readWithLm(text, run) {
     const data = await requestReport(text, undefined, true);
     if (run !== state.run) return;
     const at = state.threshold;
-    show(data, text, true);
+    show(data, text, true, at); // drawn once, at the slider's threshold
     setStatus(`Scored ${data.sentences_total} sentences with ${data.model} and the language model.`);
-    if (at !== data.threshold) {
-      state.threshold = at;
-      $("threshold").value = String(at);
-      render();
-      await rejudge();
-    }
     document.body.dataset.state = "scored";
+    if (at !== data.threshold) await rejudge();
   } catch (err) {
     if (run !== state.run) return;
     setStatus(`Scored without the language model: its reading failed (${err.message}).`);
@@ -127,12 +122,13 @@ async function readWithLm(text, run) {
   }
 }
 
-function show(data, text, lmRead) {
+// `at`: the threshold to draw at (the report's own unless the user has moved the slider).
+function show(data, text, lmRead, at = data.threshold) {
   state.report = data;
   state.text = text;
   state.lmRead = lmRead;
-  state.threshold = data.threshold;
-  $("threshold").value = String(data.threshold);
+  state.threshold = at;
+  $("threshold").value = String(at);
   render();
 }
 
