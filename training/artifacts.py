@@ -10,8 +10,8 @@ from __future__ import annotations
 import random
 import re
 
-from detector.evidence.boilerplate import UI_LINES
 from detector.evidence.lists import LIST_PATTERN, list_items
+from detector.evidence.page_debris import UI_LINES
 
 _OPEN_QUOTE = re.compile(r"(\s)([\"“‘'])(?=\w)")
 _CLOSE_DOUBLE = re.compile(r"(?<=[\w.,!?])”")

@@ -21,7 +21,7 @@ from typing import Sequence
 import numpy as np
 
 from detector.evidence.base import Evidence, EvidenceFinder, Findings, Span, add
-from detector.evidence.boilerplate import line_rule
+from detector.evidence.page_debris import line_rule
 from detector.labels import BOILERPLATE, DUPLICATE
 from detector.text.segment import Document, Sentence
 from detector.text.words import content_stems, excerpt, is_title_case, normalise, words
