@@ -51,7 +51,8 @@ def paragraphs(path: Path) -> list[str]:
 
 def judged(lines: list[str]) -> list[tuple[int, str, float]]:
     """(letters, likeliest language, P(not English)) of each line, computed once for every threshold."""
-    return [(sum(c.isalpha() for c in line), *language.identify(line)) for line in lines]
+    judged = [language.telling_words(line) for line in lines]
+    return [(sum(c.isalpha() for c in text), *language.identify(text)) for text in judged]
 
 
 def rates(rows: list[tuple[int, str, float]], min_letters: int, min_probability: float) -> dict:
@@ -128,7 +129,7 @@ def render(result: dict) -> str:
         "# Language identification: when is a paragraph not English?",
         "",
         "- command: `python research/language_id.py --out research/language-id`",
-        "- identifier: py3langid, restricted to `detector.text.language.NEWS_LANGUAGES`; a 10-line document is unsupported when under half its judged letters are English",
+        "- identifier: py3langid, restricted to `detector.text.language.NEWS_LANGUAGES`, reading a line's `telling_words` (capitalised words, numbers, addresses and links left out); a 10-line document is unsupported when under half its judged letters are English",
         "",
         "## Selection (WMT18 dev English lines, 4 files; Portuguese = Marian en->pt of WMT18 native English)",
         "",

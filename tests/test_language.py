@@ -8,7 +8,7 @@ from typer.testing import CliRunner
 
 from detector.apps.cli import app
 from detector.labels import VERDICT_UNSUPPORTED_LANGUAGE
-from detector.text.language import english_part, find_languages
+from detector.text.language import english_part, find_languages, telling_words
 from detector.text.segment import segment
 
 GERMAN = """Die Bundesregierung hat am Dienstag neue Maßnahmen zur Stärkung der Wirtschaft beschlossen.
@@ -39,6 +39,10 @@ def test_short_lines_and_names_are_never_judged_foreign(seeds):
         assert found.language == "en" and found.skipped == () and found.english_share == 1.0
     found = find_languages(segment("Xi Jinping\n0:00\nRelated Articles\nSTARRING: Ana Pop"))
     assert found.skipped == () and found.supported
+    # a line of English that its names make Spanish to the identifier (TIME's page, newspaper4k's tests)
+    line = "Write to Alejandro de la Garza at alejandro.delagarza@time.com"
+    assert find_languages(segment(f"The council met on Tuesday.\n{line}")).skipped == ()
+    assert telling_words(line) == "to de la at"
 
 
 def test_english_part_keeps_offsets_and_renumbers_sentences():

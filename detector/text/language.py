@@ -3,8 +3,9 @@
 Each paragraph with enough letters to judge is identified with py3langid (its model ships inside
 the package; about 30 microseconds a paragraph), restricted to the languages of the world's news
 so that English is not mistaken for its close relatives in langid's long tail (Nigerian Pidgin,
-Scots). A paragraph is foreign only when the identifier is sure of it; short lines (headlines,
-captions, names, "0:00") are never judged on their own. A document whose judged text is mostly
+Scots). A paragraph is judged by its ordinary words (names, numbers, addresses and links left out),
+and is foreign only when the identifier is sure of it; short lines (headlines, captions, names,
+"0:00") are never judged on their own. A document whose judged text is mostly
 foreign gets the verdict `unsupported_language`; in a mixed one the foreign paragraphs are left
 out of scoring and the report lists them. Thresholds: research/language_id.py, on held-out data.
 """
@@ -45,6 +46,16 @@ def identify(text: str) -> tuple[str, float]:
 
 def _letters(text: str) -> int:
     return sum(ch.isalpha() for ch in text)
+
+
+def telling_words(text: str) -> str:
+    """The words that tell a text's language: not capitalised words (names, and a sentence's first
+    word, which tells little), numbers, addresses or links. "Write to Alejandro de la Garza at
+    alejandro.delagarza@time.com" is Spanish to the identifier by its name alone; what is left
+    ("to de la at") is too short to judge, as a line of names should be."""
+    return " ".join(
+        t for t in text.split() if not ("@" in t or "://" in t or any(c.isdigit() for c in t) or t.lstrip("\"'“‘(«")[:1].isupper())
+    )
 
 
 @dataclass(frozen=True)
@@ -93,7 +104,7 @@ def find_languages(doc: Document) -> LanguageFindings:
     letters: dict[str, int] = {}
     foreign: list[SkippedSpan] = []
     for paragraph in doc.paragraphs:
-        text = doc.text[paragraph.start : paragraph.end]
+        text = telling_words(doc.text[paragraph.start : paragraph.end])
         count = _letters(text)
         if count < MIN_LETTERS:
             continue
