@@ -61,12 +61,16 @@ def test_the_check_can_be_turned_off(detector):
         detector.config.language_check = True
 
 
-def test_cli_text_csv_and_filter_show_it(tmp_path):
+def test_cli_text_csv_and_filter_show_it(tmp_path, seeds):
     src = tmp_path / "in.jsonl"
     src.write_text(json.dumps({"id": "de", "text": GERMAN}) + "\n", encoding="utf-8")
     runner = CliRunner()
     text = runner.invoke(app, ["score", "-q", str(src), "--format", "text", "--model", "evidence-baseline"])
     assert "unsupported_language (de; 0% of the judged text is English): not scored" in text.stdout
+    mixed = tmp_path / "mixed.txt"
+    mixed.write_text(seeds["001"] + "\n" + FRENCH + "\n", encoding="utf-8")
+    text = runner.invoke(app, ["score", "-q", str(mixed), "--format", "text", "--model", "evidence-baseline"])
+    assert "   1 sentence in other languages not scored\n" in text.stdout
     rows = runner.invoke(app, ["score", "-q", str(src), "--format", "csv", "--model", "evidence-baseline"]).stdout
     assert "unsupported_language" in rows and ",de,0.0,3," in rows
     kept, dropped = tmp_path / "kept.jsonl", tmp_path / "dropped.jsonl"

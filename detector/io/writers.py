@@ -54,6 +54,11 @@ CSV_FIELDS = [
 PART_GLOB = "part-*.parquet"
 
 
+def _count(n: int, noun: str) -> str:
+    """A count with its noun, singular for one ("1 sentence", "3 sentences")."""
+    return f"{n} {noun}" if n == 1 else f"{n} {noun}s"
+
+
 class ResumeError(ValueError):
     """The output on disk does not belong to this input: resuming would lose or repeat records."""
 
@@ -198,17 +203,17 @@ class TextWriter(_Stream):
         if report.low_confidence and not (report.verdict_reason or "").startswith(TOO_SHORT_REASON):
             out.write("   too short for the learned scores: spun and machine translated are not judged\n")
         if report.skipped_sentences:
-            out.write(f"   {report.skipped_sentences} sentences in other languages not scored\n")
+            out.write(f"   {_count(report.skipped_sentences, 'sentence')} in other languages not scored\n")
         if report.replaced_bytes:
-            out.write(f"   {report.replaced_bytes} undecodable bytes replaced by \ufffd (read as {report.encoding or 'text'})\n")
+            out.write(f"   {_count(report.replaced_bytes, 'undecodable byte')} replaced by \ufffd (read as {report.encoding or 'text'})\n")
         if report.mojibake_mended:
-            out.write(f"   {report.mojibake_mended} mis-decoded characters mended (mojibake such as “â€™” for “’”)\n")
+            out.write(f"   {_count(report.mojibake_mended, 'mis-decoded character')} mended (mojibake such as “â€™” for “’”)\n")
         counts = ", ".join(f"{t} {n}" for t, n in report.counts.items() if n)
         if counts:
             out.write(f"   {counts}\n")
         for match in report.sources or ():
             out.write(
-                f"   shares {len(match.pairs)} sentences ({match.share:.0%} of its own) with {match.id}: "
+                f"   shares {_count(len(match.pairs), 'sentence')} ({match.share:.0%} of its own) with {match.id}: "
                 f"{match.rewrite}, P(this is the copy) {match.copy_confidence:.2f}\n"
             )
             for reason in match.direction_reasons:

@@ -186,7 +186,7 @@ function renderSummary() {
   renderLanguageNote(r);
   $("mojibake").hidden = !r.mojibake_mended;  // the article is shown as mended, which the offsets index
   $("mojibake").textContent = r.mojibake_mended
-    ? `${r.mojibake_mended} mis-decoded characters mended (mojibake such as “â€™” for “’”); shown as mended.`
+    ? `${r.mojibake_mended} mis-decoded character${r.mojibake_mended === 1 ? "" : "s"} mended (mojibake such as “â€™” for “’”); shown as mended.`
     : "";
   const counts = $("counts");
   counts.replaceChildren();
