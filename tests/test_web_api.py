@@ -78,6 +78,9 @@ def test_article_over_the_character_limit_is_413_with_the_limit(seeds):
     response = TestClient(create_app(small)).post("/api/score", json={"text": seeds["000"]})
     assert response.status_code == 413
     assert response.json()["detail"]["code"] == "too_large" and "1,000" in response.json()["detail"]["message"]
+    page = "<html><head><script>" + "x" * 5_000 + "</script></head><body><p>The council met on Tuesday.</p></body></html>"
+    response = TestClient(create_app(small)).post("/api/score", json={"html": page})  # its markup is allowed
+    assert response.status_code == 200 and response.json()["sentences"][0]["text"] == "The council met on Tuesday."
 
 
 @pytest.mark.slow  # waits out a timeout
