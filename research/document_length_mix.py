@@ -10,7 +10,8 @@ multinomial logistic regression and C, the same bounds on clean documents) with 
 more column, the share of content sentences of 25 words or more, and compares: on validation,
 5-fold (fit and threshold on four folds, judge the fifth), what each generator's documents are
 called; on the ABC articles of ten content sentences or more (where the threshold alone decides),
-how many are called anything but clean. Nothing is shipped.
+how many are called anything but clean. A third variant reads, instead, each sentence's spun
+probability moved to one human baseline for every length (`shifted`). Nothing is shipped.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+from dataclasses import replace
 from datetime import datetime, timezone
 from pathlib import Path
 
@@ -32,7 +34,7 @@ from unseen_human_news import lee_documents  # noqa: E402
 from detector import Detector  # noqa: E402
 from detector.document.features import columns_outside, content_sentences, document_features  # noqa: E402
 from detector.document.head import not_clean  # noqa: E402
-from detector.labels import VERDICT_CLEAN  # noqa: E402
+from detector.labels import SPUN, VERDICT_CLEAN  # noqa: E402
 from training.config import TrainConfig  # noqa: E402
 from training.corpus import CorpusBuilder  # noqa: E402
 from training.documents import make_documents  # noqa: E402
@@ -41,6 +43,26 @@ from training.train import bounded_threshold, fit_head_weights  # noqa: E402
 
 LONG_WORDS = 25
 LONG_DOCUMENT = 10  # content sentences from which the threshold alone decides
+# research/spun-by-length.md: validation human lines' median spun probability by words (1-14, 15-24,
+# 25-34, 35+); the "shifted" variant moves each sentence's spun logit by its band's distance from
+# the 15-24 band, which keeps every band's order and levels the human baseline.
+HUMAN_MEDIANS = ((14, 0.014), (24, 0.031), (34, 0.068), (10_000, 0.074))
+REFERENCE = 0.031
+
+
+def _logit(p: float) -> float:
+    p = min(max(p, 1e-6), 1 - 1e-6)
+    return float(np.log(p / (1 - p)))
+
+
+def shifted(sentences):
+    """The sentences with their spun probability moved to the reference band's human baseline."""
+    out = []
+    for s in sentences:
+        median = next(m for most, m in HUMAN_MEDIANS if len(s.text.split()) <= most)
+        logit = _logit(s.labels.get(SPUN, 0.0)) - (_logit(median) - _logit(REFERENCE))
+        out.append(replace(s, labels={**s.labels, SPUN: float(1 / (1 + np.exp(-logit)))}))
+    return out
 
 
 def long_share(report) -> float:
@@ -48,18 +70,17 @@ def long_share(report) -> float:
     return sum(len(s.text.split()) >= LONG_WORDS for s in content) / max(1, len(content))
 
 
-def table(detector: Detector, texts: list[str]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Per document: the head's features, the long-sentence share, the content sentences."""
-    rows, shares, lengths = [], [], []
+def table(detector: Detector, texts: list[str]) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Per document: the head's features, the long-sentence share, the content sentences, and the
+    head's features with the spun probabilities shifted by length (`shifted`)."""
+    rows, shares, lengths, moved = [], [], [], []
     for _, report in detector.score_many(texts):
-        rows.append(
-            document_features(
-                report.sentences, report.threshold, document_mt=detector.document_mt_logit(report.sentences, report.threshold)
-            )
-        )
+        document_mt = detector.document_mt_logit(report.sentences, report.threshold)
+        rows.append(document_features(report.sentences, report.threshold, document_mt=document_mt))
+        moved.append(document_features(shifted(report.sentences), report.threshold, document_mt=document_mt))
         shares.append(long_share(report))
         lengths.append(report.content_sentences)
-    return np.array(rows), np.array(shares), np.array(lengths)
+    return np.array(rows), np.array(shares), np.array(lengths), np.array(moved)
 
 
 def fit(x: np.ndarray, y: np.ndarray, generators: np.ndarray, config: TrainConfig, ignore: list[int]):
@@ -91,13 +112,14 @@ def main() -> None:
         for d in make_documents(builder, VALIDATION, config.document_examples, config.seed, held_out, blocks_per_document=blocks)
     ]
     detector = Detector.from_pretrained()
-    x, share, _ = table(detector, [d.text for d in docs])
+    x, share, _, x_shifted = table(detector, [d.text for d in docs])
     y, generators = np.array([d.expected for d in docs]), np.array([d.generator for d in docs])
-    lee_x, lee_share, lee_length = table(detector, [t for _, t in lee_documents(args.lee)])
+    lee_x, lee_share, lee_length, lee_shifted = table(detector, [t for _, t in lee_documents(args.lee)])
     ignore = list(columns_outside(config.document_head_types))
     variants = {
         "as shipped": (x, lee_x),
         "with the long-sentence share": (np.column_stack([x, share]), np.column_stack([lee_x, lee_share])),
+        "spun shifted by length": (x_shifted, lee_shifted),
     }
     folds = np.arange(len(docs)) % 5
     np.random.default_rng(config.seed).shuffle(folds)
