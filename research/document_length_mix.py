@@ -11,7 +11,8 @@ more column, the share of content sentences of 25 words or more, and compares: o
 5-fold (fit and threshold on four folds, judge the fifth), what each generator's documents are
 called; on the ABC articles of ten content sentences or more (where the threshold alone decides),
 how many are called anything but clean. A third variant reads, instead, each sentence's spun
-probability moved to one human baseline for every length (`shifted`). Nothing is shipped.
+probability moved to one human baseline for every length (`shifted`); a fourth, calibrated per
+length band on validation lines, human against spun (`calibrated`). Nothing is shipped.
 """
 
 from __future__ import annotations
@@ -55,6 +56,37 @@ def _logit(p: float) -> float:
     return float(np.log(p / (1 - p)))
 
 
+def band_calibration(lines_file: Path) -> list[tuple[int, float, float]]:
+    """Per length band, (most words, slope, intercept) of a logistic fit of human (0) against
+    spun (1) lines on the spun logit, the two sides weighted equally in every band: one
+    probability scale for every length (the lines of research/spun-by-length.json, validation)."""
+    from sklearn.linear_model import LogisticRegression
+
+    lines = json.loads(lines_file.read_text())["lines"]
+    out, low = [], 1
+    for most, _ in HUMAN_MEDIANS:
+        x, y = [], []
+        for name, group in lines.items():
+            for words, p in group:
+                if low <= words <= most:
+                    x.append(_logit(p))
+                    y.append(0 if name == "human" else 1)
+        fit = LogisticRegression(class_weight="balanced").fit(np.array(x)[:, None], np.array(y))
+        out.append((most, float(fit.coef_[0][0]), float(fit.intercept_[0])))
+        low = most + 1
+    return out
+
+
+def calibrated(sentences, bands: list[tuple[int, float, float]]):
+    """The sentences with their spun probability on one scale for every length (`band_calibration`)."""
+    out = []
+    for s in sentences:
+        slope, intercept = next((a, b) for most, a, b in bands if len(s.text.split()) <= most)
+        logit = slope * _logit(s.labels.get(SPUN, 0.0)) + intercept
+        out.append(replace(s, labels={**s.labels, SPUN: float(1 / (1 + np.exp(-logit)))}))
+    return out
+
+
 def shifted(sentences):
     """The sentences with their spun probability moved to the reference band's human baseline."""
     out = []
@@ -70,17 +102,19 @@ def long_share(report) -> float:
     return sum(len(s.text.split()) >= LONG_WORDS for s in content) / max(1, len(content))
 
 
-def table(detector: Detector, texts: list[str]) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+def table(detector: Detector, texts: list[str], bands) -> tuple[np.ndarray, ...]:
     """Per document: the head's features, the long-sentence share, the content sentences, and the
-    head's features with the spun probabilities shifted by length (`shifted`)."""
-    rows, shares, lengths, moved = [], [], [], []
+    head's features with the spun probabilities shifted by length (`shifted`) and calibrated per
+    length band (`calibrated`)."""
+    rows, shares, lengths, moved, scaled = [], [], [], [], []
     for _, report in detector.score_many(texts):
         document_mt = detector.document_mt_logit(report.sentences, report.threshold)
         rows.append(document_features(report.sentences, report.threshold, document_mt=document_mt))
         moved.append(document_features(shifted(report.sentences), report.threshold, document_mt=document_mt))
+        scaled.append(document_features(calibrated(report.sentences, bands), report.threshold, document_mt=document_mt))
         shares.append(long_share(report))
         lengths.append(report.content_sentences)
-    return np.array(rows), np.array(shares), np.array(lengths), np.array(moved)
+    return np.array(rows), np.array(shares), np.array(lengths), np.array(moved), np.array(scaled)
 
 
 def fit(x: np.ndarray, y: np.ndarray, generators: np.ndarray, config: TrainConfig, ignore: list[int]):
@@ -102,6 +136,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--config", default=str(ROOT / "configs" / "release.yaml"))
     parser.add_argument("--lee", type=Path, required=True)
+    parser.add_argument("--lines", type=Path, default=ROOT / "research" / "spun-by-length.json", help="research/spun_by_length.py's output")
     parser.add_argument("--out", default=str(ROOT / "research" / "document-length-mix"))
     args = parser.parse_args()
     config = TrainConfig.from_yaml(args.config)
@@ -112,14 +147,16 @@ def main() -> None:
         for d in make_documents(builder, VALIDATION, config.document_examples, config.seed, held_out, blocks_per_document=blocks)
     ]
     detector = Detector.from_pretrained()
-    x, share, _, x_shifted = table(detector, [d.text for d in docs])
+    bands = band_calibration(args.lines)
+    x, share, _, x_shifted, x_calibrated = table(detector, [d.text for d in docs], bands)
     y, generators = np.array([d.expected for d in docs]), np.array([d.generator for d in docs])
-    lee_x, lee_share, lee_length, lee_shifted = table(detector, [t for _, t in lee_documents(args.lee)])
+    lee_x, lee_share, lee_length, lee_shifted, lee_calibrated = table(detector, [t for _, t in lee_documents(args.lee)], bands)
     ignore = list(columns_outside(config.document_head_types))
     variants = {
         "as shipped": (x, lee_x),
         "with the long-sentence share": (np.column_stack([x, share]), np.column_stack([lee_x, lee_share])),
         "spun shifted by length": (x_shifted, lee_shifted),
+        "spun calibrated per length band": (x_calibrated, lee_calibrated),
     }
     folds = np.arange(len(docs)) % 5
     np.random.default_rng(config.seed).shuffle(folds)

@@ -114,6 +114,7 @@ def main() -> None:
         "model": detector.name,
         "blocks": len(humans),
         "rows": rows,
+        "lines": {name: [[w, round(p, 6)] for w, p in group] for name, group in groups.items()},  # (words, spun) each line
     }
     Path(args.out).with_suffix(".json").write_text(json.dumps(result, indent=2) + "\n", encoding="utf-8")
 
