@@ -73,6 +73,26 @@ def test_bad_files_are_reported_not_dropped(tmp_path):
     assert "error" not in recs["latin.txt"] and recs["latin.txt"]["sentences"][0]["text"].startswith("Café")
 
 
+def test_a_dataset_whose_text_field_has_another_name(tmp_path):
+    """XSum's JSONL holds each article in "document": without --text-field every record says which
+    fields it has and how to name the text one; with it, each is scored, from a file or stdin."""
+    line = json.dumps(
+        {"id": "bbc-1", "document": "Australia, Canada, Britain, and Canada are not sending representatives.", "summary": "x"}
+    )
+    (tmp_path / "xsum.jsonl").write_text(line + "\n", encoding="utf-8")
+    (rec,) = records(run([str(tmp_path / "xsum.jsonl"), "--model", "evidence-baseline"]).stdout)
+    assert rec["error"]["code"] == "missing_text"
+    assert "its fields: 'id', 'document', 'summary'" in rec["error"]["message"] and "--text-field" in rec["error"]["message"]
+    for args, stdin in (([str(tmp_path / "xsum.jsonl")], None), (["-"], line + "\n")):
+        (rec,) = records(run([*args, "--text-field", "document", "--model", "evidence-baseline"], input=stdin).stdout)
+        assert rec["id"] == "bbc-1" and rec["sentences"][0]["labels"]["garbled_list"] >= 0.5
+    kept, dropped = tmp_path / "kept.jsonl", tmp_path / "dropped.jsonl"
+    args = ["filter", "-q", str(tmp_path / "xsum.jsonl"), "--text-field", "document", "-o", str(kept), "--rejected", str(dropped)]
+    assert runner.invoke(app, [*args, "--model", "evidence-baseline"]).exit_code == 0
+    (passed,) = records(kept.read_text() + dropped.read_text())
+    assert passed["document"].startswith("Australia") and "error" not in passed.get("millcheck", {})
+
+
 def test_stdin_plain_text_and_jsonl():
     result = run(["-"], input="Australia, Canada, Britain, and Canada are not sending representatives.")
     assert result.exit_code == 0

@@ -69,6 +69,9 @@ SERVE_INT8 = typer.Option(
 )
 SERVE_RUNTIME = typer.Option(Runtime.onnxruntime, help="Where the classifier runs: onnxruntime (the editor's default) or torch.")
 MODEL = typer.Option(None, help="A model folder, or a shipped model: default, evidence-baseline.")
+TEXT_FIELD = typer.Option(
+    "text", "--text-field", help="The JSONL field holding each record's text (XSum: document, CNN/DailyMail: article)."
+)
 MAX_CHARS = typer.Option(
     DEFAULT_MAX_CHARS, help="Refuse articles longer than this many characters (an HTML page may carry 20 times that in markup)."
 )
@@ -163,7 +166,8 @@ def load_detector(model: str | None, options: dict):
 @app.command()
 def score(
     paths: List[str] = typer.Argument(
-        ..., help="Files, folders, .jsonl files ({'id','text'|'html'} per line, also .jsonl.gz/.jsonl.zst), or - for stdin."
+        ...,
+        help="Files, folders, .jsonl files ({'id','text'|'html'} per line, also .jsonl.gz/.jsonl.zst; see --text-field), or - for stdin.",
     ),
     format: OutputFormat = typer.Option(
         OutputFormat.jsonl, "--format", "-f", help="jsonl (one record a document), csv, text for a person, or parquet (a folder)."
@@ -177,6 +181,7 @@ def score(
     threshold: float | None = typer.Option(None, min=0.0, max=1.0, help="Flag sentences scoring at least this (default: the model's)."),
     model: str | None = MODEL,
     max_chars: int = MAX_CHARS,
+    text_field: str = TEXT_FIELD,
     quiet: bool = QUIET,
     int8: bool = INT8,
     runtime: Runtime = RUNTIME,
@@ -213,7 +218,7 @@ def score(
     done = failed = 0
     try:
         with tqdm(desc="scoring", unit="doc", file=sys.stderr, disable=quiet, initial=skipped) as bar:
-            todo = skip_done(iter_records(paths, max_chars), writer.done_ids)
+            todo = skip_done(iter_records(paths, max_chars, text_field=text_field), writer.done_ids)
             if engine is Engine.ray:
                 reports = _ray_reports(todo, model, options, actors, actor_cpus)
             else:
@@ -319,12 +324,13 @@ def index_build(
     output: Path = typer.Option(..., "--output", "-o", help="The index folder to write (replaced only once complete)."),
     model: str | None = MODEL,
     max_chars: int = MAX_CHARS,
+    text_field: str = TEXT_FIELD,
     quiet: bool = QUIET,
     int8: bool = INT8,
 ) -> None:
     """Score and fingerprint original articles into a reference index."""
     detector = load_detector(model, {"max_chars": max_chars, "int8": int8 or None})
-    built = _write_index(output, detector, _sides(detector, iter_records(paths, max_chars), quiet))
+    built = _write_index(output, detector, _sides(detector, iter_records(paths, max_chars, text_field=text_field), quiet))
     if not quiet:
         typer.echo(f"indexed {len(built)} documents ({built.manifest['sentences']} sentences) in {output}", err=True)
 
@@ -335,12 +341,15 @@ def index_add(
     paths: List[str] = typer.Argument(..., help="More originals."),
     model: str | None = MODEL,
     max_chars: int = MAX_CHARS,
+    text_field: str = TEXT_FIELD,
     quiet: bool = QUIET,
 ) -> None:
     """Add documents to a reference index (a new index replaces it once complete)."""
     detector = load_detector(model, {"max_chars": max_chars})
     old = open_reference(index, detector)
-    added = _write_index(index, detector, chain(old.entries(), _sides(detector, iter_records(paths, max_chars), quiet)))
+    added = _write_index(
+        index, detector, chain(old.entries(), _sides(detector, iter_records(paths, max_chars, text_field=text_field), quiet))
+    )
     if not quiet:
         typer.echo(f"{index} now holds {len(added)} documents", err=True)
 
@@ -400,6 +409,7 @@ def filter_documents(
     ),
     model: str | None = MODEL,
     max_chars: int = MAX_CHARS,
+    text_field: str = TEXT_FIELD,
     quiet: bool = QUIET,
     int8: bool = INT8,
     runtime: Runtime = RUNTIME,
@@ -432,7 +442,7 @@ def filter_documents(
     kept = dropped = failed = 0
     try:
         with tqdm(desc="filtering", unit="doc", file=sys.stderr, disable=quiet) as bar:
-            for item in filter_records(detector, iter_records(paths, max_chars), rule):
+            for item in filter_records(detector, iter_records(paths, max_chars, text_field=text_field), rule):
                 if item.decision.keep:
                     kept += 1
                     kept_out.write_dict(item.record)

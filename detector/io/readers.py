@@ -23,6 +23,7 @@ from detector.io.decode import DEFAULT_MAX_CHARS, HTML_MARKUP_ALLOWANCE, byte_li
 from detector.io.records import TextRecord
 
 JSONL_SUFFIXES = (".jsonl", ".ndjson")
+TEXT_FIELD = "text"  # a JSONL record's text, unless the caller names another (`--text-field`)
 COMPRESSED_SUFFIXES = (".gz", ".zst", ".zstd")
 STDIN = "-"
 
@@ -71,8 +72,9 @@ def open_binary(path: Path) -> BinaryIO:
     return path.open("rb")
 
 
-def _record_from_json(line: bytes, where: str) -> TextRecord:
-    """One JSONL line as a record. JSONL is UTF-8: bad bytes are replaced and counted, not fatal."""
+def _record_from_json(line: bytes, where: str, text_field: str = TEXT_FIELD) -> TextRecord:
+    """One JSONL line as a record, its text in `text_field` (datasets name it "text", "document",
+    "article", "content") or its page in `html`. JSONL is UTF-8: bad bytes are replaced and counted, not fatal."""
     decoded, replaced, _ = decode_utf8_lenient(line)
     try:
         data = json.loads(decoded)
@@ -82,16 +84,18 @@ def _record_from_json(line: bytes, where: str) -> TextRecord:
         return TextRecord(id=where, error=InputError("bad_json", "line is JSON but not an object with 'text' or 'html'"))
     rid = data.get("id")
     rid = where if rid is None else str(rid)
-    text, html = data.get("text"), data.get("html")
-    for field, value in (("text", text), ("html", html)):
+    text, html = data.get(text_field), data.get("html")
+    for field, value in ((text_field, text), ("html", html)):
         if value is not None and not isinstance(value, str):
             return TextRecord(id=rid, error=InputError("bad_field", f"'{field}' must be a string, got {type(value).__name__}"))
     if text is None and html is None:
-        return TextRecord(id=rid, error=InputError("missing_text", "the record has neither 'text' nor 'html'"), meta=data)
+        fields = ", ".join(f"'{k}'" for k in list(data)[:8]) or "none"
+        message = f"the record has neither '{text_field}' nor 'html' (its fields: {fields}); name its text field with --text-field"
+        return TextRecord(id=rid, error=InputError("missing_text", message), meta=data)
     return TextRecord(id=rid, text=text, html=html, meta=data, encoding="utf-8", replaced_bytes=replaced, published=record_date(data))
 
 
-def read_jsonl(stream: BinaryIO, name: str, max_chars: int = DEFAULT_MAX_CHARS) -> Iterator[TextRecord]:
+def read_jsonl(stream: BinaryIO, name: str, max_chars: int = DEFAULT_MAX_CHARS, text_field: str = TEXT_FIELD) -> Iterator[TextRecord]:
     """One record per non-blank line; `id` defaults to `name:line`. A line may hold a page's HTML,
     so lines are held to the HTML limit here; the scorer holds text to `max_chars`."""
     limit = _most_bytes(max_chars) + 1020
@@ -101,17 +105,17 @@ def read_jsonl(stream: BinaryIO, name: str, max_chars: int = DEFAULT_MAX_CHARS) 
             yield TextRecord(id=where, error=_too_big(len(line), max_chars))
             continue
         if line.strip():
-            yield _record_from_json(line, where)
+            yield _record_from_json(line, where, text_field)
 
 
-def read_file(path: Path, rid: str, max_chars: int = DEFAULT_MAX_CHARS) -> Iterator[TextRecord]:
+def read_file(path: Path, rid: str, max_chars: int = DEFAULT_MAX_CHARS, text_field: str = TEXT_FIELD) -> Iterator[TextRecord]:
     """One record for a document file (the limit is the HTML one when the file opens as HTML), or
     one per line of a JSONL file."""
     limit = _most_bytes(max_chars)
     try:
         if is_jsonl(path):
             with open_binary(path) as stream:
-                yield from read_jsonl(stream, rid, max_chars)
+                yield from read_jsonl(stream, rid, max_chars, text_field)
             return
         compressed = _plain_name(path) != path.name.lower()
         size = path.stat().st_size
@@ -136,23 +140,26 @@ def _folder_files(folder: Path) -> list[Path]:
     return files
 
 
-def iter_records(paths: Iterable[str], max_chars: int = DEFAULT_MAX_CHARS, stdin: BinaryIO | None = None) -> Iterator[TextRecord]:
-    """Records from each path in order: `-` is stdin (JSONL if it looks like it, else one document)."""
+def iter_records(
+    paths: Iterable[str], max_chars: int = DEFAULT_MAX_CHARS, stdin: BinaryIO | None = None, text_field: str = TEXT_FIELD
+) -> Iterator[TextRecord]:
+    """Records from each path in order: `-` is stdin (JSONL if it looks like it, else one document).
+    `text_field`: the JSONL field that holds a record's text."""
     for arg in paths:
         if arg == STDIN:
-            yield from read_stdin(stdin or sys.stdin.buffer, max_chars)
+            yield from read_stdin(stdin or sys.stdin.buffer, max_chars, text_field)
             continue
         path = Path(arg)
         if path.is_dir():
             for file in _folder_files(path):
-                yield from read_file(file, str(file.relative_to(path)), max_chars)
+                yield from read_file(file, str(file.relative_to(path)), max_chars, text_field)
         elif path.exists():
-            yield from read_file(path, str(path), max_chars)
+            yield from read_file(path, str(path), max_chars, text_field)
         else:
             yield TextRecord(id=arg, error=InputError("not_found", f"no such file or folder: {arg}"))
 
 
-def read_stdin(stream: BinaryIO, max_chars: int = DEFAULT_MAX_CHARS) -> Iterator[TextRecord]:
+def read_stdin(stream: BinaryIO, max_chars: int = DEFAULT_MAX_CHARS, text_field: str = TEXT_FIELD) -> Iterator[TextRecord]:
     head = stream.read(_most_bytes(max_chars) + 1)
     limit = byte_limit(head, max_chars)
     if len(head) > limit and not head.lstrip().startswith(b"{"):
@@ -160,8 +167,8 @@ def read_stdin(stream: BinaryIO, max_chars: int = DEFAULT_MAX_CHARS) -> Iterator
         yield TextRecord(id=STDIN, error=InputError("too_large", message))
         return
     first = head.lstrip().split(b"\n", 1)[0]
-    if first.startswith(b"{") and _record_from_json(first, STDIN).error is None:
-        yield from read_jsonl(_chain(io.BytesIO(head), stream), "stdin", max_chars)
+    if first.startswith(b"{") and _record_from_json(first, STDIN, text_field).error is None:
+        yield from read_jsonl(_chain(io.BytesIO(head), stream), "stdin", max_chars, text_field)
         return
     yield TextRecord(id=STDIN, text=head)
 
