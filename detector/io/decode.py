@@ -105,9 +105,14 @@ def char_limit(max_chars: int, html: bool) -> int:
     return max_chars * HTML_MARKUP_ALLOWANCE if html else max_chars
 
 
+def opens_like_html(head: bytes) -> bool:
+    """`looks_like_html` for bytes not yet decoded."""
+    return looks_like_html(head[:4096].decode("utf-8", errors="replace"))
+
+
 def byte_limit(head: bytes, max_chars: int) -> int:
     """Bytes a reader may take for an input that begins with `head` (UTF-8: 4 bytes a character)."""
-    return 4 * char_limit(max_chars, looks_like_html(head[:4096].decode("utf-8", errors="replace"))) + 4
+    return 4 * char_limit(max_chars, opens_like_html(head)) + 4
 
 
 def _too_large(size: int, unit: str, max_chars: int, html: bool) -> InputError:
@@ -171,7 +176,7 @@ def decode_bytes(data: bytes, max_chars: int = DEFAULT_MAX_CHARS) -> DecodedText
     if not data.strip():
         raise InputError("empty", "the file is empty or whitespace only; nothing to score")
     if len(data) > byte_limit(data, max_chars):
-        raise _too_large(len(data), "bytes", max_chars, byte_limit(data, max_chars) > 4 * max_chars + 4)
+        raise _too_large(len(data), "bytes", max_chars, opens_like_html(data))
     bom = _with_bom(data, max_chars)
     if bom is not None:
         return bom
