@@ -60,6 +60,8 @@ def test_dateline_source_and_call_to_action(seeds):
         ("10:32 GMT", "dateline"),  # a live page's timestamps
         ("Posted at 10:15", "dateline"),
         ("9.41am", "dateline"),
+        ("November 28, 2013 -- Updated 0203 GMT (1003 HKT)", "dateline"),  # CNN's page (newspaper4k's tests)
+        ("STORY HIGHLIGHTS", "page_furniture"),
     ],
 )
 def test_player_notices_and_updated_datelines(line, rule):
@@ -175,3 +177,10 @@ def test_every_sentence_of_a_copyright_line_is_flagged():
     )
     findings = BoilerplateFinder().find(doc)
     assert sorted(findings) == [1, 2] and {findings[i][0].rule for i in findings} == {"copyright"}
+
+
+def test_a_site_name_above_a_wire_dateline_is_a_masthead_but_a_headline_is_not():
+    rules = flagged("CNN\nWASHINGTON (CNN) — Not everyone subscribes to a New Year’s resolution, but laws change.")
+    assert rules == {"CNN": "masthead"}
+    headline = "East Germany's last communist leader dies at 95\nBERLIN (AP) - Hans Modrow, who led East Germany, has died."
+    assert flagged(headline) == {}  # WMT23's own line: the story's headline sits above its dateline

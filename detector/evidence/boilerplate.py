@@ -11,6 +11,8 @@ from detector.evidence.base import FLAGGING_CONFIDENCE, Evidence, EvidenceFinder
 from detector.evidence.page_debris import (
     CLOSERS,
     MASTHEAD_MAX_WORDS,
+    SITE_NAME_MAX_WORDS,
+    WIRE_DATELINE,
     ends_sentence,
     is_list_header,
     line_rule,
@@ -24,20 +26,26 @@ from detector.text.words import is_title_case, words
 class BoilerplateFinder(EvidenceFinder):
     name = "boilerplate"
 
-    def _masthead(self, doc: Document, rules: list) -> None:
-        """Short lines above a dateline at the top of the page are the site's masthead and tagline."""
+    def _masthead(self, doc: Document, rules: list, texts: list[str]) -> None:
+        """Short lines above a dateline at the top of the page (a date line, or a wire story's
+        opening "WASHINGTON (CNN) —") are the site's masthead and tagline."""
         top = rules[:5]
-        dated = next((n for n, r in enumerate(top) if r is not None and r[0] == "dateline"), None)
+        dated = next(
+            (n for n, r in enumerate(top) if (r is not None and r[0] == "dateline") or WIRE_DATELINE.match(texts[n])),
+            None,
+        )
+        # above a wire dateline, only a site's name ("CNN"): the story's headline sits there too
+        most = MASTHEAD_MAX_WORDS if dated is None or rules[dated] is not None else SITE_NAME_MAX_WORDS
         for n in range(dated or 0):
             p = doc.paragraphs[n]
-            if rules[n] is None and len(words(doc.text[p.start : p.end])) <= MASTHEAD_MAX_WORDS:
+            if rules[n] is None and len(words(doc.text[p.start : p.end])) <= most:
                 rules[n] = ("masthead", "site name or tagline above the article", 0.7)
 
     def find(self, doc: Document) -> Findings:
         findings: Findings = {}
         texts = [doc.text[p.start : p.end] for p in doc.paragraphs]
         rules = [line_rule(t) for t in texts]
-        self._masthead(doc, rules)
+        self._masthead(doc, rules, texts)
         in_link_list = False
         for n, (p, text) in enumerate(zip(doc.paragraphs, texts)):
             rule = rules[n]

@@ -40,7 +40,9 @@ _DAY = r"(?:mon|tue|tues|wed|thu|thur|thurs|fri|sat|sun)[a-z]*\.?"
 _DATE_LINE = re.compile(
     rf"^(?:(?:published|updated|posted|date|last updated)\s*:?\s*)?(?:{_DAY},?\s+)?"
     rf"(?:\d{{4}}-\d{{2}}-\d{{2}}(?:[ T]\d{{2}}:\d{{2}}(?::\d{{2}})?)?|{_MONTH}\s+\d{{1,2}},?\s+\d{{4}}|\d{{1,2}}\s+{_MONTH},?\s+\d{{4}})"
-    rf"(?:,?\s+(?:(?:last\s+)?updated(?:\s+at)?\s+)?\d{{1,2}}:\d{{2}}\s*(?:am|pm)?(?:\s*[A-Z]{{2,4}})?)?$",
+    # then its time: "2 November 2014 Last updated at 17:20 GMT", "November 28, 2013 -- Updated 0203 GMT (1003 HKT)"
+    rf"(?:\s*(?:,|--|—|–|\|)?\s*(?:(?:last\s+)?updated(?:\s+at)?:?\s+)?\d{{1,2}}:?\d{{2}}\s*(?:am|pm)?(?:\s*[A-Z]{{2,4}})?"
+    rf"(?:\s*\(\d{{1,2}}:?\d{{2}}\s*[A-Z]{{2,4}}\))?)?$",
     re.IGNORECASE,
 )
 # A picture's credit alone on its line ("Credit: Riot Games, ONE Esports", "Photo: AP", "Screenshot
@@ -119,6 +121,7 @@ UI_LINES = {
     "next",
     "previous",
     "back to top",
+    "story highlights",
 }
 _LIST_HEADERS = {
     "related articles",
@@ -149,8 +152,12 @@ _LIST_HEADER = re.compile(
 )
 LIST_HEADER_MAX_WORDS = 6
 _TERMINAL = tuple(".!?…:;")
+# A wire story's opening dateline ("WASHINGTON (CNN) —", "LONDON (Reuters) -"): the lines above it
+# are the page's, not the story's.
+WIRE_DATELINE = re.compile(r"^[A-Z][A-Z .,'’-]{2,40} \((?:[A-Z][\w.&' -]{1,30})\) ?[—–-]{1,2} ")
 CLOSERS = "\"'”’)]»"
 MASTHEAD_MAX_WORDS = 8
+SITE_NAME_MAX_WORDS = 3
 
 
 def ends_sentence(text: str) -> bool:
