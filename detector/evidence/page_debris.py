@@ -168,9 +168,10 @@ def line_key(text: str) -> str:
     return " ".join(text.lower().split()).strip(" :·•|")
 
 
-def is_list_header(text: str) -> bool:
-    key = line_key(text)
-    return key in _LIST_HEADERS or (len(words(text)) <= LIST_HEADER_MAX_WORDS and bool(_LIST_HEADER.match(key)))
+def is_list_header(text: str, key: str | None = None) -> bool:
+    """A heading over a list of links to other stories; `key`: the line's `line_key`, if at hand."""
+    key = line_key(text) if key is None else key
+    return key in _LIST_HEADERS or (_LIST_HEADER.match(key) is not None and len(words(text)) <= LIST_HEADER_MAX_WORDS)
 
 
 def line_rule(text: str) -> tuple[str, str, float] | None:
@@ -182,7 +183,7 @@ def line_rule(text: str) -> tuple[str, str, float] | None:
         return "template_tag", "contains an unrendered template tag", 0.8
     if key in UI_LINES:
         return "page_furniture", f"page furniture: “{text.strip()}”", 0.9
-    if is_list_header(text):
+    if is_list_header(text, key):
         return "page_furniture", f"page furniture: a heading over links to other stories (“{text.strip()}”)", 0.9
     if _PLAYER.match(key):
         return "media_player", "a time display alone on its line (a media player's clock or a live page's timestamp)", 0.9

@@ -110,9 +110,14 @@ def opens_like_html(head: bytes) -> bool:
     return looks_like_html(head[:4096].decode("utf-8", errors="replace"))
 
 
+def bytes_for(max_chars: int, html: bool) -> int:
+    """Bytes an input may have (UTF-8: 4 bytes a character), text or an HTML page."""
+    return 4 * char_limit(max_chars, html) + 4
+
+
 def byte_limit(head: bytes, max_chars: int) -> int:
-    """Bytes a reader may take for an input that begins with `head` (UTF-8: 4 bytes a character)."""
-    return 4 * char_limit(max_chars, opens_like_html(head)) + 4
+    """Bytes a reader may take for an input that begins with `head`."""
+    return bytes_for(max_chars, opens_like_html(head))
 
 
 def _too_large(size: int, unit: str, max_chars: int, html: bool) -> InputError:
@@ -175,8 +180,9 @@ def decode_bytes(data: bytes, max_chars: int = DEFAULT_MAX_CHARS) -> DecodedText
     code page only on strong evidence (see the module doc). `encoding` says which was used."""
     if not data.strip():
         raise InputError("empty", "the file is empty or whitespace only; nothing to score")
-    if len(data) > byte_limit(data, max_chars):
-        raise _too_large(len(data), "bytes", max_chars, opens_like_html(data))
+    html = opens_like_html(data)
+    if len(data) > bytes_for(max_chars, html):
+        raise _too_large(len(data), "bytes", max_chars, html)
     bom = _with_bom(data, max_chars)
     if bom is not None:
         return bom

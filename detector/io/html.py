@@ -174,15 +174,14 @@ def _mended(text: str, ranges: list[tuple[int, int]]) -> tuple[str, list[tuple[i
     """`text` with its mojibake mended (decode.py), the body and each caption apart, the caption
     ranges moved to match, and how many characters were mended. Mending the extracted text rather
     than the page counts only what the reader sees, not a garbled menu or script."""
-    parts, moved, mended, at = [], [], 0, 0
+    parts, moved, mended, at, length = [], [], 0, 0, 0
     for start, end in ranges:
         gap, in_gap = mend_mojibake(text[at:start])
         caption, in_caption = mend_mojibake(text[start:end])
-        parts.append(gap)
-        begin = sum(len(p) for p in parts)
-        parts.append(caption)
+        begin = length + len(gap)
+        parts += [gap, caption]
         moved.append((begin, begin + len(caption)))
-        mended, at = mended + in_gap + in_caption, end
+        mended, at, length = mended + in_gap + in_caption, end, begin + len(caption)
     tail, in_tail = mend_mojibake(text[at:])
     return "".join(parts) + tail, moved, mended + in_tail
 

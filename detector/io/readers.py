@@ -19,7 +19,7 @@ from typing import BinaryIO, Iterable, Iterator
 
 from detector.errors import InputError
 from detector.io.dates import record_date
-from detector.io.decode import DEFAULT_MAX_CHARS, HTML_MARKUP_ALLOWANCE, byte_limit, decode_utf8_lenient
+from detector.io.decode import DEFAULT_MAX_CHARS, HTML_MARKUP_ALLOWANCE, byte_limit, bytes_for, decode_utf8_lenient
 from detector.io.records import TextRecord
 
 JSONL_SUFFIXES = (".jsonl", ".ndjson")
@@ -34,11 +34,6 @@ def _too_big(size: int, max_chars: int) -> InputError:
         f"the file has {size:,} bytes, over the limit of {max_chars:,} characters "
         f"({HTML_MARKUP_ALLOWANCE} times that for an HTML page); split it or raise --max-chars",
     )
-
-
-def _most_bytes(max_chars: int) -> int:
-    """The most bytes any input may have: an HTML page's, at 4 bytes a character."""
-    return 4 * max_chars * HTML_MARKUP_ALLOWANCE + 4
 
 
 def _plain_name(path: Path) -> str:
@@ -98,7 +93,7 @@ def _record_from_json(line: bytes, where: str, text_field: str = TEXT_FIELD) -> 
 def read_jsonl(stream: BinaryIO, name: str, max_chars: int = DEFAULT_MAX_CHARS, text_field: str = TEXT_FIELD) -> Iterator[TextRecord]:
     """One record per non-blank line; `id` defaults to `name:line`. A line may hold a page's HTML,
     so lines are held to the HTML limit here; the scorer holds text to `max_chars`."""
-    limit = _most_bytes(max_chars) + 1020
+    limit = bytes_for(max_chars, html=True) + 1020
     for number, line in enumerate(stream, start=1):
         where = f"{name}:{number}"
         if len(line) > limit:
@@ -111,7 +106,7 @@ def read_jsonl(stream: BinaryIO, name: str, max_chars: int = DEFAULT_MAX_CHARS, 
 def read_file(path: Path, rid: str, max_chars: int = DEFAULT_MAX_CHARS, text_field: str = TEXT_FIELD) -> Iterator[TextRecord]:
     """One record for a document file (the limit is the HTML one when the file opens as HTML), or
     one per line of a JSONL file."""
-    limit = _most_bytes(max_chars)
+    limit = bytes_for(max_chars, html=True)
     try:
         if is_jsonl(path):
             with open_binary(path) as stream:
@@ -160,7 +155,7 @@ def iter_records(
 
 
 def read_stdin(stream: BinaryIO, max_chars: int = DEFAULT_MAX_CHARS, text_field: str = TEXT_FIELD) -> Iterator[TextRecord]:
-    head = stream.read(_most_bytes(max_chars) + 1)
+    head = stream.read(bytes_for(max_chars, html=True) + 1)
     limit = byte_limit(head, max_chars)
     if len(head) > limit and not head.lstrip().startswith(b"{"):
         message = f"stdin has more than {limit:,} bytes, over the limit of {max_chars:,} characters; split it or raise --max-chars"
