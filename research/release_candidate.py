@@ -109,7 +109,7 @@ def main() -> None:
             "name": detector.name,
             "threshold": predictor.threshold(),
             "corpus_validation_auc": corpus_aucs(logits, labels),
-            "contagion": contagion(predictor.calibrate(logits), validation["generator"], predictor.threshold()),
+            "contagion": contagion(predictor.calibrate(logits, validation["sentence"]), validation["generator"], predictor.threshold()),
             "lines": line_measures(predictor, rows),
         }
         print(role, result["models"][role]["lines"]["auc"], flush=True)

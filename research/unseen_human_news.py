@@ -126,13 +126,14 @@ def main() -> None:
     source.add_argument("--lee", type=Path, help="the folder holding lee_background.cor and lee.cor")
     source.add_argument("--folder", type=Path, help="a folder of documents, one a file")
     parser.add_argument("--lm", action="store_true", help="also score with the language model's evidence")
+    parser.add_argument("--model", default="default", help="a model folder (default: the shipped model)")
     parser.add_argument("--out", default=str(ROOT / "research" / "unseen-human-news"))
     args = parser.parse_args()
     docs = lee_documents(args.lee) if args.lee else folder_documents(args.folder)
-    detector = Detector.from_pretrained()
+    detector = Detector.from_pretrained(args.model)
     runs = [measure(detector, docs, lm=False)]
     if args.lm:
-        runs.append(measure(Detector.from_pretrained(lm="candidates"), docs, lm=True))
+        runs.append(measure(Detector.from_pretrained(args.model, lm="candidates"), docs, lm=True))
     result = {
         "command": "python research/unseen_human_news.py " + " ".join(a if not a.startswith("/") else Path(a).name for a in sys.argv[1:]),
         "date": f"{datetime.now(timezone.utc):%Y-%m-%d %H:%M UTC}",

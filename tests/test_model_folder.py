@@ -117,3 +117,18 @@ def test_parts_round_trip_through_their_files(tmp_path):
         assert type(part).load(tmp_path) == part
     logits = np.array([[0.0, 2.0]], dtype=np.float32)
     np.testing.assert_allclose(parts[0].apply(logits, ("spun", "other")), 1 / (1 + np.exp(-np.array([[-0.25, 2.0]]))), rtol=1e-6)
+
+
+def test_a_calibration_per_sentence_length_scales_each_band_and_says_its_format(tmp_path):
+    banded = Calibration({"spun": [1.0, 0.0]}, {"spun": [[3.0, 1.0, 1.0], [40.0, 2.0, -1.0]]})
+    banded.save(tmp_path)
+    saved = json.loads((tmp_path / Calibration.FILENAME).read_text())
+    assert saved["format_version"] == 2 and Calibration.load(tmp_path) == banded  # an older reader refuses it
+    logits = np.array([[0.5, 2.0], [0.5, 2.0], [0.5, 2.0]], dtype=np.float32)
+    sentences = ["Two words.", "Exactly three words.", "A sentence of five words."]
+    expected = [[1.5, 2.0], [1.5, 2.0], [0.0, 2.0]]  # up to 3 words: logit + 1; longer: 2 * logit - 1; the last band is open
+    np.testing.assert_allclose(banded.apply(logits, ("spun", "other"), sentences), 1 / (1 + np.exp(-np.array(expected))), rtol=1e-6)
+    with pytest.raises(ValueError, match="spun is calibrated per sentence length"):
+        banded.apply(logits, ("spun", "other"))
+    Calibration({"spun": [1.0, 0.0]}).save(tmp_path)  # without bands the file stays readable by older millcheck
+    assert json.loads((tmp_path / Calibration.FILENAME).read_text())["format_version"] == 1

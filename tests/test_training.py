@@ -327,6 +327,32 @@ def test_platt_scaling_can_calibrate_for_another_base_rate():
         fit_platt(logits, labels, {"machine_translated": 1.0})
 
 
+def test_length_bands_level_the_human_baseline_and_keep_each_band_s_order():
+    from detector.scoring.parts import Calibration
+    from training.train import OUTPUTS, fit_length_bands
+
+    # The head learned that long sentences are spun more often: a human sentence's logit rises
+    # with its length. Moved per band, human sentences get one median at every length; the slope
+    # (and so the order inside a band) stays.
+    rng = np.random.default_rng(3)
+    words = rng.integers(3, 60, 20000)
+    human = rng.uniform(size=len(words)) < 0.8
+    logits = np.zeros((len(words), len(OUTPUTS)), dtype=np.float32)
+    logits[:, 0] = rng.normal(0, 1, len(words)) + 3.0 * ~human - 3.0 + 1.5 * (words > 24)
+    bands = fit_length_bands(logits, words, {"spun": [24]}, {"spun": [0.9, -0.1]}, human)["spun"]
+    assert [b[:2] for b in bands] == [[24.0, 0.9], [float(words.max()), 0.9]]
+    assert abs((bands[0][2] - bands[1][2]) - 0.9 * 1.5) < 0.1  # the long band moved down by what length added
+    sentences = [" ".join(["word"] * n) for n in words]
+    probs = Calibration({"spun": [0.9, -0.1]}, {"spun": bands}).apply(logits, OUTPUTS, sentences)[:, 0]
+    assert abs(np.median(probs[human & (words <= 24)]) - np.median(probs[human & (words > 24)])) < 0.01
+    with pytest.raises(ValueError, match="unknown outputs"):
+        fit_length_bands(logits, words, {"spinning": [24]}, {}, human)
+    with pytest.raises(ValueError, match="rising word counts"):
+        fit_length_bands(logits, words, {"spun": [30, 20]}, {}, human)
+    with pytest.raises(ValueError, match="no reference sentences"):
+        fit_length_bands(logits, words, {"spun": [24]}, {}, human & (words <= 24))
+
+
 def test_lora_adapters_train_the_lower_layers_and_round_trip(tmp_path):
     import torch
 

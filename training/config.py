@@ -111,6 +111,10 @@ class TrainConfig:
     # more than in scraped news, and Platt scaling on that split alone reads any MT-leaning human
     # sentence as probably MT. Ranks (ROC-AUC) do not change; only the probability's level does.
     calibration_priors: dict[str, float] = field(default_factory=dict)
+    # Per output, sentence lengths in words at which its calibration moves (e.g. {spun: [14, 24, 34]}:
+    # four bands, the last open), so clean native English validation sentences get one median
+    # probability at every length and length alone is no evidence (training.train.fit_length_bands).
+    calibration_length_bands: dict[str, list[int]] = field(default_factory=dict)
     max_fpr: float = 0.04  # the default threshold keeps false positives on clean sentences under this
     # ...but never rises above this, or the evidence finders' flagging findings would stop flagging.
     threshold_ceiling: float = FLAGGING_CONFIDENCE

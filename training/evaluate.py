@@ -168,7 +168,7 @@ def evaluate(
     if stacked:  # the scorer reads the context at its own window (training.lexical_mt.split_contexts)
         [lexical_contexts] = split_contexts([test], config.corpus, model.lexical_window or CONTEXT_WINDOW)
     lexical_mt = model.lexical.logits(sentences, lexical_contexts) if stacked else None
-    probs = model.calibrate(model.stack_logits(logits, lexical_mt) if lexical_mt is not None else logits)
+    probs = model.calibrate(model.stack_logits(logits, lexical_mt) if lexical_mt is not None else logits, sentences)
     metric = load_metric()
     results: dict = {
         "threshold": threshold,

@@ -68,6 +68,11 @@ def model_card(config: dict, training: dict, report: dict) -> str:
     )
     priors = heads_config.get("calibration_priors") or {}
     priors_note = "".join(f"; `{k}` calibrated for a {v:.0%} base rate, not validation's own" for k, v in priors.items())
+    priors_note += "".join(
+        f"; `{k}` moved per sentence length (up to {', '.join(map(str, v))} words and longer) so clean native English"
+        " validation sentences have one median at every length"
+        for k, v in (heads_config.get("calibration_length_bands") or {}).items()
+    )
     lexical_line = (
         "\n- The `machine_translated` logit is stacked with a lexical scorer's: a logistic regression on"
         f"\n  hashed, cased word 1-2-grams and character 1-5-grams{of_context} (`detector/scoring/lexical_mt.py`, 2^20 float16"

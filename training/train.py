@@ -25,7 +25,7 @@ from detector.document.head import DocumentHead, load_heads, not_clean, save_hea
 from detector.labels import MACHINE_TRANSLATED, VERDICT_CLEAN
 from detector.scoring.classifier import ArtifactClassifier
 from detector.scoring.configuration import OVERALL, ClassifierConfig
-from detector.scoring.parts import Calibration, MTStack, Thresholds
+from detector.scoring.parts import Calibration, MTStack, Thresholds, sentence_words
 from detector.scoring.predictor import Predictor
 
 from .config import TrainConfig
@@ -122,6 +122,34 @@ def fit_platt(logits: np.ndarray, labels: np.ndarray, priors: dict[str, float] |
                 intercept += _logit(priors[name]) - _logit(float(y.mean()))
             calibration[name] = [float(lr.coef_[0, 0]), intercept]
     return calibration
+
+
+def fit_length_bands(
+    logits: np.ndarray, words: np.ndarray, bands: dict[str, list[int]], scaling: dict[str, list[float]], reference: np.ndarray
+) -> dict[str, list[list[float]]]:
+    """Per output named in `bands`, its Platt scaling (`scaling`) moved per band of sentence length
+    (words up to each bound, the last band open) so that the `reference` rows (clean native English)
+    have one median in every band: the whole reference's. The slope and every band's order stay;
+    a sentence's length alone stops reading as evidence. Spun examples are long more often than
+    human ones (a spinner needs two swaps: training.spinning), and the head learned length from it."""
+    unknown = set(bands) - set(OUTPUTS)
+    if unknown:
+        raise ValueError(f"calibration_length_bands names unknown outputs: {sorted(unknown)}")
+    fitted = {}
+    for name, bounds in bands.items():
+        if not bounds or list(bounds) != sorted(set(bounds)) or bounds[0] < 1:
+            raise ValueError(f"the length bands of {name} must be rising word counts from 1, not {bounds!r}")
+        a, b = scaling.get(name, [1.0, 0.0])
+        level = a * logits[:, OUTPUTS.index(name)] + b
+        target, out, low = float(np.median(level[reference])), [], 0
+        for most in [*bounds, int(words.max(initial=bounds[-1] + 1))]:  # the last band: every longer sentence
+            inside = reference & (words > low if low == bounds[-1] else (words > low) & (words <= most))
+            if not inside.any():
+                raise ValueError(f"the {name} band of {low + 1}-{most} words has no reference sentences")
+            out.append([float(most), a, b + target - float(np.median(level[inside]))])
+            low = most
+        fitted[name] = out
+    return fitted
 
 
 def _logit(p: float) -> float:
@@ -418,8 +446,12 @@ def fit_heads(model: Predictor, corpus, config: TrainConfig) -> dict:
             "stack": model.mt_stack.as_list(),
             "validation_mt_roc_auc": {"encoder": encoder_auc, "stacked": _auc(val_logits[:, mt], is_mt)},
         }
-    model.calibration = Calibration(fit_platt(val_logits, val_labels, config.calibration_priors))
-    val_probs = model.calibrate(val_logits)
+    sentences = list(corpus["validation"]["sentence"])
+    scaling = fit_platt(val_logits, val_labels, config.calibration_priors)
+    native = (val_labels[:, OUTPUTS.index(OVERALL)] == 0) & (np.asarray(corpus["validation"]["generator"]) == "human")
+    bands = fit_length_bands(val_logits, sentence_words(sentences), config.calibration_length_bands, scaling, native)
+    model.calibration = Calibration(scaling, bands)
+    val_probs = model.calibrate(val_logits, sentences)
     clean = val_labels[:, OUTPUTS.index(OVERALL)] == 0
     threshold = pick_threshold(sentence_scores(val_probs), clean, config.max_fpr, ceiling=config.threshold_ceiling)
     model.thresholds = Thresholds({OVERALL: threshold})

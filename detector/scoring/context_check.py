@@ -34,8 +34,9 @@ class ContextCheck:
         if not rows:
             return []
         # the encoder's logits alone: the spun column has no lexical stack to give it
-        logits = predictor.predict_logits([sentences[i] for i in rows], [""] * len(rows), batch_size, stack=False)
-        alone = predictor.calibrate(logits)[:, column]
+        checked = [sentences[i] for i in rows]
+        logits = predictor.predict_logits(checked, [""] * len(rows), batch_size, stack=False)
+        alone = predictor.calibrate(logits, checked)[:, column]
         changed = []
         for row, p in zip(rows, alone):
             if p < self.alone_bar:

@@ -21,17 +21,18 @@ from detector.errors import ModelFilesError
 PART_FORMAT_VERSION = 1
 
 
-def write_part(directory: str | os.PathLike, filename: str, kind: str, payload: dict) -> Path:
-    """Write one part's JSON (under a temporary name, then renamed: a part is whole or absent)."""
+def write_part(directory: str | os.PathLike, filename: str, kind: str, payload: dict, version: int = PART_FORMAT_VERSION) -> Path:
+    """Write one part's JSON (under a temporary name, then renamed: a part is whole or absent).
+    `version`: the part's format, raised when an older reader would misread it."""
     path = Path(directory) / filename
     temporary = path.with_name(path.name + ".tmp")
-    temporary.write_text(json.dumps({"format_version": PART_FORMAT_VERSION, "part": kind, **payload}, indent=2) + "\n", encoding="utf-8")
+    temporary.write_text(json.dumps({"format_version": version, "part": kind, **payload}, indent=2) + "\n", encoding="utf-8")
     os.replace(temporary, path)
     return path
 
 
-def read_part(directory: str | os.PathLike, filename: str, kind: str) -> dict:
-    """One part's payload; a missing, corrupted, foreign or newer file is a `ModelFilesError`."""
+def read_part(directory: str | os.PathLike, filename: str, kind: str, newest: int = PART_FORMAT_VERSION) -> dict:
+    """One part's payload; a missing, corrupted, foreign or newer (than `newest`) file is a `ModelFilesError`."""
     path = Path(directory) / filename
     try:
         data = json.loads(path.read_text(encoding="utf-8"))
@@ -39,31 +40,63 @@ def read_part(directory: str | os.PathLike, filename: str, kind: str) -> dict:
         raise ModelFilesError(f"the model part {path} is missing or corrupted ({exc}); reinstall or refit it") from exc
     if not isinstance(data, dict) or data.get("part") != kind:
         raise ModelFilesError(f"{path} is not a {kind} file")
-    if data.get("format_version", 0) > PART_FORMAT_VERSION:
+    if data.get("format_version", 0) > newest:
         raise ModelFilesError(f"{path} has format_version {data['format_version']}, newer than this millcheck reads; upgrade millcheck")
     return data
 
 
 @dataclass
 class Calibration:
-    """Platt scaling per output, p = sigmoid(a * logit + b); outputs without one get a plain sigmoid."""
+    """Platt scaling per output, p = sigmoid(a * logit + b); outputs without one get a plain sigmoid.
+
+    `length_bands`: outputs scaled per sentence length instead, each as [[most words, a, b], ...]
+    ascending (the last band takes every longer sentence). The spun head's probability rose with a
+    sentence's length for human and spun lines alike (research/spun-by-length.md), and wire copy's
+    long sentences read as spun; moved per band, human sentences have one level at every length
+    (training.train.fit_length_bands).
+    """
 
     FILENAME: ClassVar[str] = "calibration.json"
     KIND: ClassVar[str] = "calibration"
+    FORMAT_VERSION: ClassVar[int] = 2  # 2: length_bands (a reader of 1 would ignore them)
 
     scaling: dict[str, list[float]] = field(default_factory=dict)  # output -> [a, b]
+    length_bands: dict[str, list[list[float]]] = field(default_factory=dict)  # output -> [[most words, a, b], ...]
 
-    def apply(self, logits: np.ndarray, outputs: Sequence[str]) -> np.ndarray:
-        scale = np.array([self.scaling.get(o, [1.0, 0.0])[0] for o in outputs], dtype=np.float32)
-        shift = np.array([self.scaling.get(o, [1.0, 0.0])[1] for o in outputs], dtype=np.float32)
+    def apply(self, logits: np.ndarray, outputs: Sequence[str], sentences: Sequence[str] | None = None) -> np.ndarray:
+        """Probabilities for `logits` (rows: `sentences`, whose lengths pick the bands of banded outputs)."""
+        scale = np.tile(np.array([self.scaling.get(o, [1.0, 0.0])[0] for o in outputs], dtype=np.float32), (len(logits), 1))
+        shift = np.tile(np.array([self.scaling.get(o, [1.0, 0.0])[1] for o in outputs], dtype=np.float32), (len(logits), 1))
+        banded = [o for o in outputs if o in self.length_bands]
+        if banded and (sentences is None or len(sentences) != len(logits)):
+            raise ValueError(f"{', '.join(banded)} is calibrated per sentence length: pass the {len(logits)} sentences")
+        for output in banded:
+            k = list(outputs).index(output)
+            bands = np.array(self.length_bands[output], dtype=np.float32)
+            band = band_of(bands[:, 0], sentence_words(sentences))
+            scale[:, k], shift[:, k] = bands[band, 1], bands[band, 2]
         return (1.0 / (1.0 + np.exp(-(logits * scale + shift)))).astype(np.float32)
 
     def save(self, directory: str | os.PathLike) -> Path:
-        return write_part(directory, self.FILENAME, self.KIND, {"scaling": self.scaling})
+        payload = {"scaling": self.scaling} | ({"length_bands": self.length_bands} if self.length_bands else {})
+        return write_part(directory, self.FILENAME, self.KIND, payload, self.FORMAT_VERSION if self.length_bands else PART_FORMAT_VERSION)
 
     @classmethod
     def load(cls, directory: str | os.PathLike) -> Calibration:
-        return cls({k: list(v) for k, v in read_part(directory, cls.FILENAME, cls.KIND)["scaling"].items()})
+        data = read_part(directory, cls.FILENAME, cls.KIND, newest=cls.FORMAT_VERSION)
+        bands = {k: [[float(x) for x in band] for band in v] for k, v in data.get("length_bands", {}).items()}
+        return cls({k: list(v) for k, v in data["scaling"].items()}, bands)
+
+
+def sentence_words(sentences: Sequence[str]) -> np.ndarray:
+    """Each sentence's length in words (whitespace-separated), as length bands count it."""
+    return np.array([len(s.split()) for s in sentences], dtype=np.int64)
+
+
+def band_of(most_words: np.ndarray, words: np.ndarray) -> np.ndarray:
+    """The index of the band each length falls in: the first whose `most_words` it does not
+    exceed, else the last."""
+    return np.minimum(np.searchsorted(most_words, words, side="left"), len(most_words) - 1)
 
 
 @dataclass

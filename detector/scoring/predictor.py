@@ -220,7 +220,8 @@ class Predictor:
         """
         if self.token_head is None:
             logits = self.predict_logits(sentences, contexts, batch_size, stack=False, neighbours=neighbours)
-            return self.calibrate(self.stack_lexical(logits, sentences, contexts, lexical_logits=lexical_logits)), [[] for _ in sentences]
+            stacked = self.stack_lexical(logits, sentences, contexts, lexical_logits=lexical_logits)
+            return self.calibrate(stacked, sentences), [[] for _ in sentences]
         self.model.eval()
         logits = np.zeros((len(sentences), len(self.config.outputs)), dtype=np.float32)
         words: list[Words] = [[] for _ in sentences]
@@ -230,17 +231,18 @@ class Predictor:
             token_probs = torch.sigmoid(out["token_logits"].float()).numpy()
             for row in np.nonzero((token_probs >= word_threshold).any(axis=1))[0]:  # most rows mark no piece
                 words[idx[row]] = _marked_words(batch.offsets[row], batch.sequence_ids[row], token_probs[row], word_threshold)
-        return self.calibrate(self.stack_lexical(logits, sentences, contexts, lexical_logits=lexical_logits)), words
+        return self.calibrate(self.stack_lexical(logits, sentences, contexts, lexical_logits=lexical_logits), sentences), words
 
     def predict(
         self, sentences: Sequence[str], contexts: Sequence[str], batch_size: int = 16, lexical_contexts: Sequence[str] | None = None
     ) -> np.ndarray:
         """Calibrated probabilities, shape (n, len(config.outputs)), in input order."""
-        return self.calibrate(self.predict_logits(sentences, contexts, batch_size, lexical_contexts=lexical_contexts))
+        return self.calibrate(self.predict_logits(sentences, contexts, batch_size, lexical_contexts=lexical_contexts), sentences)
 
-    def calibrate(self, logits: np.ndarray) -> np.ndarray:
-        """Calibrated probabilities from logits (plain sigmoid for outputs without a calibration)."""
-        return self.calibration.apply(logits, self.config.outputs)
+    def calibrate(self, logits: np.ndarray, sentences: Sequence[str]) -> np.ndarray:
+        """Calibrated probabilities from the logits of `sentences` (whose lengths pick the bands of
+        outputs calibrated per length; a plain sigmoid for outputs without a calibration)."""
+        return self.calibration.apply(logits, self.config.outputs, sentences)
 
     def threshold(self, output: str = OVERALL, default: float = 0.5) -> float:
         return self.thresholds.get(output, default)
