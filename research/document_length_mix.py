@@ -123,6 +123,18 @@ def fit(x: np.ndarray, y: np.ndarray, generators: np.ndarray, config: TrainConfi
     return head, bounded_threshold(scores, y == VERDICT_CLEAN, generators, config)
 
 
+def cross_called(x: np.ndarray, y: np.ndarray, generators: np.ndarray, config: TrainConfig, ignore: list[int]) -> np.ndarray:
+    """What each row is called by a head fitted (and thresholded) on the other four of five folds."""
+    folds = np.arange(len(x)) % 5
+    np.random.default_rng(config.seed).shuffle(folds)
+    predicted = np.empty(len(x), dtype=object)
+    for k in range(5):
+        train = folds != k
+        head, threshold = fit(x[train], y[train], generators[train], config, ignore)
+        predicted[~train] = called(head, threshold, x[~train])
+    return predicted
+
+
 def called(head, threshold: float, x: np.ndarray) -> np.ndarray:
     """What the head calls each row at `threshold`: its likeliest class, clean under the threshold."""
     out = []
@@ -158,18 +170,12 @@ def main() -> None:
         "spun shifted by length": (x_shifted, lee_shifted),
         "spun calibrated per length band": (x_calibrated, lee_calibrated),
     }
-    folds = np.arange(len(docs)) % 5
-    np.random.default_rng(config.seed).shuffle(folds)
     result = {
         "command": "python research/document_length_mix.py " + " ".join(a if not a.startswith("/") else Path(a).name for a in sys.argv[1:])
     }
     result |= {"date": f"{datetime.now(timezone.utc):%Y-%m-%d %H:%M UTC}", "model": detector.name, "documents": len(docs), "variants": {}}
     for name, (vx, vlee) in variants.items():
-        predicted = np.empty(len(docs), dtype=object)
-        for k in range(5):
-            train = folds != k
-            head, threshold = fit(vx[train], y[train], generators[train], config, ignore)
-            predicted[~train] = called(head, threshold, vx[~train])
+        predicted = cross_called(vx, y, generators, config, ignore)
         head, threshold = fit(vx, y, generators, config, ignore)
         lee_called = called(head, threshold, vlee)
         long_docs = lee_length >= LONG_DOCUMENT

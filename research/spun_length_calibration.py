@@ -37,7 +37,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "research"))
 
-from document_length_mix import called, fit  # noqa: E402
+from document_length_mix import called, cross_called, fit  # noqa: E402
 from unseen_human_news import lee_documents  # noqa: E402
 
 from benchmarks.throughput import write_report  # noqa: E402
@@ -151,8 +151,6 @@ def main() -> None:
     expected, generators = np.array([d.expected for d in docs]), np.array([d.generator for d in docs])
     lee_length = np.array([n for *_, n in lee])
     ignore = list(columns_outside(config.document_head_types))
-    folds = np.arange(len(docs)) % 5
-    np.random.default_rng(config.seed).shuffle(folds)
     threshold = detector.config.threshold
     result = {
         "command": "python research/spun_length_calibration.py "
@@ -170,11 +168,7 @@ def main() -> None:
             return np.array([list(document_features(rescored(s, raw, scaling), t, document_mt=mt)) for s, raw, t, mt, _ in rows])
 
         vx, lx = features(val_docs), features(lee)
-        predicted = np.empty(len(docs), dtype=object)
-        for f in range(5):
-            train = folds != f
-            head, cut = fit(vx[train], expected[train], generators[train], config, ignore)
-            predicted[~train] = called(head, cut, vx[~train])
+        predicted = cross_called(vx, expected, generators, config, ignore)
         head, cut = fit(vx, expected, generators, config, ignore)
         lee_called = called(head, cut, lx) != VERDICT_CLEAN
         result["ways"][name] = {
