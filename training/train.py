@@ -131,7 +131,8 @@ def fit_length_bands(
     (words up to each bound, the last band open) so that the `reference` rows (clean native English)
     have one median in every band: the whole reference's. The slope and every band's order stay;
     a sentence's length alone stops reading as evidence. Spun examples are long more often than
-    human ones (a spinner needs two swaps: training.spinning), and the head learned length from it."""
+    human ones (a spun sentence holds two swaps or more) and the head learned length from them; how
+    much of that is real evidence: research/spun-length-calibration.md (not in v9)."""
     unknown = set(bands) - set(OUTPUTS)
     if unknown:
         raise ValueError(f"calibration_length_bands names unknown outputs: {sorted(unknown)}")
