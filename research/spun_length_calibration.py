@@ -67,12 +67,9 @@ def _sigmoid(z):
 
 def raw_spun(calibration, sentences) -> np.ndarray:
     """The spun head's logits behind `sentences`' calibrated probabilities (the model's scaling undone)."""
-    words = sentence_words([s.text for s in sentences])
-    a, b = np.full(len(words), calibration.scaling[SPUN][0]), np.full(len(words), calibration.scaling[SPUN][1])
+    a, b = calibration.scaling[SPUN]
     if SPUN in calibration.length_bands:
-        bands = np.array(calibration.length_bands[SPUN])
-        band = band_of(bands[:, 0], words)
-        a, b = bands[band, 1], bands[band, 2]
+        a, b = calibration.band_scaling(SPUN, sentence_words([s.text for s in sentences]))
     return (_logit(np.array([s.labels.get(SPUN, 0.0) for s in sentences])) - b) / a
 
 

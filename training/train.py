@@ -25,7 +25,7 @@ from detector.document.head import DocumentHead, load_heads, not_clean, save_hea
 from detector.labels import MACHINE_TRANSLATED, VERDICT_CLEAN
 from detector.scoring.classifier import ArtifactClassifier
 from detector.scoring.configuration import OVERALL, ClassifierConfig
-from detector.scoring.parts import Calibration, MTStack, Thresholds, sentence_words
+from detector.scoring.parts import Calibration, MTStack, Thresholds, band_of, sentence_words
 from detector.scoring.predictor import Predictor
 
 from .config import TrainConfig
@@ -142,13 +142,13 @@ def fit_length_bands(
             raise ValueError(f"the length bands of {name} must be rising word counts from 1, not {bounds!r}")
         a, b = scaling.get(name, [1.0, 0.0])
         level = a * logits[:, OUTPUTS.index(name)] + b
-        target, out, low = float(np.median(level[reference])), [], 0
-        for most in [*bounds, int(words.max(initial=bounds[-1] + 1))]:  # the last band: every longer sentence
-            inside = reference & (words > low if low == bounds[-1] else (words > low) & (words <= most))
+        mosts = [*bounds, int(words.max(initial=bounds[-1] + 1))]  # the last band: every longer sentence
+        band, target, out = band_of(np.array(mosts), words), float(np.median(level[reference])), []
+        for i, most in enumerate(mosts):
+            inside = reference & (band == i)
             if not inside.any():
-                raise ValueError(f"the {name} band of {low + 1}-{most} words has no reference sentences")
+                raise ValueError(f"the {name} band of {(mosts[i - 1] if i else 0) + 1}-{most} words has no reference sentences")
             out.append([float(most), a, b + target - float(np.median(level[inside]))])
-            low = most
         fitted[name] = out
     return fitted
 
@@ -422,6 +422,7 @@ def fit_heads(model: Predictor, corpus, config: TrainConfig) -> dict:
 
     model.lexical, model.mt_stack = None, None
     val_logits, val_labels = evaluate_split(model, corpus["validation"])
+    sentences = list(corpus["validation"]["sentence"])
     lexical = None
     if config.lexical_mt:
         from detector.scoring.lexical_mt import LexicalConfig
@@ -429,7 +430,6 @@ def fit_heads(model: Predictor, corpus, config: TrainConfig) -> dict:
         from .lexical_mt import fit_lexical, fit_lexical_on_blocks, fit_stack, split_contexts
 
         mt = OUTPUTS.index(MACHINE_TRANSLATED)
-        sentences = list(corpus["validation"]["sentence"])
         lexical_config = LexicalConfig(context=config.lexical_context, context_window=config.lexical_context_window)
         if config.lexical_source == "blocks":
             [contexts] = split_contexts([corpus["validation"]], config.corpus, config.lexical_context_window)
@@ -447,7 +447,6 @@ def fit_heads(model: Predictor, corpus, config: TrainConfig) -> dict:
             "stack": model.mt_stack.as_list(),
             "validation_mt_roc_auc": {"encoder": encoder_auc, "stacked": _auc(val_logits[:, mt], is_mt)},
         }
-    sentences = list(corpus["validation"]["sentence"])
     scaling = fit_platt(val_logits, val_labels, config.calibration_priors)
     native = (val_labels[:, OUTPUTS.index(OVERALL)] == 0) & (np.asarray(corpus["validation"]["generator"]) == "human")
     bands = fit_length_bands(val_logits, sentence_words(sentences), config.calibration_length_bands, scaling, native)

@@ -65,17 +65,24 @@ class Calibration:
 
     def apply(self, logits: np.ndarray, outputs: Sequence[str], sentences: Sequence[str] | None = None) -> np.ndarray:
         """Probabilities for `logits` (rows: `sentences`, whose lengths pick the bands of banded outputs)."""
-        scale = np.tile(np.array([self.scaling.get(o, [1.0, 0.0])[0] for o in outputs], dtype=np.float32), (len(logits), 1))
-        shift = np.tile(np.array([self.scaling.get(o, [1.0, 0.0])[1] for o in outputs], dtype=np.float32), (len(logits), 1))
-        banded = [o for o in outputs if o in self.length_bands]
-        if banded and (sentences is None or len(sentences) != len(logits)):
-            raise ValueError(f"{', '.join(banded)} is calibrated per sentence length: pass the {len(logits)} sentences")
-        for output in banded:
-            k = list(outputs).index(output)
-            bands = np.array(self.length_bands[output], dtype=np.float32)
-            band = band_of(bands[:, 0], sentence_words(sentences))
-            scale[:, k], shift[:, k] = bands[band, 1], bands[band, 2]
+        scale = np.array([self.scaling.get(o, [1.0, 0.0])[0] for o in outputs], dtype=np.float32)
+        shift = np.array([self.scaling.get(o, [1.0, 0.0])[1] for o in outputs], dtype=np.float32)
+        banded = [k for k, o in enumerate(outputs) if o in self.length_bands]
+        if banded:
+            if sentences is None or len(sentences) != len(logits):
+                names = ", ".join(outputs[k] for k in banded)
+                raise ValueError(f"{names} is calibrated per sentence length: pass the {len(logits)} sentences")
+            words = sentence_words(sentences)
+            scale, shift = np.tile(scale, (len(logits), 1)), np.tile(shift, (len(logits), 1))
+            for k in banded:
+                scale[:, k], shift[:, k] = self.band_scaling(outputs[k], words)
         return (1.0 / (1.0 + np.exp(-(logits * scale + shift)))).astype(np.float32)
+
+    def band_scaling(self, output: str, words: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Per row, the (a, b) of a banded output for sentences of `words` words."""
+        bands = np.array(self.length_bands[output], dtype=np.float32)
+        band = band_of(bands[:, 0], words)
+        return bands[band, 1], bands[band, 2]
 
     def save(self, directory: str | os.PathLike) -> Path:
         payload = {"scaling": self.scaling} | ({"length_bands": self.length_bands} if self.length_bands else {})
