@@ -28,7 +28,7 @@ from detector.evidence import default_finders, find_many
 from detector.evidence.base import Findings
 from detector.evidence.swapped_words import swapped_words
 from detector.io.dates import parse_date
-from detector.io.decode import DEFAULT_MAX_CHARS, check_text, decode_bytes, looks_like_html, mend_mojibake, without_surrogates
+from detector.io.decode import DEFAULT_MAX_CHARS, check_text, decode_bytes, looks_like_html, mend_mojibake, too_large, without_surrogates
 from detector.io.html import segment_html
 from detector.io.records import TextRecord
 from detector.labels import ARTIFACT_TYPES, SPUN, VERDICT_UNSUPPORTED_LANGUAGE
@@ -188,24 +188,21 @@ class Detector:
         """Decode, check and segment one input; raises `InputError` for input that is no article."""
         encoding, replaced = None, 0
         if isinstance(text, (bytes, bytearray)):
-            decoded = decode_bytes(bytes(text), self.config.max_chars)
+            decoded = decode_bytes(bytes(text), self.config.max_chars, html)
             text, encoding, replaced = decoded.text, decoded.encoding, decoded.replaced_bytes
         elif not isinstance(text, str):
             raise InputError("bad_type", f"expected text or bytes, got {type(text).__name__}")
         text, surrogates = without_surrogates(text)
         is_html = html if html is not None else looks_like_html(text)
-        check_text(text, self.config.max_chars, html=is_html)
+        if encoding is None:  # bytes were checked as they were decoded
+            check_text(text, self.config.max_chars, html=is_html)
         if is_html:  # mended as extracted: the count is the article's, not the page's
             doc = segment_html(text, self.config.language)
             mojibake = doc.mojibake_mended
             if not doc.sentences:
                 raise InputError("empty", "the HTML has no readable text; nothing to score")
             if len(doc.text) > self.config.max_chars:
-                raise InputError(
-                    "too_large",
-                    f"the page's article text has {len(doc.text):,} characters, over the limit of {self.config.max_chars:,}; "
-                    "split it or raise the limit (--max-chars)",
-                )
+                raise too_large("the page's article text", f"{len(doc.text):,} characters", f"{self.config.max_chars:,} characters")
         else:
             text, mojibake = mend_mojibake(text)
             doc = segment(text, language=self.config.language)

@@ -75,6 +75,28 @@ def test_an_html_page_may_carry_its_markup_but_not_a_longer_article(tmp_path):
     assert records["page.html"].error is None and records["notes.txt"].error.code == "too_large"
 
 
+def test_bytes_said_not_to_be_html_are_held_to_the_text_limit_and_every_size_refusal_names_one_fix(tmp_path):
+    """A caller's `html=False` holds bytes to the text limit, as it holds text: the page's markup
+    allowance is for pages. Readers, decoding and the scorer word a refusal for size alike."""
+    page = "<html><head><script>" + "x" * 3000 + "</script></head><body><p>The council met on Tuesday.</p></body></html>"
+    small = Detector.from_pretrained("evidence-baseline", max_chars=1000)
+    assert small.to_document(page.encode()).sentences[0].text == "The council met on Tuesday."
+    refusals = []
+    for attempt in (
+        lambda: small.to_document(page.encode(), html=False),
+        lambda: small.to_document(page, html=False),
+        lambda: decode_bytes(page.encode(), max_chars=1000, html=False),
+    ):
+        with pytest.raises(InputError) as exc:
+            attempt()
+        refusals.append(exc.value)
+    (tmp_path / "notes.txt").write_text("word " * 1000)
+    refusals.append(next(iter_records([str(tmp_path / "notes.txt")], max_chars=100)).error)
+    assert [e.code for e in refusals] == ["too_large"] * 4
+    assert all(e.message.endswith("; split it or raise the limit (--max-chars)") for e in refusals)
+    assert f"the document has {len(page):,} characters, over the limit of 1,000 characters" in refusals[1].message
+
+
 def test_utf8_with_a_bad_byte_stays_utf8_and_counts_it():
     decoded = decode_bytes("It wasn’t the café, she said.".encode() + b"\xff")
     assert decoded.text == "It wasn’t the café, she said.\ufffd"

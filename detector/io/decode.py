@@ -120,12 +120,17 @@ def byte_limit(head: bytes, max_chars: int) -> int:
     return bytes_for(max_chars, opens_like_html(head))
 
 
+def too_large(subject: str, amount: str, limit: str) -> InputError:
+    """The one wording of a refusal for size: readers, decoding and the scorer's check alike."""
+    return InputError("too_large", f"{subject} has {amount}, over the limit of {limit}; split it or raise the limit (--max-chars)")
+
+
 def _too_large(size: int, unit: str, max_chars: int, html: bool) -> InputError:
     what = "HTML page" if html else ("document" if unit == "characters" else "file")
     limit = f"{char_limit(max_chars, html):,} characters"
     if html:
         limit += f" ({HTML_MARKUP_ALLOWANCE} times --max-chars, for its markup)"
-    return InputError("too_large", f"the {what} has {size:,} {unit}, over the limit of {limit}; split it or raise the limit (--max-chars)")
+    return too_large(f"the {what}", f"{size:,} {unit}", limit)
 
 
 def check_text(text: str, max_chars: int = DEFAULT_MAX_CHARS, html: bool = False) -> str:
@@ -140,7 +145,7 @@ def check_text(text: str, max_chars: int = DEFAULT_MAX_CHARS, html: bool = False
     return text
 
 
-def _with_bom(data: bytes, max_chars: int) -> DecodedText | None:
+def _with_bom(data: bytes, max_chars: int, html: bool | None) -> DecodedText | None:
     for bom, encoding in _BOMS:
         if data.startswith(bom):
             if encoding == "utf-8-sig":
@@ -148,7 +153,7 @@ def _with_bom(data: bytes, max_chars: int) -> DecodedText | None:
             else:  # UTF-16/32: bad code units become U+FFFD, counted as such
                 text = data.decode(encoding, errors="replace")
                 bad = text.count("\ufffd")
-            return DecodedText(check_text(text, max_chars, looks_like_html(text)), encoding, bad)
+            return DecodedText(_checked(text, max_chars, html), encoding, bad)
     return None
 
 
@@ -175,21 +180,26 @@ def _legacy(data: bytes) -> tuple[str, str, int]:
     return text, "cp1252", text.count("\ufffd")
 
 
-def decode_bytes(data: bytes, max_chars: int = DEFAULT_MAX_CHARS) -> DecodedText:
+def _checked(text: str, max_chars: int, html: bool | None) -> str:
+    return check_text(text, max_chars, looks_like_html(text) if html is None else html)
+
+
+def decode_bytes(data: bytes, max_chars: int = DEFAULT_MAX_CHARS, html: bool | None = None) -> DecodedText:
     """Decode bytes as UTF-8 (or the encoding a BOM names), bad bytes replaced and counted; a legacy
-    code page only on strong evidence (see the module doc). `encoding` says which was used."""
+    code page only on strong evidence (see the module doc). `encoding` says which was used. The
+    text is checked (`check_text`) as a page when `html` says so, or when it looks like one."""
     if not data.strip():
         raise InputError("empty", "the file is empty or whitespace only; nothing to score")
-    html = opens_like_html(data)
-    if len(data) > bytes_for(max_chars, html):
-        raise _too_large(len(data), "bytes", max_chars, html)
-    bom = _with_bom(data, max_chars)
+    page = opens_like_html(data) if html is None else html
+    if len(data) > bytes_for(max_chars, page):
+        raise _too_large(len(data), "bytes", max_chars, page)
+    bom = _with_bom(data, max_chars, html)
     if bom is not None:
         return bom
     if b"\x00" in data[:65536]:
         raise InputError("binary", "the file looks like binary data (it has NUL bytes); give a text or HTML file")
     text, bad, good = decode_utf8_lenient(data)
     if bad == 0 or (good > 0 and not (bad > LEGACY_MIN_BAD_SHARE * len(data) and bad > LEGACY_MIN_BAD_PER_GOOD * good)):
-        return DecodedText(check_text(text, max_chars, looks_like_html(text)), "utf-8", bad)
+        return DecodedText(_checked(text, max_chars, html), "utf-8", bad)
     text, encoding, replaced = _legacy(data)
-    return DecodedText(check_text(text, max_chars, looks_like_html(text)), encoding, replaced)
+    return DecodedText(_checked(text, max_chars, html), encoding, replaced)

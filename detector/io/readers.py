@@ -19,7 +19,7 @@ from typing import BinaryIO, Iterable, Iterator
 
 from detector.errors import InputError
 from detector.io.dates import record_date
-from detector.io.decode import DEFAULT_MAX_CHARS, HTML_MARKUP_ALLOWANCE, byte_limit, bytes_for, decode_utf8_lenient
+from detector.io.decode import DEFAULT_MAX_CHARS, HTML_MARKUP_ALLOWANCE, byte_limit, bytes_for, decode_utf8_lenient, too_large
 from detector.io.records import TextRecord
 
 JSONL_SUFFIXES = (".jsonl", ".ndjson")
@@ -29,11 +29,8 @@ STDIN = "-"
 
 
 def _too_big(size: int, max_chars: int) -> InputError:
-    return InputError(
-        "too_large",
-        f"the file has {size:,} bytes, over the limit of {max_chars:,} characters "
-        f"({HTML_MARKUP_ALLOWANCE} times that for an HTML page); split it or raise --max-chars",
-    )
+    """Refused before decoding: whether it is a page is not known yet, so both limits are named."""
+    return too_large("the file", f"{size:,} bytes", f"{max_chars:,} characters ({HTML_MARKUP_ALLOWANCE} times that for an HTML page)")
 
 
 def _plain_name(path: Path) -> str:
@@ -158,8 +155,7 @@ def read_stdin(stream: BinaryIO, max_chars: int = DEFAULT_MAX_CHARS, text_field:
     head = stream.read(bytes_for(max_chars, html=True) + 1)
     limit = byte_limit(head, max_chars)
     if len(head) > limit and not head.lstrip().startswith(b"{"):
-        message = f"stdin has more than {limit:,} bytes, over the limit of {max_chars:,} characters; split it or raise --max-chars"
-        yield TextRecord(id=STDIN, error=InputError("too_large", message))
+        yield TextRecord(id=STDIN, error=too_large("stdin", f"more than {limit:,} bytes", f"{max_chars:,} characters"))
         return
     first = head.lstrip().split(b"\n", 1)[0]
     if first.startswith(b"{") and _record_from_json(first, STDIN, text_field).error is None:
