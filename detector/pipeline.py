@@ -18,7 +18,7 @@ from typing import Iterable, Iterator, Sequence
 import numpy as np
 
 from detector.document.confidence import judges_learned, low_confidence
-from detector.document.features import content_text
+from detector.document.features import content_text, lm_strongest_mean
 from detector.document.head import DocumentHead, load_heads
 from detector.document.reasons import add_learned_reasons
 from detector.document.sentences import sentence_scores
@@ -122,10 +122,12 @@ class Detector:
         document_head: DocumentHead | None = None,
         mt_check_head: DocumentHead | None = None,
         lm_finder=None,
+        lm_document_head: DocumentHead | None = None,
     ):
         """`predictor`: the classifier with its fitted parts (scoring.predictor.Predictor), or None
         for the evidence-only model. `roundtrip`: an en->pt->en engine (scoring.mt_check.MarianRoundTrip)
-        for the MT check, whose verdict `mt_check_head` gives; `document_head` gives the others."""
+        for the MT check, whose verdict `mt_check_head` gives; `lm_document_head` judges a document
+        whose every content sentence `lm_finder` read; `document_head` gives the others."""
         self.config = config or DetectorConfig()
         check = ContextCheck() if self.config.context_check else None
         self.scorer = ClassifierScorer(predictor, self.config.batch_size, check) if predictor is not None else EvidenceOnly()
@@ -136,6 +138,7 @@ class Detector:
         self.document_head = document_head
         self.mt_check_head = mt_check_head
         self.lm_finder = lm_finder  # an ImprobableWordsFinder with the model's LMStack, when config.lm
+        self.lm_document_head = lm_document_head
         self.scored_cache = ScoredCache(self.config.score_cache)
         self.reference = None
         if self.config.reference is not None:
@@ -180,7 +183,8 @@ class Detector:
         mt_check_head = heads.get("document_head_mt_check")
         roundtrip = _roundtrip_engine(mt_check_head, folder) if config.mt_check else None
         lm_finder = _lm_finder(folder, config) if config.lm is not None else None
-        return cls(predictor, encoder, config, folder.name, roundtrip, heads.get("document_head"), mt_check_head, lm_finder)
+        lm_head = heads.get("document_head_lm") if lm_finder is not None else None
+        return cls(predictor, encoder, config, folder.name, roundtrip, heads.get("document_head"), mt_check_head, lm_finder, lm_head)
 
     # -- input ------------------------------------------------------------------------------
 
@@ -490,9 +494,14 @@ class Detector:
         add_learned_reasons(sentences, threshold, lambda index: self.scorer.explain_mt(texts, index))
         document_mt = self.document_mt_logit(sentences, threshold)
         view = _head_view(sentences, classifier_spun) if reading is not None else None
+        lm_strongest = lm_strongest_mean(sentences, threshold) if self.lm_document_head is not None else None
         if check is not None and self.mt_check_head is not None:
             summary = summarise(
                 sentences, threshold, head=self.mt_check_head, roundtrip=check.similarity, document_mt=document_mt, head_view=view
+            )
+        elif lm_strongest is not None:  # the language model read every content sentence
+            summary = summarise(
+                sentences, threshold, head=self.lm_document_head, document_mt=document_mt, head_view=view, lm_strongest=lm_strongest
             )
         else:
             summary = summarise(sentences, threshold, head=self.document_head, document_mt=document_mt, head_view=view)

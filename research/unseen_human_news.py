@@ -31,6 +31,11 @@ from detector.text.words import excerpt  # noqa: E402
 LEE_FILES = ("lee_background.cor", "lee.cor")
 LENGTHS = ((1, 3), (4, 6), (7, 9), (10, 10_000))
 WORD_BINS = ((0, 15), (15, 25), (25, 35), (35, 10_000))
+LM_RUNS = {
+    None: "without the language model",
+    "candidates": "with `score --lm` (the language model reads suspect sentences; the default head judges)",
+    "all": "with `serve --lm` or `score --lm --lm-every-sentence` (every sentence read; the head that reads it judges)",
+}
 
 
 def lee_documents(folder: Path) -> list[tuple[str, str]]:
@@ -51,7 +56,8 @@ def span(n: int) -> str:
     return f"{low} or more" if high > 1000 else f"{low}-{high}"
 
 
-def measure(detector: Detector, docs: list[tuple[str, str]], lm: bool) -> dict:
+def measure(detector: Detector, docs: list[tuple[str, str]], lm: str | None) -> dict:
+    """What `detector` calls the documents; `lm`: how the language model read them (None: not at all)."""
     reports = [report for _, report in detector.score_many(text for _, text in docs)]
     verdicts: dict[str, Counter] = {}
     for report in reports:
@@ -96,7 +102,7 @@ def markdown(result: dict) -> str:
         "",
     ]
     for run in result["runs"]:
-        name = "with `--lm`" if run["lm"] else "without the language model"
+        name = LM_RUNS[run["lm"]]
         lines += [f"## {name}: {run['documents']} documents, {run['sentences']} sentences", ""]
         lines += [
             "| content sentences | documents | called clean | spun | machine_translated | not clean |",
@@ -125,15 +131,20 @@ def main() -> None:
     source = parser.add_mutually_exclusive_group(required=True)
     source.add_argument("--lee", type=Path, help="the folder holding lee_background.cor and lee.cor")
     source.add_argument("--folder", type=Path, help="a folder of documents, one a file")
-    parser.add_argument("--lm", action="store_true", help="also score with the language model's evidence")
+    parser.add_argument(
+        "--lm", action="store_true", help="also score with the language model: as batch --lm reads, and reading every sentence"
+    )
     parser.add_argument("--model", default="default", help="a model folder (default: the shipped model)")
     parser.add_argument("--out", default=str(ROOT / "research" / "unseen-human-news"))
     args = parser.parse_args()
     docs = lee_documents(args.lee) if args.lee else folder_documents(args.folder)
     detector = Detector.from_pretrained(args.model)
-    runs = [measure(detector, docs, lm=False)]
+    runs = [measure(detector, docs, lm=None)]
     if args.lm:
-        runs.append(measure(Detector.from_pretrained(args.model, lm="candidates"), docs, lm=True))
+        batch = Detector.from_pretrained(args.model, lm="candidates")
+        runs.append(measure(batch, docs, lm="candidates"))
+        every = Detector.from_pretrained(args.model, lm="all")
+        runs.append(measure(every, docs, lm="all"))
     result = {
         "command": "python research/unseen_human_news.py " + " ".join(a if not a.startswith("/") else Path(a).name for a in sys.argv[1:]),
         "date": f"{datetime.now(timezone.utc):%Y-%m-%d %H:%M UTC}",

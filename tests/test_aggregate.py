@@ -1,6 +1,6 @@
 import pytest
 
-from detector.document.features import document_features, feature_names
+from detector.document.features import LM_STRONGEST, document_features, feature_names, lm_strongest_mean
 from detector.document.head import DocumentHead
 from detector.document.verdict import summarise
 from detector.evidence.base import Evidence
@@ -194,3 +194,35 @@ def test_a_call_with_no_sentence_flagged_for_it_names_the_likeliest_sentence():
     assert _unflagged_note(content, {0: set(), 1: {"duplicate"}}, "spun") == ""  # a flag of the spun family explains it
     assert "machine_translated 0.10" in _unflagged_note(content, {0: set(), 1: set()}, "machine_translated")
     assert _unflagged_note(content, {0: set(), 1: set()}, "clean") == ""
+
+
+def _read(sentence_score, *improbabilities):
+    sentence_score.lm_words = [{"text": "w", "improbability": x} for x in improbabilities]
+    return sentence_score
+
+
+def test_the_language_model_feature_needs_every_content_sentence_read():
+    """LM_STRONGEST: the mean over content sentences of each one's strongest word improbability (0
+    for one without a judged word); None when the LM did not read a content sentence (batch --lm
+    reads only suspect ones), so a head fitted on whole readings is never given half of one."""
+    read = [_read(sentence(0), 2.0, 9.0), _read(sentence(1)), _read(sentence(2), 4.0)]
+    assert lm_strongest_mean(read, 0.5) == pytest.approx((9.0 + 0.0 + 4.0) / 3)
+    debris = SentenceScore(3, 0, 1, "x", 0.9, {**sentence(3).labels, "boilerplate": 0.9}, [Evidence("boilerplate", "test", "debris", 0.9)])
+    assert lm_strongest_mean([*read, debris], 0.5) == pytest.approx(13.0 / 3), "boilerplate is not read as the article"
+    assert lm_strongest_mean([*read, sentence(4)], 0.5) is None
+    features = document_features(read, 0.5, document_mt=-1.0, lm_strongest=6.5)
+    assert features.names == feature_names(document_mt=True, lm=True) and features.names[-1] == LM_STRONGEST
+    assert features[LM_STRONGEST] == 6.5 and len(features) == len(document_features(read, 0.5)) + 2
+
+
+def test_a_head_that_reads_the_language_model_says_so_in_its_reason():
+    sentences = [sentence(i, spun=0.1) for i in range(10)]
+    names = feature_names(lm=True)
+    weights = [0.0] * len(names)
+    weights[names.index(LM_STRONGEST)] = 2.0
+    head = DocumentHead(("clean", "spun"), (tuple([0.0] * len(names)), tuple(weights)), (0.0, -10.0), features=names)
+    odd = summarise(sentences, 0.5, head=head, lm_strongest=8.0)
+    assert odd.verdict == "spun" and "the language model's mean improbability" in odd.reason
+    assert summarise(sentences, 0.5, head=head, lm_strongest=3.0).verdict == "clean"
+    with pytest.raises(ValueError, match="reads the features"):
+        summarise(sentences, 0.5, head=head)  # a head fitted with the reading is never asked without it

@@ -32,6 +32,8 @@ def test_lm_model_or_runtime_without_lm_is_a_usage_error(tmp_path):
     assert result.exit_code == 2 and "--lm-model needs --lm" in result.output
     result = CliRunner().invoke(app, ["score", "--lm-runtime", "onnxruntime", "--quiet", str(tmp_path)])
     assert result.exit_code == 2 and "--lm-runtime needs --lm" in result.output
+    result = CliRunner().invoke(app, ["score", "--lm-every-sentence", "--quiet", str(tmp_path)])
+    assert result.exit_code == 2 and "--lm-every-sentence needs --lm" in result.output
     result = CliRunner().invoke(app, ["score", "--lm", "--lm-runtime", "tensorrt", "--quiet", str(tmp_path)])
     assert result.exit_code == 2 and "tensorrt" in result.output
     result = CliRunner().invoke(
@@ -88,12 +90,43 @@ def test_with_lm_the_report_names_improbable_words_and_reads_every_sentence(lm_d
     )
 
 
-def test_the_lm_leaves_the_verdict_of_a_human_copy_to_the_head_fitted_without_it(lm_detector):
+def test_the_lm_leaves_the_verdict_of_a_human_copy_to_heads_that_read_the_classifier(lm_detector):
     """The stack lifts a human sentence's spun probability (it is fitted on lines one in eight
-    spun); the document head, fitted on the classifier's, must not read that as a spun article."""
+    spun); the document heads, fitted on the classifier's, must not read that as a spun article."""
     report = lm_detector.score(seed_text("004"))
     assert report.verdict == "clean"
     assert any(s.labels["spun"] > 0.05 for s in report.sentences), "the stacked probabilities are reported"
+
+
+def test_a_document_read_whole_is_judged_by_the_head_fitted_with_the_reading(lm_cache, lm_detector, monkeypatch):
+    """With every content sentence read, the head `--lm` uses (document_head_lm) judges; without the
+    reading (the editor's first answer) or with part of it (batch candidates), the default head."""
+    from dataclasses import replace
+
+    from detector import Detector
+    from detector.document.features import LM_STRONGEST, content_sentences
+
+    assert lm_detector.lm_document_head is not None and lm_detector.lm_document_head.features[-1] == LM_STRONGEST
+    base = lm_detector.document_head  # a head that calls anything the LM read spun: which head judged shows
+    spun = base.classes.index("spun")
+    stub = replace(
+        base,
+        features=(*base.features, LM_STRONGEST),
+        coef=tuple((*row, 50.0 if k == spun else 0.0) for k, row in enumerate(base.coef)),
+        center=(*base.center, 0.0),
+        scale=(*base.scale, 1.0),
+        short_bars=(),
+    )
+    monkeypatch.setattr(lm_detector, "lm_document_head", stub)
+    text = seed_text("004")
+    read = lm_detector.score(text)
+    assert read.verdict == "spun" and "the language model's mean improbability" in read.verdict_reason
+    assert lm_detector.score(text, lm=False).verdict == "clean"
+    batch = Detector.from_pretrained(lm="candidates", cache_dir=str(lm_cache))
+    batch.lm_finder, batch.lm_document_head = lm_detector.lm_finder, stub
+    partly = batch.score(text)
+    assert any(s.lm_words is None for s in content_sentences(partly.sentences, partly.threshold))
+    assert partly.verdict == "clean"
 
 
 def test_candidates_mode_reads_only_suspected_sentences_and_the_spinners_coinages(lm_cache, lm_detector):
@@ -121,6 +154,17 @@ def test_candidates_mode_reads_only_suspected_sentences_and_the_spinners_coinage
     assert {"trompling", "calmening"} <= {w["text"] for s in read for w in s.lm_words}, "the coinages are read"
     assert plain.score(text).to_dict() == before.to_dict(), "without --lm nothing changes"
     assert all("lm_words" not in s for s in before.to_dict()["sentences"])
+
+
+def test_batch_scoring_reads_every_sentence_when_asked(lm_cache, monkeypatch, tmp_path):
+    """`score --lm --lm-every-sentence` reads as `serve --lm` does: every sentence, so the document
+    is judged by the head that reads the language model (the default `--lm` reads suspects only)."""
+    monkeypatch.setenv("MILLCHECK_CACHE_DIR", str(lm_cache))
+    (tmp_path / "a.txt").write_text(seed_text("004"), encoding="utf-8")
+    result = CliRunner().invoke(app, ["score", "--lm", "--lm-every-sentence", "--quiet", str(tmp_path / "a.txt")])
+    assert result.exit_code == 0, result.output
+    record = json.loads(result.stdout.strip().splitlines()[-1])
+    assert record["verdict"] == "clean" and all("lm_words" in s for s in record["sentences"])
 
 
 def test_a_model_without_a_fitted_stack_says_how_to_fit_one(tmp_path, lm_cache):

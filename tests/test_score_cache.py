@@ -21,6 +21,7 @@ def _cached(detector: Detector, size: int) -> Detector:
         document_head=detector.document_head,
         mt_check_head=detector.mt_check_head,
         lm_finder=detector.lm_finder,
+        lm_document_head=detector.lm_document_head,
     )
 
 

@@ -215,6 +215,30 @@ def test_a_document_head_refit_adds_the_document_scorer_and_drops_a_stale_mt_che
         refit_document_threshold(str(folder), tiny_config, mt_check=True)
 
 
+def test_the_lm_document_head_is_fitted_with_the_reading_as_its_last_feature(tiny_config):
+    """fit_document_head with an `lm_reader` (texts -> LM_STRONGEST, the language model's reading in
+    training.fit_lm_document_head) fits the head `--lm` uses: the reading is its last feature."""
+    from detector.document.features import LM_STRONGEST, feature_names
+    from detector.scoring.configuration import OVERALL
+    from detector.scoring.predictor import Predictor
+    from training.train import fit_document_head
+
+    out = Path(tiny_config.output_dir)
+    if not (out / "delta.safetensors").exists():
+        pytest.skip("the end-to-end training test did not run first")
+    model = Predictor.from_pretrained(out)
+    asked = []
+
+    def reader(texts):
+        asked.extend(texts)
+        return [float(len(t.split()) % 7) for t in texts]
+
+    head, fit = fit_document_head(model, tiny_config, model.threshold(OVERALL, 0.5), lm_reader=reader)
+    assert head.features == feature_names(document_mt=model.document_lexical is not None, lm=True)
+    assert head.features[-1] == LM_STRONGEST and len(head.coef[0]) == len(head.features)
+    assert len(asked) == sum(fit["documents"].values()) and fit["threshold"] == head.threshold
+
+
 def test_corrupted_weights_give_a_clear_error(tmp_path):
     from detector.errors import ModelFilesError
     from detector.scoring.classifier import ArtifactClassifier

@@ -41,6 +41,7 @@ from .train import bounded_threshold
 ROOT = Path(__file__).resolve().parents[1]
 CUTS = tuple(range(2, 11))  # lines a block is cut to (10: the whole block, where the threshold applies)
 BUCKETS = (3, 6, 9)  # most content sentences of each bar; from 10 on, the threshold
+HEAD_TITLES = {"document_head_mt_check": " (the head `--mt-check` uses)", "document_head_lm": " (the head `--lm` uses)"}
 SPANS = {most: f"{low + 1}-{most}" for low, most in zip((0, *BUCKETS), BUCKETS)}  # "1-3", "4-6", "7-9"
 
 
@@ -57,7 +58,9 @@ class ShortDocument:
     judged: bool = True  # by the head being fitted (with --mt-check: some sentence was round-tripped)
 
 
-def short_documents(detector, config: TrainConfig, mt_blocks: int, mt_check: bool = False) -> list[ShortDocument]:
+def short_documents(detector, config: TrainConfig, mt_blocks: int, mt_check: bool = False, lm_reader=None) -> list[ShortDocument]:
+    """Validation blocks cut to their first k lines, each with what the head being fitted makes of
+    it (`head_call`); `lm_reader` (texts -> `features.LM_STRONGEST` of each) for the head `--lm` uses."""
     corpus = config.corpus
     blocks = [b for b in all_blocks(corpus.data_dir, corpus.block_lines, corpus.validation_share) if b.split == VALIDATION]
     blocks = [b for b in blocks if len(b.lines) >= max(CUTS)]  # every cut of a block, so the lengths compare
@@ -67,8 +70,9 @@ def short_documents(detector, config: TrainConfig, mt_blocks: int, mt_check: boo
     chosen = [(i % 2, b) for group in (clean, mt) for i, b in enumerate(group)]
     texts = [("\n".join(b.lines[:k]), half, b, k) for half, b in chosen for k in CUTS]
     out = []
-    for (_, report), (_, half, block, k) in zip(detector.score_many(t for t, *_ in texts), texts):
-        call = head_call(detector, report, mt_check)
+    lm_strongest = lm_reader([t for t, *_ in texts]) if lm_reader is not None else [None] * len(texts)
+    for (_, report), (_, half, block, k), strongest in zip(detector.score_many(t for t, *_ in texts), texts, lm_strongest):
+        call = head_call(detector, report, mt_check, strongest)
         out.append(
             ShortDocument(
                 half,
@@ -96,16 +100,21 @@ class HeadCall:
     judged: bool  # by the head asked for (with mt_check: some sentence was round-tripped)
 
 
-def head_call(detector, report, mt_check: bool = False) -> HeadCall:
+def head_call(detector, report, mt_check: bool = False, lm_strongest: float | None = None) -> HeadCall:
     """The default head's call on `report`, or with `mt_check` the MT-check head's where the round
-    trip read a sentence (else the default head's, as `detector score --mt-check` judges it)."""
+    trip read a sentence (else the default head's, as `detector score --mt-check` judges it); with
+    `lm_strongest` (the language model's reading of every content sentence), the `--lm` head's."""
     threshold = detector.config.threshold
     similarity = (report.mt_check or {}).get("similarity")
     judged = not mt_check or similarity is not None
     head = detector.mt_check_head if mt_check and judged else detector.document_head
+    if lm_strongest is not None:
+        head = detector.lm_document_head
     document_mt = detector.document_mt_logit(report.sentences, threshold)
     probs = head.probabilities(
-        document_features(report.sentences, threshold, roundtrip=similarity if judged else None, document_mt=document_mt)
+        document_features(
+            report.sentences, threshold, roundtrip=similarity if judged else None, document_mt=document_mt, lm_strongest=lm_strongest
+        )
     )
     likelier = max((c for c in probs if c != VERDICT_CLEAN), key=probs.get)
     learned = any(s.learned for s in content_sentences(report.sentences, threshold))
@@ -164,8 +173,7 @@ def rates(docs: list[ShortDocument], head: DocumentHead, half: int, fallback: Do
 
 def report_lines(result: dict) -> list[str]:
     lines = [
-        "# Short documents: the document head's bars by length"
-        + (" (the head `--mt-check` uses)" if result.get("head") == "document_head_mt_check" else ""),
+        "# Short documents: the document head's bars by length" + HEAD_TITLES.get(result.get("head"), ""),
         "",
         f"- command: `{result['command']}`; date: {result['date']}; model: {result['model']}",
         f"- validation blocks cut to their first {CUTS[0]}-{CUTS[-1]} lines and scored as documents; blocks split in"

@@ -228,7 +228,7 @@ def upgrade(directory: Path) -> Manifest:
     manifest.save(directory)
     document_mt = parts["document_lexical"] is not None
     for part, head in heads.items():
-        names = feature_names(document_mt=document_mt, roundtrip=part == "document_head_mt_check")
+        names = feature_names(document_mt=document_mt, roundtrip=part == "document_head_mt_check", lm=part == "document_head_lm")
         if head is not None and not head.features and len(head.coef[0]) == len(names):
             head = replace(head, features=names)  # name the columns the head was fitted on
         save_head(directory, part, head)

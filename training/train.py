@@ -181,9 +181,11 @@ class ValidationDocuments:
     per_length_in_blocks: dict[int, int]
 
 
-def validation_documents(model: Predictor, config: TrainConfig, threshold: float, roundtrip=None) -> ValidationDocuments:
+def validation_documents(model: Predictor, config: TrainConfig, threshold: float, roundtrip=None, lm_reader=None) -> ValidationDocuments:
     """Score the validation documents (evidence included) into document features. With a
-    `roundtrip` engine the documents' mean round-trip similarity is one more feature."""
+    `roundtrip` engine the documents' mean round-trip similarity is one more feature; with an
+    `lm_reader` (texts -> each one's `features.LM_STRONGEST`, fit_lm_document_head.py) the
+    language model's reading is."""
     from detector.document.features import document_features
     from detector.pipeline import Detector, DetectorConfig
     from detector.scoring.encoder import SentenceEncoder
@@ -204,6 +206,7 @@ def validation_documents(model: Predictor, config: TrainConfig, threshold: float
         model, SentenceEncoder.from_pretrained(model.config.base_model), DetectorConfig(threshold=threshold), roundtrip=roundtrip
     )
     reports = [report for _, report in detector.score_many(d.text for d in docs)]
+    lm_strongest = lm_reader([d.text for d in docs]) if lm_reader is not None else [None] * len(docs)
     x = np.array(
         [
             document_features(
@@ -211,8 +214,9 @@ def validation_documents(model: Predictor, config: TrainConfig, threshold: float
                 threshold,
                 roundtrip=_similarity(r) if roundtrip else None,
                 document_mt=detector.document_mt_logit(r.sentences, threshold),
+                lm_strongest=strongest,
             )
-            for r in reports
+            for r, strongest in zip(reports, lm_strongest)
         ]
     )
     if roundtrip is not None:  # a document with no sentence to round-trip takes the mean
@@ -226,18 +230,19 @@ def validation_documents(model: Predictor, config: TrainConfig, threshold: float
     )
 
 
-def fit_document_head(model: Predictor, config: TrainConfig, threshold: float, roundtrip=None) -> tuple[DocumentHead, dict]:
+def fit_document_head(model: Predictor, config: TrainConfig, threshold: float, roundtrip=None, lm_reader=None) -> tuple[DocumentHead, dict]:
     """Fit the document head on validation documents scored by the full detector (evidence included).
 
     With a `roundtrip` engine, the head for the MT check: the documents' mean round-trip
-    similarity is one more feature.
+    similarity is one more feature. With an `lm_reader`, the head for `--lm`: the language
+    model's reading is (`validation_documents`).
     """
     from detector.document.features import columns_outside, feature_names
 
-    data = validation_documents(model, config, threshold, roundtrip)
+    data = validation_documents(model, config, threshold, roundtrip, lm_reader)
     head = fit_head_weights(data.x, data.expected, config.document_head_c, ignore=columns_outside(config.document_head_types))
-    head = replace(head, features=feature_names(document_mt=model.document_lexical is not None, roundtrip=roundtrip is not None))
-    return threshold_document_head(head, data, config)
+    names = feature_names(document_mt=model.document_lexical is not None, roundtrip=roundtrip is not None, lm=lm_reader is not None)
+    return threshold_document_head(replace(head, features=names), data, config)
 
 
 def threshold_document_head(head: DocumentHead, data: ValidationDocuments, config: TrainConfig) -> tuple[DocumentHead, dict]:

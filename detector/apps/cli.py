@@ -140,6 +140,13 @@ def with_lm(options: dict, lm: bool, lm_model: str | None, mode: str, lm_runtime
     return {**options, "lm": mode, "lm_model": lm_model, "lm_runtime": lm_runtime.value} if lm else options
 
 
+LM_EVERY_SENTENCE = typer.Option(
+    False,
+    "--lm-every-sentence",
+    help="With --lm: read every sentence, as `serve --lm` does (slower): the document verdict then comes from the head that reads the language model.",
+)
+
+
 REFERENCE = typer.Option(
     None, "--reference", help="A reference index (`detector index build`): each document's sources among its originals."
 )
@@ -194,10 +201,13 @@ def score(
     lm: bool = LM,
     lm_model: str | None = LM_MODEL,
     lm_runtime: LMRuntime = LM_RUNTIME,
+    lm_every_sentence: bool = LM_EVERY_SENTENCE,
 ) -> None:
     """Score documents for paraphrase-mill artifacts, one report per document."""
     from detector.io.writers import ResumeError, open_writer, skip_done
 
+    if lm_every_sentence and not lm:
+        raise fail("--lm-every-sentence needs --lm")
     if provenance and resume:
         raise fail("--provenance cannot --resume: sources link every document to every other, so the run starts over")
     color = format is OutputFormat.text and output is None and sys.stdout.isatty()
@@ -207,7 +217,8 @@ def score(
         raise fail(str(exc)) from None
     except OSError as exc:
         raise _cannot_write(output, exc) from None
-    options = with_lm(detector_options(threshold, max_chars, int8, runtime, max_length, mt_check), lm, lm_model, "candidates", lm_runtime)
+    mode = "all" if lm_every_sentence else "candidates"
+    options = with_lm(detector_options(threshold, max_chars, int8, runtime, max_length, mt_check), lm, lm_model, mode, lm_runtime)
     if reference is not None and not provenance:  # each report gets its sources as it is scored (also in Ray actors)
         options["reference"] = str(reference.resolve())  # Ray actors and workers may start elsewhere
     # Under --provenance the local detector fingerprints each group as it scores it (Ray actors' reports

@@ -1,5 +1,6 @@
 """The document head's inputs, by name: per sentence type the mean and the top-decile mean over the
-content sentences, the boilerplate share, and the document-level signals when a model has them.
+content sentences, the boilerplate share, and the document-level signals when a model has them
+(the lexical MT scorer's logit, the MT check's round-trip similarity, the language model's reading).
 
 Dense signals (machine translation) show in the mean over many sentences even when each sentence is
 uncertain; sparse ones (a few reworded captions) show in the top decile. Boilerplate is set aside
@@ -20,6 +21,11 @@ TOP = "top"  # the mean of the top tenth (at least `min_top` sentences)
 BOILERPLATE_SHARE = "boilerplate_share"
 DOCUMENT_MT = "document_mt_logit"  # the document-level lexical MT scorer's logit on the content text
 ROUNDTRIP = "roundtrip_similarity"  # the MT check's mean round-trip similarity
+# With --lm: the mean over the content sentences of each one's least expected word's improbability
+# (nats; 0 for a sentence without a judged word). Spun copies are high on it, and human news of any
+# publisher is not: the head that reads it (`document_head_lm`) no longer calls wire-service prose
+# spun for its middling classifier probabilities (research/lm-document-head.md).
+LM_STRONGEST = "lm_strongest_mean"
 
 
 def type_feature(artifact_type: str, statistic: str) -> str:
@@ -27,10 +33,10 @@ def type_feature(artifact_type: str, statistic: str) -> str:
     return f"{artifact_type}.{statistic}"
 
 
-def feature_names(document_mt: bool = False, roundtrip: bool = False) -> tuple[str, ...]:
+def feature_names(document_mt: bool = False, roundtrip: bool = False, lm: bool = False) -> tuple[str, ...]:
     """The columns in the order a head reads them; the document-level signals come last."""
     names = [type_feature(t, s) for t in ARTIFACT_TYPES for s in (MEAN, TOP)] + [BOILERPLATE_SHARE]
-    return (*names, *([DOCUMENT_MT] if document_mt else []), *([ROUNDTRIP] if roundtrip else []))
+    return (*names, *([DOCUMENT_MT] if document_mt else []), *([ROUNDTRIP] if roundtrip else []), *([LM_STRONGEST] if lm else []))
 
 
 @dataclass(frozen=True)
@@ -91,8 +97,9 @@ def document_features(
     min_top: int = 2,
     roundtrip: float | None = None,
     document_mt: float | None = None,
+    lm_strongest: float | None = None,
 ) -> DocumentFeatures:
-    """The features of `feature_names(document_mt is not None, roundtrip is not None)`."""
+    """The features of `feature_names(document_mt is not None, roundtrip is not None, lm_strongest is not None)`."""
     content = content_sentences(sentences, threshold) or sentences
     values: list[float] = []
     for t in ARTIFACT_TYPES:
@@ -103,7 +110,19 @@ def document_features(
         values.append(document_mt)
     if roundtrip is not None:
         values.append(roundtrip)
-    return DocumentFeatures(feature_names(document_mt is not None, roundtrip is not None), tuple(values))
+    if lm_strongest is not None:
+        values.append(lm_strongest)
+    names = feature_names(document_mt is not None, roundtrip is not None, lm_strongest is not None)
+    return DocumentFeatures(names, tuple(values))
+
+
+def lm_strongest_mean(sentences: list[SentenceScore], threshold: float) -> float | None:
+    """`LM_STRONGEST` from the sentences' `lm_words`, or None unless the language model read every
+    content sentence (batch `--lm` reads only the suspect ones: the mean would not compare)."""
+    content = content_sentences(sentences, threshold) or sentences
+    if not content or any(s.lm_words is None for s in content):
+        return None
+    return sum(max((w["improbability"] for w in s.lm_words), default=0.0) for s in content) / len(content)
 
 
 def boilerplate_columns() -> list[int]:

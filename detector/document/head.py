@@ -39,6 +39,7 @@ class DocumentHead:
 
     FILENAME: ClassVar[str] = "document_head.json"
     MT_CHECK_FILENAME: ClassVar[str] = "document_head_mt_check.json"  # the head used with --mt-check
+    LM_FILENAME: ClassVar[str] = "document_head_lm.json"  # with --lm, where every content sentence was read
     KIND: ClassVar[str] = "document_head"
 
     @classmethod
@@ -131,12 +132,16 @@ def not_clean(probs: dict[str, float]) -> float:
     return 1.0 - probs.get(VERDICT_CLEAN, 0.0)
 
 
-HEAD_PARTS = {"document_head": DocumentHead.FILENAME, "document_head_mt_check": DocumentHead.MT_CHECK_FILENAME}
+HEAD_PARTS = {
+    "document_head": DocumentHead.FILENAME,
+    "document_head_mt_check": DocumentHead.MT_CHECK_FILENAME,
+    "document_head_lm": DocumentHead.LM_FILENAME,
+}
 
 
 def load_heads(directory: str | os.PathLike) -> dict[str, DocumentHead | None]:
-    """A model folder's document heads by part name (`document_head`, `document_head_mt_check`),
-    None where it has none; 0.1.0 folders kept them in config.json."""
+    """A model folder's document heads by part name (`document_head`, `document_head_mt_check`,
+    `document_head_lm`), None where it has none; 0.1.0 folders kept them in config.json."""
     if not Manifest.exists(directory):
         meta = json.loads((Path(directory) / CONFIG_NAME).read_text(encoding="utf-8"))
         legacy = {"document_head": meta.get("document_head"), "document_head_mt_check": meta.get("document_head_roundtrip")}

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from detector.document.features import (
     BOILERPLATE_SHARE,
     DOCUMENT_MT,
+    LM_STRONGEST,
     MEAN,
     ROUNDTRIP,
     TOP,
@@ -60,6 +61,7 @@ def summarise(
     roundtrip: float | None = None,
     document_mt: float | None = None,
     head_view: list[SentenceScore] | None = None,
+    lm_strongest: float | None = None,
 ) -> DocumentSummary:
     """Counts, shares, score and verdict.
 
@@ -70,7 +72,8 @@ def summarise(
     with the probabilities the head was fitted on, where they differ from the reported ones (the
     language model's stack moves spun; the head never saw it). Default: `sentences`. A document
     of few content sentences must clear the head's higher bar for its length (`DocumentHead.bar`);
-    one too short for learned scores is not given to the head at all.
+    one too short for learned scores is not given to the head at all. `roundtrip`, `document_mt`
+    and `lm_strongest`: the document-level signals the head reads, where it reads them.
     """
     content = content_sentences(sentences, threshold)
     flags = {s.index: set(s.flagged_types(threshold)) for s in sentences}
@@ -89,7 +92,7 @@ def summarise(
     # the head reads learned probabilities: not for a document too short for them
     if head is not None and verdict != VERDICT_SPUN and judged:
         view = sentences if head_view is None else head_view
-        features = document_features(view, threshold, top_share, min_top, roundtrip, document_mt)
+        features = document_features(view, threshold, top_share, min_top, roundtrip, document_mt, lm_strongest)
         score, verdict = head.decide(features, len(content))
         reason = head_reason(head, features, score, verdict, head.bar(len(content))) + _unflagged_note(content, flags, verdict)
         return DocumentSummary(score, verdict, counts, shares, flagged, len(content), reason)
@@ -111,7 +114,11 @@ def _rule_reason(score: float, verdict: str, threshold: float, counts: dict[str,
 
 
 FEATURE_WORDS = {MEAN: "mean", TOP: "most suspect tenth's"}
-SIGNAL_WORDS = {DOCUMENT_MT: "the lexical MT scorer's reading of the whole text", ROUNDTRIP: "its round-trip similarity"}
+SIGNAL_WORDS = {
+    DOCUMENT_MT: "the lexical MT scorer's reading of the whole text",
+    ROUNDTRIP: "its round-trip similarity",
+    LM_STRONGEST: "the language model's mean improbability of each sentence's least expected word",
+}
 
 
 def head_reason(head: DocumentHead, features: DocumentFeatures, score: float, verdict: str, bar: float, listed: int = 2) -> str:

@@ -31,6 +31,7 @@ PART_FILES = {
     "document_head": "document_head.json",
     "document_head_mt_check": "document_head_mt_check.json",
     "lm_stack": "lm_stack.json",  # with --lm: the spun probability stacked with the language model's
+    "document_head_lm": "document_head_lm.json",  # with --lm: the head that reads the language model's reading
 }
 
 
