@@ -37,9 +37,7 @@ from detector.document.features import document_features  # noqa: E402
 from detector.document.verdict import summarise  # noqa: E402
 from detector.labels import VERDICT_CLEAN  # noqa: E402
 from training.config import TrainConfig  # noqa: E402
-from training.corpus import CorpusBuilder  # noqa: E402
-from training.documents import make_documents  # noqa: E402
-from training.sources import VALIDATION  # noqa: E402
+from training.documents import head_fitting_documents  # noqa: E402
 
 MAX_SHARE = 0.05  # issue 19's bound on native English documents called anything but clean
 SPLITS = 20
@@ -94,12 +92,7 @@ def main() -> None:
     parser.add_argument("--out", default=str(ROOT / "research" / "document-bar-on-unseen-news"))
     args = parser.parse_args()
     config = TrainConfig.from_yaml(args.config)
-    builder, held_out = CorpusBuilder(config.corpus), tuple(config.corpus.held_out_generators)
-    docs = [
-        d
-        for blocks in config.document_blocks
-        for d in make_documents(builder, VALIDATION, config.document_examples, config.seed, held_out, blocks_per_document=blocks)
-    ]
+    docs = [d for group in head_fitting_documents(config).values() for d in group]
     detector = Detector.from_pretrained()
     shipped = detector.document_head.threshold
     val_needed, val_spun, _ = needed_bars(detector, [d.text for d in docs])

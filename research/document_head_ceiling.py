@@ -42,8 +42,8 @@ from detector.document.verdict import summarise  # noqa: E402
 from detector.labels import ARTIFACT_TYPES, MACHINE_TRANSLATED, VERDICT_CLEAN, VERDICT_MACHINE_TRANSLATED, VERDICT_SPUN  # noqa: E402
 from training.config import TrainConfig  # noqa: E402
 from training.corpus import CorpusBuilder  # noqa: E402
-from training.documents import make_documents  # noqa: E402
-from training.sources import TEST, VALIDATION  # noqa: E402
+from training.documents import head_fitting_documents, make_documents  # noqa: E402
+from training.sources import TEST  # noqa: E402
 from training.train import fit_head_weights, fit_thresholded_head, pick_threshold  # noqa: E402
 
 CLEAN_GENERATORS = ("human", "human-translation")
@@ -225,15 +225,9 @@ def main() -> None:
     args = parser.parse_args()
     start = time.time()
     config = TrainConfig.from_yaml(args.config)
-    builder = CorpusBuilder(config.corpus)
-    held_out = tuple(config.corpus.held_out_generators)
     detector = Detector.from_pretrained(args.model)
-    val_docs = [
-        d
-        for blocks in config.document_blocks
-        for d in make_documents(builder, VALIDATION, config.document_examples, config.seed, held_out, blocks)
-    ]
-    test_docs = make_documents(builder, TEST, args.docs_per_kind, config.seed)
+    val_docs = [d for group in head_fitting_documents(config).values() for d in group]
+    test_docs = make_documents(CorpusBuilder(config.corpus), TEST, args.docs_per_kind, config.seed)
     val, test = score_documents(detector, val_docs), score_documents(detector, test_docs)
     results = analyse(
         val,

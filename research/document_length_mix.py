@@ -37,9 +37,7 @@ from detector.document.features import columns_outside, content_sentences, docum
 from detector.document.head import not_clean  # noqa: E402
 from detector.labels import SPUN, VERDICT_CLEAN  # noqa: E402
 from training.config import TrainConfig  # noqa: E402
-from training.corpus import CorpusBuilder  # noqa: E402
-from training.documents import make_documents  # noqa: E402
-from training.sources import VALIDATION  # noqa: E402
+from training.documents import head_fitting_documents  # noqa: E402
 from training.train import bounded_threshold, fit_head_weights  # noqa: E402
 
 LONG_WORDS = 25
@@ -152,12 +150,7 @@ def main() -> None:
     parser.add_argument("--out", default=str(ROOT / "research" / "document-length-mix"))
     args = parser.parse_args()
     config = TrainConfig.from_yaml(args.config)
-    builder, held_out = CorpusBuilder(config.corpus), tuple(config.corpus.held_out_generators)
-    docs = [
-        d
-        for blocks in config.document_blocks
-        for d in make_documents(builder, VALIDATION, config.document_examples, config.seed, held_out, blocks_per_document=blocks)
-    ]
+    docs = [d for group in head_fitting_documents(config).values() for d in group]
     detector = Detector.from_pretrained()
     bands = band_calibration(args.lines)
     x, share, _, x_shifted, x_calibrated = table(detector, [d.text for d in docs], bands)

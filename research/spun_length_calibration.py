@@ -47,9 +47,7 @@ from detector.labels import SPUN, VERDICT_CLEAN  # noqa: E402
 from detector.scoring.configuration import OVERALL  # noqa: E402
 from detector.scoring.parts import band_of, sentence_words  # noqa: E402
 from training.config import TrainConfig  # noqa: E402
-from training.corpus import CorpusBuilder  # noqa: E402
-from training.documents import make_documents  # noqa: E402
-from training.sources import VALIDATION  # noqa: E402
+from training.documents import head_fitting_documents  # noqa: E402
 from training.train import OUTPUTS, evaluate_split, fit_platt  # noqa: E402
 
 BOUNDS = np.array([14, 24, 34, 10**9])
@@ -128,12 +126,7 @@ def main() -> None:
     a, b = fit_platt(logits, labels, config.calibration_priors)[SPUN]
     fitted = ways(x, y, band, clean, native, a, b)
 
-    builder, held_out = CorpusBuilder(config.corpus), tuple(config.corpus.held_out_generators)
-    docs = [
-        d
-        for blocks in config.document_blocks
-        for d in make_documents(builder, VALIDATION, config.document_examples, config.seed, held_out, blocks_per_document=blocks)
-    ]
+    docs = [d for group in head_fitting_documents(config).values() for d in group]
 
     def scored(texts):
         out = []

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 
 from detector.labels import VERDICT_CLEAN, VERDICT_MACHINE_TRANSLATED, VERDICT_SPUN
 
-from .sources import TEST, Block
+from .sources import TEST, VALIDATION, Block
 
 # A spun document has at least this many sentences with enough swaps to count as spun.
 MIN_SPUN_SENTENCES = 2
@@ -54,6 +54,18 @@ def make_documents(
             continue
         docs += spun_documents(by_gen["human"], spinner, name, per_kind, builder.config.min_spun_swaps, rng)
     return docs
+
+
+def head_fitting_documents(config) -> dict[int, list[LabelledDocument]]:
+    """The validation documents the document heads are fitted on, by their length in blocks
+    (`config.document_blocks`, `document_examples` per generator, held-out generators left out)."""
+    from .corpus import CorpusBuilder
+
+    builder, held_out = CorpusBuilder(config.corpus), tuple(config.corpus.held_out_generators)
+    return {
+        blocks: make_documents(builder, VALIDATION, config.document_examples, config.seed, held_out, blocks_per_document=blocks)
+        for blocks in config.document_blocks
+    }
 
 
 def join_blocks(blocks: list[Block], size: int) -> list[Block]:

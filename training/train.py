@@ -190,15 +190,9 @@ def validation_documents(model: Predictor, config: TrainConfig, threshold: float
     from detector.pipeline import Detector, DetectorConfig
     from detector.scoring.encoder import SentenceEncoder
 
-    from .corpus import CorpusBuilder
-    from .documents import make_documents
-    from .sources import VALIDATION
+    from .documents import head_fitting_documents
 
-    builder, held_out = CorpusBuilder(config.corpus), tuple(config.corpus.held_out_generators)
-    by_length = {
-        blocks: make_documents(builder, VALIDATION, config.document_examples, config.seed, held_out, blocks_per_document=blocks)
-        for blocks in config.document_blocks
-    }
+    by_length = head_fitting_documents(config)
     docs = [d for group in by_length.values() for d in group]
     # The heads being replaced may read other features than the ones fitted here: only the reports'
     # sentences are used, so the detector is given none.
