@@ -24,7 +24,7 @@ ROUNDTRIP = "roundtrip_similarity"  # the MT check's mean round-trip similarity
 # With --lm: the mean over the content sentences of each one's least expected word's improbability
 # (nats; 0 for a sentence without a judged word). Spun copies are high on it, and human news of any
 # publisher is not: the head that reads it (`document_head_lm`) no longer calls wire-service prose
-# spun for its middling classifier probabilities (research/lm-document-head.md).
+# spun for its middling classifier probabilities (reports/lm-document-head.md).
 LM_STRONGEST = "lm_strongest_mean"
 
 
