@@ -494,17 +494,14 @@ class Detector:
         add_learned_reasons(sentences, threshold, lambda index: self.scorer.explain_mt(texts, index))
         document_mt = self.document_mt_logit(sentences, threshold)
         view = _head_view(sentences, classifier_spun) if reading is not None else None
-        lm_strongest = lm_strongest_mean(sentences, threshold) if self.lm_document_head is not None else None
         if check is not None and self.mt_check_head is not None:
             summary = summarise(
                 sentences, threshold, head=self.mt_check_head, roundtrip=check.similarity, document_mt=document_mt, head_view=view
             )
-        elif lm_strongest is not None:  # the language model read every content sentence
-            summary = summarise(
-                sentences, threshold, head=self.lm_document_head, document_mt=document_mt, head_view=view, lm_strongest=lm_strongest
-            )
-        else:
-            summary = summarise(sentences, threshold, head=self.document_head, document_mt=document_mt, head_view=view)
+        else:  # the head that reads the language model where it read every content sentence
+            lm_strongest = lm_strongest_mean(sentences, threshold) if self.lm_document_head is not None else None
+            head = self.document_head if lm_strongest is None else self.lm_document_head
+            summary = summarise(sentences, threshold, head=head, document_mt=document_mt, head_view=view, lm_strongest=lm_strongest)
         return DocumentReport(
             id=id,
             score=summary.score,
