@@ -273,6 +273,20 @@ def test_longer_documents_join_consecutive_blocks_of_one_text():
     assert all(r.machine_translated == (r.generator == "deepl") and r.split == TEST for r in runs)
 
 
+def test_adjacent_runs_join_only_blocks_with_no_lines_between_them():
+    from training.documents import adjacent_runs
+
+    # a split's blocks of one text at places 0, 1, 2, 5, 7, 8 (given out of order) and another text's
+    places = [8, 0, 5, 1, 2, 7]
+    blocks = [_block(f"wmt23-de:{i}", "human-translation", False, [f"line {i}."], TEST) for i in places]
+    blocks.append(_block("wmt23-ja:1", "human-translation", False, ["other."], TEST))
+    runs = adjacent_runs(blocks, 2)
+    # 0-1 fill a run; 2 has no neighbour left in its run; 5 stands alone; 7-8 fill one
+    assert [r.lines for r in runs] == [("line 0.", "line 1."), ("line 2.",), ("line 5.",), ("line 7.", "line 8."), ("other.",)]
+    assert [r.key for r in runs] == ["wmt23-de:0", "wmt23-de:2", "wmt23-de:5", "wmt23-de:7", "wmt23-ja:1"]
+    assert [r.key for r in adjacent_runs(blocks, 1)] == [f"wmt23-de:{i}" for i in sorted(places)] + ["wmt23-ja:1"]
+
+
 def test_wider_contexts_are_rebuilt_from_the_source_block():
     from datasets import Dataset
 

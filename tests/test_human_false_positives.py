@@ -34,6 +34,29 @@ def test_measure_counts_flags_per_thousand_and_documents_not_clean(baseline_dete
     assert lm["targets"]["the improbable-words finder fires on at most 1% of human sentences, over all of them"]
 
 
+def test_each_duplicate_flag_records_its_rule_its_pair_and_a_machine_side(baseline_detector):
+    from detector.text.words import normalise
+
+    first = "Video footage and pictures show the drills held by the southern military district."
+    repeat = "Officials said the exercise ended on Friday.\n" + first
+    text = f"{first}\nThe army has moved more troops to the border region this week.\n{repeat}"
+    groups = measure(baseline_detector, [("a", "wmt23 human-translation", text)], frozenset({normalise(first)}))
+    flags = groups["wmt23 human-translation"]["duplicates"]
+    assert len(flags) == groups["wmt23 human-translation"]["flags"]["duplicate"] == 1  # the repeat
+    assert flags[0] | {"text": None} == {
+        "rule": "exact_repeat",
+        "text": None,
+        "other": first,
+        "lines_apart": 3,
+        "a_side_is_machine_translation": True,
+    }
+    assert not measure(baseline_detector, [("a", "g", text)])["g"]["duplicates"][0]["a_side_is_machine_translation"]
+    lines = render({"command": "c", "date": "d", "model": "m", "blocks": 2, "groups": groups, "seeds": {}, "targets": {}})
+    summary = next(line for line in lines if line.startswith("The 1 duplicate flag:"))
+    assert "1 exact repeat;" in summary and "; 1 with a side that is, word for word," in summary
+    assert any(line.startswith("- wmt23 human-translation, exact_repeat, 3 lines apart, a side is") for line in lines)
+
+
 def test_the_flag_rate_targets_read_all_human_sentences_as_one():
     """A group of 287 sentences with one flag reads 3.5 per 1,000: the rate is taken over all."""
 

@@ -5,7 +5,8 @@ scores); test documents measure document accuracy. Held-out generators appear in
 A document is one block (10 lines), or with `blocks_per_document=k` k blocks of one text that
 follow each other in the split: news articles run longer than a block, and a document's verdict
 rests on all of it. In WMT18 (all test) such blocks are adjacent lines; in WMT23, whose blocks are
-split at random, they are the split's next blocks of the same file.
+split at random, they are the split's next blocks of the same file (the human false-positive
+report joins only blocks that follow each other: `adjacent_runs`).
 """
 
 from __future__ import annotations
@@ -78,11 +79,40 @@ def join_blocks(blocks: list[Block], size: int) -> list[Block]:
         by_text[(b.key.rsplit(":", 1)[0], b.generator)].append(b)
     runs = []
     for group in by_text.values():
-        for i in range(0, len(group) - size + 1, size):
-            run = group[i : i + size]
-            lines = tuple(line for b in run for line in b.lines)
-            runs.append(Block(run[0].key, run[0].source, run[0].generator, run[0].machine_translated, lines, run[0].split))
+        runs += [_joined(group[i : i + size]) for i in range(0, len(group) - size + 1, size)]
     return runs
+
+
+def adjacent_runs(blocks: list[Block], size: int) -> list[Block]:
+    """Documents of consecutive lines: runs of up to `size` blocks of one text whose places in it
+    follow each other (keys `text:0`, `text:1`, ...), each as one block. Unlike `join_blocks`, two
+    blocks with lines between them are never joined, so no document glues two stretches of a file
+    (WMT23's blocks are split at random); a run shorter than `size` is kept as it is. The human
+    false-positive report's documents: the issue asks for consecutive lines."""
+    by_text: dict[tuple[str, str], list[Block]] = defaultdict(list)
+    for b in blocks:
+        by_text[(b.key.rsplit(":", 1)[0], b.generator)].append(b)
+    documents = []
+    for group in by_text.values():
+        group.sort(key=_place)
+        run: list[Block] = []
+        for b in group:
+            if run and (len(run) == size or _place(b) != _place(run[-1]) + 1):
+                documents.append(_joined(run))
+                run = []
+            run.append(b)
+        if run:
+            documents.append(_joined(run))
+    return documents
+
+
+def _place(block: Block) -> int:
+    return int(block.key.rsplit(":", 1)[1])
+
+
+def _joined(run: list[Block]) -> Block:
+    lines = tuple(line for b in run for line in b.lines)
+    return Block(run[0].key, run[0].source, run[0].generator, run[0].machine_translated, lines, run[0].split)
 
 
 def spun_documents(humans, spinner, name: str, per_kind: int, min_swaps: int, rng: random.Random) -> list[LabelledDocument]:

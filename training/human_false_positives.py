@@ -3,8 +3,9 @@ translated.
 
     python -m training.human_false_positives --report reports/human-false-positives
 
-The documents are article-length: runs of `--blocks` consecutive test-split blocks (10 lines each)
-of one text, from the human lines of the data: native English and professional translations into
+The documents are article-length: runs of up to `--blocks` test-split blocks (10 lines each) that
+follow each other in one text (consecutive lines: WMT23's test blocks, a random tenth, mostly stand
+alone), from the human lines of the data: native English and professional translations into
 English, WMT18 (the test year, never trained on) and the WMT23 test blocks; and the seeds' human
 copies (`001`, `002`, `004`). Nothing here is fitted or selected: the shipped model is read as
 it is. Reported per type: flags per 1,000 sentences, the share of sentences flagged spun or
@@ -22,7 +23,7 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-from collections import defaultdict
+from collections import Counter, defaultdict
 from datetime import datetime, timezone
 from pathlib import Path
 
@@ -30,12 +31,14 @@ import numpy as np
 
 from detector import Detector, TextRecord
 from detector.evidence.improbable_words import RULE as LM_RULE
-from detector.labels import ARTIFACT_TYPES, EVIDENCE_TYPES, LEARNED_TYPES, MACHINE_TRANSLATED, SPUN, VERDICT_CLEAN
+from detector.labels import ARTIFACT_TYPES, DUPLICATE, EVIDENCE_TYPES, LEARNED_TYPES, MACHINE_TRANSLATED, SPUN, VERDICT_CLEAN
+from detector.report import DocumentReport, SentenceScore
+from detector.text.words import normalise
 
 from .config import TrainConfig
-from .documents import join_blocks
+from .documents import adjacent_runs
 from .fit_short_bars import SPANS, bucket
-from .sources import TEST, TRAIN, VALIDATION, all_blocks
+from .sources import TEST, TRAIN, VALIDATION, all_blocks, machine_translation_lines
 
 ROOT = Path(__file__).resolve().parents[1]
 HUMAN_SEEDS = ("001", "002", "004")
@@ -48,22 +51,49 @@ MAX_LM_EVIDENCE_SHARE = 0.01
 
 
 def human_documents(config: TrainConfig, blocks_per_document: int, split: str = TEST) -> list[tuple[str, str, str]]:
-    """(id, group, text): one split's human blocks joined into article-length documents (the test
-    split for the report; validation to look at what fires without reading the test)."""
+    """(id, group, text): one split's human blocks joined into article-length documents of
+    consecutive lines (the test split for the report; validation to look at what fires without
+    reading the test). WMT18 is all test, so its documents are `blocks_per_document` blocks; WMT23's
+    test blocks are a random tenth of its blocks, so most of its documents are one block."""
     corpus = config.corpus
     blocks = [
         b for b in all_blocks(corpus.data_dir, corpus.block_lines, corpus.validation_share) if b.split == split and not b.machine_translated
     ]
     documents = []
-    for block in join_blocks(blocks, blocks_per_document):
+    for block in adjacent_runs(blocks, blocks_per_document):
         year = block.source[:5]  # wmt14 ... wmt18, wmt23
         documents.append((block.key, f"{year} {block.generator}", "\n".join(block.lines)))
     return documents
 
 
-def measure(detector: Detector, documents: list[tuple[str, str, str]]) -> dict:
+def duplicate_flag(report: DocumentReport, sentence: SentenceScore, machine_lines: frozenset[str]) -> dict:
+    """What a sentence's duplicate flag rests on: its strongest evidence's rule, the sentence that
+    evidence pairs it with, and whether either side is word for word a machine translation
+    system's line (`sources.machine_translation_lines`)."""
+    evidence = max((e for e in sentence.evidence if e.type == DUPLICATE), key=lambda e: e.confidence)
+    other = next((s for s in report.sentences if evidence.related and s.start <= evidence.related[0].start < s.end), None)
+    return {
+        "rule": evidence.rule,
+        "text": sentence.text,
+        "other": other.text if other else None,
+        "lines_apart": abs(sentence.paragraph - other.paragraph) if other else None,
+        "a_side_is_machine_translation": any(normalise(x.text) in machine_lines for x in (sentence, other) if x is not None),
+    }
+
+
+def measure(detector: Detector, documents: list[tuple[str, str, str]], machine_lines: frozenset[str] = frozenset()) -> dict:
+    """Per group: documents, sentences, verdicts, flags by type and mean probabilities; and what
+    each duplicate flag rests on (`duplicate_flag`)."""
     by_group: dict[str, dict] = defaultdict(
-        lambda: {"documents": 0, "not_clean": 0, "sentences": 0, "lm_evidence": 0, "flags": defaultdict(int), "probs": defaultdict(list)}
+        lambda: {
+            "documents": 0,
+            "not_clean": 0,
+            "sentences": 0,
+            "lm_evidence": 0,
+            "flags": defaultdict(int),
+            "probs": defaultdict(list),
+            "duplicates": [],
+        }
     )
     records = [TextRecord(id=i, text=text) for i, _, text in documents]
     groups = {i: g for i, g, _ in documents}
@@ -76,6 +106,8 @@ def measure(detector: Detector, documents: list[tuple[str, str, str]]) -> dict:
             g["lm_evidence"] += _has_lm_evidence(s)
             for t in s.flagged_types(report.threshold):
                 g["flags"][t] += 1
+                if t == DUPLICATE:
+                    g["duplicates"].append(duplicate_flag(report, s, machine_lines))
             if s.flagged(report.threshold) and set(s.flagged_types(report.threshold)) & {SPUN, MACHINE_TRANSLATED}:
                 g["flags"]["spun or machine_translated"] += 1
             for t in ARTIFACT_TYPES:
@@ -92,6 +124,7 @@ def measure(detector: Detector, documents: list[tuple[str, str, str]]) -> dict:
             "learned_share": g["flags"]["spun or machine_translated"] / n,
             "lm_evidence": g["lm_evidence"],
             "ece": {t: float(np.mean(g["probs"][t])) for t in ARTIFACT_TYPES},
+            "duplicates": g["duplicates"],
         }
     return out
 
@@ -183,10 +216,10 @@ def render(result: dict) -> list[str]:
         "# False positives on real human news",
         "",
         f"- command: `{result['command']}`",
-        f"- date: {result['date']}; model: {result['model']}; documents of {result['blocks']} consecutive {result.get('split', TEST)} blocks"
-        " (10 lines each) of one text",
+        f"- date: {result['date']}; model: {result['model']}; documents of up to {result['blocks']} {result.get('split', TEST)} blocks"
+        " (10 lines each) that follow each other in one text",
         "- WMT18 is the test year (never trained on); WMT23's test blocks are a random tenth of its blocks, so its other blocks"
-        " (other parts of the same articles) were in training",
+        " (other parts of the same articles) were in training, and most of its documents are one block",
         "",
         *_header(names),
         _row(
@@ -217,6 +250,7 @@ def render(result: dict) -> list[str]:
         "",
     ]
     lines += _target_lines(result["targets"])
+    lines += _duplicate_lines(groups)
     lines += ["", "The seeds' human copies (flags by type):", "", *_seed_lines(result["seeds"])]
     lines += [
         "",
@@ -276,6 +310,32 @@ def _flags_row(artifact_type: str, groups: dict, everything: dict, target: str =
         f"{everything['flags_per_1000'][artifact_type]:.1f} ({everything['flags'][artifact_type]})",
         target,
     )
+
+
+def _duplicate_lines(groups: dict) -> list[str]:
+    """What the duplicate flags rest on, and each flagged pair: the target counts every flag, and a
+    reader needs to see whether a flag is the detector's error or the text's own restatement."""
+    flags = [(name, f) for name, g in groups.items() for f in g.get("duplicates", [])]
+    if not flags:
+        return []
+    rules = Counter(f["rule"] for _, f in flags)
+    machine = sum(f["a_side_is_machine_translation"] for _, f in flags)
+    lines = [
+        "",
+        f"The {len(flags)} duplicate flag{'' if len(flags) == 1 else 's'}: "
+        + ", ".join(f"{n} {rule.replace('_', ' ')}" for rule, n in sorted(rules.items()))
+        + f"; {machine} with a side that is, word for word, a line of a machine translation system's output of the same"
+        " source (a reference that kept a system's translation). Each flagged sentence, then the passage its evidence names:",
+        "",
+    ]
+    for name, f in flags:
+        mark = ", a side is a system's line" if f["a_side_is_machine_translation"] else ""
+        lines.append(f"- {name}, {f['rule']}, {f['lines_apart']} lines apart{mark}: “{_clip(f['text'])}” / “{_clip(f['other'] or '')}”")
+    return lines
+
+
+def _clip(text: str, limit: int = 110) -> str:
+    return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
 def _target_lines(checks: dict[str, bool]) -> list[str]:
@@ -348,7 +408,7 @@ def main() -> None:
     config = TrainConfig.from_yaml(args.config)
     documents = human_documents(config, args.blocks, args.split)
     detector = Detector.from_pretrained(args.model)
-    groups = measure(detector, documents)
+    groups = measure(detector, documents, machine_translation_lines(config.corpus.data_dir))
     short = measure_short(detector, documents)
     seeds = seed_flags(detector)
     lm = None

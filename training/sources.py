@@ -128,3 +128,16 @@ def tortured_phrases(data_dir: str | Path) -> list[TorturedPhrase]:
             if tortured and tortured != expected:
                 pairs.append(TorturedPhrase(expected, tortured))
     return pairs
+
+
+def machine_translation_lines(data_dir: str | Path, min_words: int = 5) -> frozenset[str]:
+    """Every machine translation system's output line of the data (normalised, `min_words` words or
+    more: shorter lines such as "Photo: Reuters" match by chance). A human reference line found
+    here word for word is a reference that kept a system's translation."""
+    from detector.text.words import normalise
+
+    lines: set[str] = set()
+    for path in [*(Path(data_dir) / "wmt23").glob("*.en"), *(Path(data_dir) / "wmt-ht-mt").glob("*/*.en")]:
+        if "human" not in path.name:
+            lines |= {normalise(x) for x in path.read_text(encoding="utf-8").splitlines() if len(x.split()) >= min_words}
+    return frozenset(lines)

@@ -40,7 +40,7 @@ class DuplicateConfig:
     min_shared_content: float = 0.35
     min_words: int = 5
     # At most this many lines between a unit and its copy (None: any). Off by default: 3 found
-    # every planted copy on validation, flagged 6 human sentences instead of 8 and embedded 31%
+    # every planted copy on validation, flagged 8 human sentences instead of 10 and embedded 31%
     # fewer units (benchmarks/duplicate_prefilter.md), but seed 000's mill restates a caption 11
     # lines down, a duplicate by the hand labels (tests/labelled/).
     max_line_distance: int | None = None
