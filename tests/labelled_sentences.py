@@ -13,6 +13,18 @@ ROOT = Path(__file__).resolve().parents[1]
 LABELS = ROOT / "tests" / "labelled" / "sentences.jsonl"
 
 
+def document_text(name: str) -> str:
+    """A labelled document's text: a seed (`000_....txt`), or lines of the data folder
+    (`data:<path under the data folder>:<first>-<last>`, 1-based and inclusive, one a paragraph)."""
+    if not name.startswith("data:"):
+        return (ROOT / "seeds" / name).read_text(encoding="utf-8")
+    from training.config import DEFAULT_DATA_DIR
+
+    path, span = name.removeprefix("data:").rsplit(":", 1)
+    first, last = (int(x) for x in span.split("-"))
+    return "\n".join((DEFAULT_DATA_DIR / path).read_text(encoding="utf-8").splitlines()[first - 1 : last])
+
+
 def labelled() -> list[dict]:
     return [json.loads(line) for line in LABELS.read_text(encoding="utf-8").splitlines() if line.strip()]
 
@@ -22,7 +34,7 @@ def scores(detector) -> dict[str, dict[str, float]]:
     rows = labelled()
     reports = {}
     for name in sorted({r["document"] for r in rows}):
-        reports[name] = detector.score((ROOT / "seeds" / name).read_text(encoding="utf-8"), id=name)
+        reports[name] = detector.score(document_text(name), id=name)
     counts: dict[str, dict[str, int]] = defaultdict(lambda: {"tp": 0, "fp": 0, "fn": 0})
     types = {t for r in rows for t in r["types"]} | {
         "spun",
