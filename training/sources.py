@@ -14,6 +14,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Iterator
 
+from detector.text.words import normalise
+
 TRAIN, VALIDATION, TEST = "train", "validation", "test"
 
 # file-name part -> (generator, is machine translated)
@@ -133,9 +135,8 @@ def tortured_phrases(data_dir: str | Path) -> list[TorturedPhrase]:
 def machine_translation_lines(data_dir: str | Path, min_words: int = 5) -> frozenset[str]:
     """Every machine translation system's output line of the data (normalised, `min_words` words or
     more: shorter lines such as "Photo: Reuters" match by chance). A human reference line found
-    here word for word is a reference that kept a system's translation."""
-    from detector.text.words import normalise
-
+    here word for word is one a system wrote the same: a reference that kept a system's
+    translation, or a plain sentence that any translator would put so."""
     lines: set[str] = set()
     for path in [*(Path(data_dir) / "wmt23").glob("*.en"), *(Path(data_dir) / "wmt-ht-mt").glob("*/*.en")]:
         if "human" not in path.name:
