@@ -74,11 +74,8 @@ def join_blocks(blocks: list[Block], size: int) -> list[Block]:
     a text's last blocks that do not fill a run are left out. `size` 1 gives `blocks` unchanged."""
     if size == 1:
         return blocks
-    by_text: dict[tuple[str, str], list[Block]] = defaultdict(list)
-    for b in blocks:
-        by_text[(b.key.rsplit(":", 1)[0], b.generator)].append(b)
     runs = []
-    for group in by_text.values():
+    for group in _by_text(blocks):
         runs += [_joined(group[i : i + size]) for i in range(0, len(group) - size + 1, size)]
     return runs
 
@@ -89,14 +86,10 @@ def adjacent_runs(blocks: list[Block], size: int) -> list[Block]:
     blocks with lines between them are never joined, so no document glues two stretches of a file
     (WMT23's blocks are split at random); a run shorter than `size` is kept as it is. The human
     false-positive report's documents: the issue asks for consecutive lines."""
-    by_text: dict[tuple[str, str], list[Block]] = defaultdict(list)
-    for b in blocks:
-        by_text[(b.key.rsplit(":", 1)[0], b.generator)].append(b)
     documents = []
-    for group in by_text.values():
-        group.sort(key=_place)
+    for group in _by_text(blocks):
         run: list[Block] = []
-        for b in group:
+        for b in sorted(group, key=_place):
             if run and (len(run) == size or _place(b) != _place(run[-1]) + 1):
                 documents.append(_joined(run))
                 run = []
@@ -106,7 +99,16 @@ def adjacent_runs(blocks: list[Block], size: int) -> list[Block]:
     return documents
 
 
+def _by_text(blocks: list[Block]) -> list[list[Block]]:
+    """The blocks of each text (one file's lines, one generator), in the order given."""
+    by_text: dict[tuple[str, str], list[Block]] = defaultdict(list)
+    for b in blocks:
+        by_text[(b.key.rsplit(":", 1)[0], b.generator)].append(b)
+    return list(by_text.values())
+
+
 def _place(block: Block) -> int:
+    """Where a block stands in its text: its key's number (`text:3` is the fourth block)."""
     return int(block.key.rsplit(":", 1)[1])
 
 
